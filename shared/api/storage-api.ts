@@ -59,7 +59,10 @@ export const Item = z.object({
 })
 export type Item = z.infer<typeof Item>
 
-export const NotLeader = z.object({ kind: z.literal('not-leader'), leaderHint: z.string().nullable() })
+export const NotLeader = z.object({
+  kind: z.literal('not-leader'),
+  leaderHint: z.string().nullable(),
+})
 export type NotLeader = z.infer<typeof NotLeader>
 
 // --- get ---
@@ -185,7 +188,10 @@ export const TableDescription = TableSettings.extend({
 })
 export type TableDescription = z.infer<typeof TableDescription>
 
-export const CreateTableRequest = z.object({ name: z.string().min(1).max(128), settings: TableSettings })
+export const CreateTableRequest = z.object({
+  name: z.string().min(1).max(128),
+  settings: TableSettings,
+})
 export const CreateTableResponse = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('created'), table: TableDescription }),
   z.object({ kind: z.literal('exists'), table: TableDescription }),
