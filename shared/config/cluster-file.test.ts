@@ -1,0 +1,57 @@
+// Cluster file: valid files parse with defaults; each kind of mistake is one clear line.
+import { describe, expect, it } from 'vitest'
+import { ConfigError, parseClusterFile, parseHostPort } from './cluster-file.ts'
+
+const valid = `
+clusterId: local
+shardCount: 16
+nodes:
+  - { id: n1, address: "127.0.0.1:7101" }
+  - { id: n2, address: "127.0.0.1:7102" }
+  - { id: n3, address: "127.0.0.1:7103" }
+`
+
+function problemsOf(text: string): readonly string[] {
+  try {
+    parseClusterFile(text, 'cluster.yaml')
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  return []
+}
+
+describe('cluster file', () => {
+  it('cluster file: valid: parses with defaults', () => {
+    const file = parseClusterFile(valid, 'cluster.yaml')
+    expect(file.replicationFactor).toBe(3)
+    expect(file.gateway.address).toBe('127.0.0.1:8080')
+    expect(file.nodes.map((node) => node.id)).toEqual(['n1', 'n2', 'n3'])
+  })
+  it('cluster file: unknown field: one line naming it', () => {
+    const problems = problemsOf(valid + 'shards: 4\n')
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatch(/shards/)
+  })
+  it('cluster file: bad address: one line naming the node field', () => {
+    const problems = problemsOf(valid.replace('127.0.0.1:7102', '127.0.0.1:99999'))
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatch(/nodes\.1\.address: bad address/)
+  })
+  it('cluster file: too few nodes for the replication factor: says so', () => {
+    const text = valid.replace(/  - \{ id: n3.*\n/, '')
+    expect(problemsOf(text)[0]).toMatch(/replicationFactor 3 exceeds 2 nodes/)
+  })
+  it('cluster file: duplicate node: says so', () => {
+    expect(problemsOf(valid.replace('id: n3', 'id: n2'))[0]).toMatch(/duplicate node n2/)
+  })
+  it('cluster file: not yaml: one line', () => {
+    expect(problemsOf('nodes: [unclosed')).toHaveLength(1)
+  })
+  it('cluster file: host:port: parses ipv4, names and ipv6', () => {
+    expect(parseHostPort('127.0.0.1:80')).toEqual({ host: '127.0.0.1', port: 80 })
+    expect(parseHostPort('[::1]:8080')).toEqual({ host: '::1', port: 8080 })
+    expect(parseHostPort('localhost')).toBeNull()
+    expect(parseHostPort('h:0')).toBeNull()
+  })
+})
