@@ -12,7 +12,7 @@ const condition = fc.oneof(
   safeNat.map((version) => ({ kind: 'if-match' as const, version })),
   fc.constant({ kind: 'if-none-match' as const }),
 )
-const ref = { table: fc.string({ minLength: 1 }), partitionKey: bytes, sortKey: bytes }
+const ref = { tableId: safeNat, partitionKey: bytes, sortKey: bytes }
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
     kind: fc.constant('put' as const),
@@ -52,7 +52,7 @@ describe('command codec', () => {
   it('command codec: known-answer vectors: pin the disk format', () => {
     const put = encodeCommand({
       kind: 'put',
-      table: 't',
+      tableId: 3,
       partitionKey: new Uint8Array([0x6b]),
       sortKey: new Uint8Array(0),
       timestamp: 5,
@@ -63,7 +63,7 @@ describe('command codec', () => {
     })
     expect(hex(put)).toBe(
       '0101' +
-        '0174' +
+        '0300000000000000' +
         '016b' +
         '00' +
         '0500000000000000' +

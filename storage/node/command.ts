@@ -8,9 +8,9 @@
  *
  *   u8 format (=1) | u8 kind | body
  *
- *   Put    (1): lp table | lp partitionKey | lp sortKey | u64 timestamp | u64 expiresAtMs (0 = none)
+ *   Put    (1): u64 tableId | lp partitionKey | lp sortKey | u64 timestamp | u64 expiresAtMs (0 = none)
  *               | u8 condition | u64 conditionVersion | lp contentType | lp value
- *   Delete (2): lp table | lp partitionKey | lp sortKey | u64 timestamp
+ *   Delete (2): u64 tableId | lp partitionKey | lp sortKey | u64 timestamp
  *               | u8 condition | u64 conditionVersion
  *   CreateTable (3): lp name | u64 ttlSeconds (0 = none) | u32 maxVersions | u64 valueBytesMax
  *               | u64 createdAtMs
@@ -18,6 +18,10 @@
  *   Noop        (5): (empty) — a new leader's first entry, so it can commit earlier terms
  *
  *   condition: 0 none | 1 if-match (conditionVersion) | 2 if-none-match (conditionVersion = 0)
+ *
+ * Data commands name their table by id (the catalog index that created it), never by name:
+ * replicas apply without consulting the catalog, so apply stays deterministic, and a dropped and
+ * re-created table never sees the old table's items. The leader resolves name -> id on propose.
  *
  * Timestamps are decided by the leader before proposing (its HLC, or the caller's), so every
  * replica applies the same bytes. The version of a write is the entry's Raft index, known only
@@ -40,7 +44,7 @@ export type WriteCondition =
   { kind: 'none' } | { kind: 'if-match'; version: number } | { kind: 'if-none-match' }
 
 export interface ItemRef {
-  table: string
+  tableId: number
   partitionKey: Uint8Array
   sortKey: Uint8Array
 }
@@ -67,7 +71,7 @@ export type Command =
   | { kind: 'noop' }
 
 function writeItemRef(writer: ByteWriter, ref: ItemRef): void {
-  writer.writeLengthPrefixed(utf8(ref.table))
+  writer.writeU64(ref.tableId)
   writer.writeLengthPrefixed(ref.partitionKey)
   writer.writeLengthPrefixed(ref.sortKey)
 }
@@ -125,10 +129,10 @@ export function encodeCommand(command: Command): Uint8Array {
 }
 
 function readItemRef(reader: ByteReader): ItemRef {
-  const table = fromUtf8(reader.readLengthPrefixed())
+  const tableId = reader.readU64()
   const partitionKey = reader.readLengthPrefixed().slice()
   const sortKey = reader.readLengthPrefixed().slice()
-  return { table, partitionKey, sortKey }
+  return { tableId, partitionKey, sortKey }
 }
 
 function readCondition(reader: ByteReader): WriteCondition {
