@@ -1,0 +1,88 @@
+/**
+ * Real-process helpers for end-to-end tests: free loopback ports, temp dirs, spawning our own
+ * entry points with tsx, waiting on a condition with a deadline (never a fixed sleep), and
+ * stopping exactly the processes we started, by pid.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const repoRoot = join(import.meta.dirname, '..', '..')
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `shoal-${prefix}-`))
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export interface Spawned {
+  readonly child: ChildProcess
+  readonly pid: number
+  /** Everything written to stdout and stderr so far. */
+  output(): string
+  exited(): Promise<number | null>
+}
+
+/** Runs a TypeScript entry point of this repository under tsx. */
+export function spawnTs(
+  entry: string,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Spawned {
+  const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx')
+  const child = spawn(tsx, [join(repoRoot, entry), ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let text = ''
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()))
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  if (child.pid === undefined) throw new Error(`failed to spawn ${entry}`)
+  return { child, pid: child.pid, output: () => text, exited: () => exit }
+}
+
+/** Polls `condition` until it returns true or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  options: { timeoutMs: number; intervalMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs
+  for (;;) {
+    try {
+      if (await condition()) return
+    } catch {
+      // Not ready yet (e.g. connection refused); keep polling until the deadline.
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs} ms: ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50))
+  }
+}
+
+/** Sends `signal` to a process we started and waits for it to exit. */
+export async function stop(
+  spawned: Spawned,
+  signal: NodeJS.Signals = 'SIGTERM',
+  timeoutMs = 10_000,
+): Promise<void> {
+  if (spawned.child.exitCode !== null || spawned.child.signalCode !== null) return
+  spawned.child.kill(signal)
+  const timer = setTimeout(() => spawned.child.kill('SIGKILL'), timeoutMs)
+  await spawned.exited()
+  clearTimeout(timer)
+}
