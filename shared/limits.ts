@@ -23,4 +23,37 @@ export const limits = {
   // --- storage node ---
 
   // --- gateway ---
+  // HTTP edge (gateway/app.ts and its middleware); each is the default of a configurable option.
+  gatewayTableNameBytesMax: 128, // matches the RPC contract's table name bound
+  gatewayPartitionKeyBytesMax: 1 * KiB, // item keys stay well under the LSM's keyBytesMax
+  gatewaySortKeyBytesMax: 1 * KiB, // partition + sort + table framing < keyBytesMax
+  gatewayValueBytesMax: 1 * MiB, // one request body; larger values belong to bulk load
+  gatewayJsonBodyBytesMax: 1 * MiB, // table settings and multi-get bodies
+  gatewayContentTypeBytesMax: 256, // stored beside each value (RPC Item.contentType bound)
+  gatewayMultiGetKeysMax: 1000, // the RPC MultiGetRequest bound
+  gatewayScanLimitMax: 1000, // the RPC ScanRequest bound
+  gatewayScanLimitDefault: 100, // one page when the caller does not ask
+  gatewayVersionsLimitMax: 1000, // the RPC VersionsRequest bound
+  gatewayVersionsLimitDefault: 100, // one page when the caller does not ask
+  gatewayDeadlineMsDefault: 5_000, // a request without X-Shoal-Timeout-Ms
+  gatewayDeadlineMsMax: 60_000, // a caller cannot pin gateway resources longer than this
+  gatewayHotKeysWindowMsMax: 3_600_000, // hot-key windows are minutes, not hours
+  gatewayHotKeysLimitMax: 1000, // one response, bounded
+  gatewayRateLimitPerSecDefault: 1_000, // per API key, refill rate of its token bucket
+  gatewayRateLimitBurstDefault: 2_000, // per API key, bucket size
+  gatewayApiKeysMax: 10_000, // configured keys; one bucket each, so memory is bounded
+  tableNameBytesMax: 128, // ^[a-zA-Z0-9_.-]{1,128}$: a name, not data; fits a path segment
+  partitionKeyBytesMax: 1 * KiB, // escaped worst case 2 KiB; encoded item key stays < keyBytesMax
+  sortKeyBytesMax: 1 * KiB, // Mussel-style sort keys are short; the encoded key must fit 4 KiB
+  waitersPerKeyMax: 10_000, // one hot key at 256 clients x 40 req each; beyond: shed with 503
+  coalescerKeysMax: 100_000, // keys with a flight at once; ~200 B each -> ~20 MiB worst case
+  coalescerShedRetryAfterMs: 1_000, // Retry-After for a shed read: HTTP's unit is whole seconds
+  hotKeySketchBytesMax: 64 * KiB, // all Count-Min rows + top-k slots of the detector, measured
+  hotKeysTrackedMax: 1_024, // hot set with first-hot-at; keys beyond the top are not listed
+  hotCacheBytesMax: 64 * MiB, // values of hot keys only; eventual reads, maxStalenessMs bounded
+  hotCacheEntryBytesMax: 1 * MiB, // a larger value is not cached: one entry must not evict all
+  retryAttemptsMax: 5, // with 2x backoff from 5 ms: ~155 ms of waiting, inside a 1 s deadline
+  retryBackoffMsMin: 5, // about two backend round trips on loopback
+  retryBackoffMsMax: 200, // cap so a retry still fits a typical 1 s request deadline
+  hlcRemoteAheadMsMax: 60_000, // a remote HLC this far ahead of our wall clock is refused
 } as const satisfies Record<string, number>
