@@ -39,6 +39,8 @@ const escapeByte = 0x00
 const terminatorSecond = 0x01
 const escapedZeroSecond = 0xff
 
+const emptyBytes = new Uint8Array(0)
+
 const tableNamePattern = /^[a-zA-Z0-9_.-]{1,128}$/
 
 /** The largest encoded key: every partition-key byte escaped, plus two terminators. */
@@ -86,7 +88,7 @@ export interface RawItemKey {
 export function encodeItemKey(key: ItemKey): Uint8Array {
   validateTableName(key.table)
   validateKeyParts(key)
-  return encodeRawItemKey({ ...key, table: utf8(key.table) })
+  return encodeRawItemKey({ ...key, table: asciiBytes(key.table) })
 }
 
 /** Encodes any bytes (no validation). The result is a fresh array owned by the caller. */
@@ -104,9 +106,15 @@ export function encodeRawItemKey(key: RawItemKey): Uint8Array {
 /** escape(table) 00 01 escape(partitionKey) 00 01: the prefix every item of a partition has. */
 export function encodePartitionPrefix(table: string, partitionKey: Uint8Array): Uint8Array {
   validateTableName(table)
-  validateKeyParts({ partitionKey, sortKey: new Uint8Array(0) })
-  const empty = new Uint8Array(0)
-  return encodeRawItemKey({ table: utf8(table), partitionKey, sortKey: empty })
+  validateKeyParts({ partitionKey, sortKey: emptyBytes })
+  // One allocation: this runs once per request for routing. A valid name is ASCII with no 0x00.
+  const out = new Uint8Array(table.length + 2 + escapedLength(partitionKey) + 2)
+  for (let i = 0; i < table.length; i++) out[i] = table.charCodeAt(i)
+  out[table.length] = escapeByte
+  out[table.length + 1] = terminatorSecond
+  const end = writeEscaped(out, table.length + 2, partitionKey)
+  assert(end === out.length, 'partition prefix length mismatch')
+  return out
 }
 
 /** The half-open byte range [start, end) holding exactly the items of one partition. */
@@ -167,6 +175,13 @@ export function compareItemKeys(a: ItemKey, b: ItemKey): number {
     compareBytes(a.partitionKey, b.partitionKey) ||
     compareBytes(a.sortKey, b.sortKey)
   )
+}
+
+/** A validated table name is ASCII, so its UTF-8 bytes are its char codes (no TextEncoder). */
+function asciiBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length)
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i)
+  return out
 }
 
 function escapedLength(bytes: Uint8Array): number {
