@@ -20,6 +20,15 @@ export const limits = {
 
   // --- rpc / protocol ---
 
+  // --- raft log engine (storage/raftlog) ---
+  raftLogSegmentBytesTarget: 64 * MiB, // rotate past this; GC frees whole segments at a time
+  raftLogRecordBytesMax: 16 * MiB + 64 * KiB, // one record: the largest raft batch (a frame)
+  raftLogWriteBytesMax: 64 * MiB, // one append() call's records; larger is a caller bug
+  raftLogBatchBytesMax: 4 * MiB, // group commit cuts a batch here: bounds one write+fsync pause
+  raftLogQueuedWritesMax: 65_536, // writes waiting for the next batch; beyond: overloaded
+  raftLogClosedSegmentsMax: 4, // past this, shards pinning the oldest segment are rewritten
+  raftLogShardsMax: 65_536, // shard replicas one node's log tracks (1024 shards x 3 is typical)
+
   // --- storage node ---
 
   // --- gateway ---
