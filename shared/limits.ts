@@ -15,10 +15,36 @@ export const limits = {
   valueInlineBytesMax: 4 * KiB, // at or above this a value goes to the value log (WiscKey)
 
   // --- lsm ---
+  lsmValueBytesMax: 64 * MiB, // one value in one WAL record and one buffer; chunking is not built
+  lsmBatchBytesMax: 256 * MiB, // one write batch is one WAL record (u32 length)
+  lsmMemtableBytesDefault: 64 * MiB, // LevelDB/RocksDB-sized write buffer
+  lsmBlockBytesDefault: 4 * KiB, // data block target; one page
+  lsmBlockCacheBytesDefault: 64 * MiB, // decoded blocks kept in memory
+  lsmTargetFileBytesDefault: 8 * MiB, // compaction output split size
+  lsmLevelBaseBytesDefault: 64 * MiB, // L1 target size; each deeper level is 10x
+  lsmLevelsMax: 7, // L0..L6 as in LevelDB
+  lsmImmutableMemtablesMax: 4, // writes stop when this many memtables wait for flush
+  lsmManifestBytesMax: 64 * MiB, // a manifest larger than this is rewritten as a snapshot
 
   // --- raft ---
+  raftMsgBytesMax: 1 * MiB, // entries per append message; bounds one frame and one fsync batch
+  raftInflightMsgsMax: 256, // pipeline window per follower; enough to cover a WAN RTT at 1 MiB
+  raftInflightBytesMax: 32 * MiB, // bytes in flight per follower; bounds leader memory per peer
+  raftCommittedBytesPerReadyMax: 4 * MiB, // entries handed to apply per Ready; bounds apply pauses
+  raftPendingReadsMax: 4096, // ReadIndex requests waiting on a heartbeat quorum per group
+  raftProposalsPerMsgMax: 4096, // entries in one forwarded proposal message
 
   // --- rpc / protocol ---
+  // shared/protocol/frame.ts and shared/rpc/*; each is the default of a configurable option.
+  frameBytesMax: 16 * MiB + 64 * KiB, // one 16 MiB value chunk or raft batch plus its envelope
+  rpcInFlightPerConnectionMax: 256, // server: handlers running per connection before reads pause
+  rpcPendingPerConnectionMax: 4096, // client: requests awaiting answers; beyond: overloaded
+  rpcQueuedBytesPerConnectionMax: 64 * MiB, // client: unsent bytes while the socket drains
+  rpcHandshakeMsMax: 2000, // connect + hello/welcome; a loopback or LAN peer answers in < 10 ms
+  rpcReconnectBackoffMsMin: 20, // first retry after a lost connection: quick for a restart
+  rpcReconnectBackoffMsMax: 2000, // cap: a dead peer costs one connect attempt per ~2 s
+  rpcCloseGraceMs: 1000, // after refusing a peer, wait this long for its FIN, then destroy
+  rpcConnectionsMax: 4096, // server: gateways + peer nodes, with room for reconnect overlap
 
   // --- raft log engine (storage/raftlog) ---
   raftLogSegmentBytesTarget: 64 * MiB, // rotate past this; GC frees whole segments at a time

@@ -1,0 +1,88 @@
+/**
+ * buildApp(deps): the gateway's Hono app. No I/O at import or build time; main.ts serves it.
+ *
+ * Middleware order, and why:
+ *   1. deadline     every request gets its AbortSignal first, so all later work is bounded
+ *   2. auth (/v1/*) an unauthenticated caller costs no body read and no rate-limit bucket
+ *   3. rate limit   per API key, before the body is read
+ *   4. body limit   reads every body within its route's limit, counting bytes as they stream
+ *   5. routes       validate, check the table scope, call the backend, render
+ * Errors from any of them reach `errorHandler` (http-errors.ts), the one status mapping.
+ */
+import { Hono, type Context } from 'hono'
+import type { Clock, Timers } from '../shared/time/clock.ts'
+import type { Logger } from '../shared/log.ts'
+import { limits } from '../shared/limits.ts'
+import type { GatewayBackend } from './backend/gateway-backend.ts'
+import { errorHandler, newErrorStats, notFoundResponse, type ErrorStats } from './http-errors.ts'
+import { authenticate, type AuthConfig } from './middleware/auth.ts'
+import { bodyLimit } from './middleware/body-limit.ts'
+import { deadline } from './middleware/deadline.ts'
+import { defaultEdgeLimits, type EdgeEnv, type EdgeLimits } from './middleware/edge-env.ts'
+import { rateLimit } from './middleware/rate-limit.ts'
+import { openApiDocument } from './openapi.ts'
+import { registerHotKeyRoute, type HotKeySource } from './routes/hot-keys.ts'
+import { registerItemRoutes } from './routes/items.ts'
+import { registerMultiGetRoute } from './routes/multi-get.ts'
+import { registerOpsRoutes } from './routes/ops.ts'
+import { registerScanRoute } from './routes/scan.ts'
+import { registerTableRoutes } from './routes/tables.ts'
+import { registerVersionsRoutes } from './routes/versions.ts'
+
+export interface AppDeps {
+  readonly backend: GatewayBackend
+  readonly hotKeys: HotKeySource
+  readonly clock: Clock
+  readonly timers: Timers
+  readonly logger: Logger
+  readonly auth: AuthConfig
+  readonly limits?: Partial<EdgeLimits>
+  readonly rateLimit?: { readonly ratePerSecDefault: number; readonly burstDefault: number }
+  /** Counters of answered errors (internal errors included); created when absent. */
+  readonly errorStats?: ErrorStats
+}
+
+/** A PUT of one item carries a value; every other body is JSON (or nothing). */
+const itemPutPath = /^\/v1\/tables\/[^/]+\/(keys\/[^/]+|partitions\/[^/]+\/items\/[^/]+)$/
+
+export function buildApp(deps: AppDeps): Hono<EdgeEnv> {
+  const edgeLimits: EdgeLimits = { ...defaultEdgeLimits, ...deps.limits }
+  const stats = deps.errorStats ?? newErrorStats()
+  const app = new Hono<EdgeEnv>()
+  app.onError(errorHandler(deps.logger, stats))
+  app.notFound(notFoundResponse)
+
+  app.use(
+    deadline({
+      timers: deps.timers,
+      defaultMs: edgeLimits.deadlineMsDefault,
+      maxMs: edgeLimits.deadlineMsMax,
+    }),
+  )
+  app.use('/v1/*', authenticate(deps.auth))
+  app.use(
+    '/v1/*',
+    rateLimit({
+      clock: deps.clock,
+      ratePerSecDefault: deps.rateLimit?.ratePerSecDefault ?? limits.gatewayRateLimitPerSecDefault,
+      burstDefault: deps.rateLimit?.burstDefault ?? limits.gatewayRateLimitBurstDefault,
+    }),
+  )
+  app.use(
+    bodyLimit((c: Context<EdgeEnv>) =>
+      c.req.method === 'PUT' && itemPutPath.test(c.req.path)
+        ? edgeLimits.valueBytesMax
+        : edgeLimits.jsonBodyBytesMax,
+    ),
+  )
+
+  const routeDeps = { backend: deps.backend, limits: edgeLimits }
+  registerTableRoutes(app, routeDeps)
+  registerItemRoutes(app, routeDeps)
+  registerVersionsRoutes(app, routeDeps)
+  registerScanRoute(app, routeDeps)
+  registerMultiGetRoute(app, routeDeps)
+  registerHotKeyRoute(app, { hotKeys: deps.hotKeys, limits: edgeLimits })
+  registerOpsRoutes(app, { backend: deps.backend, openApiDocument: openApiDocument(edgeLimits) })
+  return app
+}

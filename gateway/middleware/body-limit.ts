@@ -1,0 +1,68 @@
+/**
+ * Body limit, enforced on the bytes actually read (TESTING.md (e), Hono CVE-2025-59139 and
+ * CVE-2026-44456): every request that has a body is read here, in full, before any route runs,
+ * counting the bytes as they stream. Past the limit the stream is cancelled at once and the
+ * answer is 413; the rest is never read. A declared Content-Length over the limit is refused
+ * before reading; a lying smaller one cannot help, because the count is of bytes read. Routes
+ * then use the `body` context variable and never touch the raw stream, so a route that ignores
+ * its body cannot be used to bypass the limit.
+ *
+ * Content-Length together with Transfer-Encoding is a smuggling shape (RFC 9112 6.3): refused.
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import { ShoalError } from '../../shared/errors.ts'
+import type { EdgeEnv } from './edge-env.ts'
+
+const emptyBody = new Uint8Array(0)
+
+export function bodyLimit(limitFor: (c: Context<EdgeEnv>) => number): MiddlewareHandler<EdgeEnv> {
+  return async function bodyLimit(c, next) {
+    const limitBytes = limitFor(c)
+    const headers = c.req.raw.headers
+    const contentLength = headers.get('content-length')
+    if (contentLength !== null && headers.has('transfer-encoding')) {
+      throw new ShoalError('bad-request', 'Content-Length and Transfer-Encoding together')
+    }
+    if (contentLength !== null) {
+      if (!/^[0-9]{1,15}$/.test(contentLength)) {
+        throw new ShoalError('bad-request', 'Content-Length is not a decimal number')
+      }
+      if (Number(contentLength) > limitBytes) throw tooLarge(limitBytes)
+    }
+    const stream = c.req.raw.body
+    c.set('body', stream === null ? emptyBody : await readWithin(stream, limitBytes))
+    await next()
+  }
+}
+
+function tooLarge(limitBytes: number): ShoalError {
+  return new ShoalError('too-large', `the request body is over the limit of ${limitBytes} bytes`)
+}
+
+/** Reads a byte stream up to limitBytes; cancels it and throws too-large past that. */
+export async function readWithin(
+  stream: ReadableStream<Uint8Array>,
+  limitBytes: number,
+): Promise<Uint8Array> {
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > limitBytes) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge(limitBytes)
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0]
+  const body = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return body
+}
