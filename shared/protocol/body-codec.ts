@@ -9,6 +9,8 @@
  * - `copyBuffers: true`: a decoded Uint8Array (msgpack bin; a Buffer, which is a Uint8Array) is
  *   a copy, so a value kept by the caller does not pin the 64 KiB socket read buffer it came in.
  * - `int64AsType: 'number'`: 64-bit integers decode as numbers; the protocol uses safe integers.
+ * - `variableMapSize: false`: objects always get a map16 header (2 bytes more than a fixmap for
+ *   small objects), which msgpackr documents as 5-10% faster to encode.
  *
  * Decoded bodies are `unknown`: the caller validates them (shared/api schemas, R14).
  */
@@ -26,6 +28,7 @@ export class BodyCodec {
     copyBuffers: true,
     int64AsType: 'number',
     encodeUndefinedAsNil: false,
+    variableMapSize: false,
   })
 
   /** The returned bytes stay valid after later calls (msgpackr moves on in its buffer). */
