@@ -7,9 +7,9 @@
 // Deadlines and load run on ManualClock (virtual time).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { isShoalError, ShoalError } from '../../shared/errors.ts'
+import { isShoalError } from '../../shared/errors.ts'
 import { ManualClock } from '../../test/harness/manual-clock.ts'
-import { CoalescedReader, ShedError } from './coalesced-reader.ts'
+import { CoalescedReader } from './coalesced-reader.ts'
 import { Coalescer, defaultCoalescerOptions, type Consistency } from './coalescer.ts'
 
 /** How often the property had something to check, so it cannot pass vacuously. */

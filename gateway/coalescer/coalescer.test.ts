@@ -52,7 +52,7 @@ class Transcript {
   coalescer = new Coalescer(defaultCoalescerOptions)
 
   run(command: string): string {
-    const [verb, ...words] = command.split(/\s+/)
+    const [verb = '', ...words] = command.split(/\s+/)
     const args = argsOf(words)
     const nowMs = Number(args.get('at') ?? '0')
     switch (verb) {
