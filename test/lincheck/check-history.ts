@@ -98,7 +98,14 @@ export function checkHistory(ops: readonly Operation[], options: CheckOptions = 
   if (violations.length > 0) verdict = 'not-linearizable'
   const elapsedMs = nowMs() - startMs
   const dropped = ops.length - kept.length
-  return { verdict, partitions, violations, opsChecked: kept.length, opsDropped: dropped, elapsedMs }
+  return {
+    verdict,
+    partitions,
+    violations,
+    opsChecked: kept.length,
+    opsDropped: dropped,
+    elapsedMs,
+  }
 }
 
 function budgetOf(options: CheckOptions, nowMs: () => number, startMs: number): Budget {
@@ -176,7 +183,8 @@ function checkPartition(key: string, ops: Operation[], budget: Budget): Partitio
       trackLongest,
     })
   const first = search(false)
-  if (first.verdict !== 'not-linearizable') return { report: report(first.verdict, first), violation: null }
+  if (first.verdict !== 'not-linearizable')
+    return { report: report(first.verdict, first), violation: null }
   const second = search(true)
   const violation = violationFromSearch(view(), second.longest ?? [])
   return { report: report('not-linearizable', first), violation }

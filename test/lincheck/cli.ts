@@ -50,7 +50,11 @@ export function parseHistory(text: string, format: HistoryFormat): ParsedHistory
 
 /** Recognises the format from the first non-blank line; null if it looks like none of them. */
 export function detectFormat(text: string): HistoryFormat | null {
-  const first = text.split('\n').find((line) => line.trim() !== '')?.trim() ?? ''
+  const first =
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? ''
   if (first.startsWith('{"') || first.startsWith('{ "')) return 'shoal'
   if (first.startsWith('{:')) return 'porcupine-kv'
   if (/jepsen\.util/.test(text)) return 'jepsen-etcd'
@@ -92,7 +96,8 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     args = parseArgs(argv)
     const text = io.readFile(args.file)
     const format = args.format ?? detectFormat(text)
-    if (format === null) throw new UsageError(`cannot tell the format of ${args.file}; use --format`)
+    if (format === null)
+      throw new UsageError(`cannot tell the format of ${args.file}; use --format`)
     history = parseHistory(text, format)
   } catch (error) {
     if (error instanceof UsageError) io.err(`lincheck: ${error.message}\n${usage}`)

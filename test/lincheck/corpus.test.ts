@@ -45,7 +45,8 @@ describe('lincheck corpus', () => {
           timeoutMs: historyTimeoutMs,
         })
         expect(result.verdict).toBe(expected)
-        if (expected === 'not-linearizable') expect(result.violations[0]!.window.length).toBeGreaterThan(0)
+        if (expected === 'not-linearizable')
+          expect(result.violations[0]!.window.length).toBeGreaterThan(0)
       })
     }
   }

@@ -15,7 +15,10 @@ describe('generated histories', () => {
   it('generate: 40 small histories with unknown outcomes: all linearizable', () => {
     for (let seed = 1; seed <= 40; seed++) {
       const ops = generateLinearizableHistory(small, new SeededPrng(seed))
-      expect(ops.some((op) => op.outcome === 'unknown'), `seed ${seed}`).toBe(true)
+      expect(
+        ops.some((op) => op.outcome === 'unknown'),
+        `seed ${seed}`,
+      ).toBe(true)
       expect(checkHistory(ops).verdict, `seed ${seed}`).toBe('linearizable')
       expect(checkHistory(ops, { prepass: false }).verdict, `seed ${seed}`).toBe('linearizable')
     }
@@ -54,7 +57,7 @@ describe('generated histories', () => {
     expect(bad.violations[0]!.blocked.id).toBe(mutant.mutated)
   })
 
-  it('generate: 20,000 ops, 50 keys, a hot key with 30% of traffic: linearizable in seconds', () => {
+  it('generate: 20,000 ops, 50 keys, 30% on a hot key: linearizable in seconds', () => {
     const options = { ops: 20_000, keys: 50, clients: 10, unknownRate: 0.01, hotKeyShare: 0.3 }
     for (let seed = 1; seed <= 3; seed++) {
       const ops = generateLinearizableHistory(options, new SeededPrng(seed))

@@ -45,7 +45,9 @@ export function generateLinearizableHistory(options: GenerateOptions, prng: Prng
     const callMs = clock[client]! + prng.intInclusive(0, 3) + prng.nextFloat()
     const returnMs = callMs + prng.intInclusive(0, 20) + prng.nextFloat()
     clock[client] = returnMs
-    const key = prng.chance(options.hotKeyShare) ? 'k0' : `k${prng.intInclusive(0, options.keys - 1)}`
+    const key = prng.chance(options.hotKeyShare)
+      ? 'k0'
+      : `k${prng.intInclusive(0, options.keys - 1)}`
     const unknown = prng.chance(options.unknownRate)
     drafts.push({
       id: i,

@@ -34,7 +34,13 @@
  * An invoke with no completion by the end of the history is treated as `info`.
  */
 import { ShoalError } from '../../shared/errors.ts'
-import { opFunctions, type OpFunction, type Operation, type Outcome, type Value } from './operation.ts'
+import {
+  opFunctions,
+  type OpFunction,
+  type Operation,
+  type Outcome,
+  type Value,
+} from './operation.ts'
 
 export type EventType = 'invoke' | 'ok' | 'fail' | 'info'
 

@@ -65,7 +65,13 @@ export function violationFromSearch(view: PartitionView, longest: readonly numbe
     const at = position.get(i) ?? null
     const after = at === null ? nullState : stateAfter[at]!
     const stateValue = view.table.valueOf(after)
-    return { op: view.ops[i]!, position: at, stateAfter: stateValue, role, returnMs: view.returnTimes[i]! }
+    return {
+      op: view.ops[i]!,
+      position: at,
+      stateAfter: stateValue,
+      role,
+      returnMs: view.returnTimes[i]!,
+    }
   }
   const overlapping = view.ops
     .map((op, i) => i)
@@ -126,8 +132,10 @@ export function renderViolation(violation: Violation): string {
   lines.push(`could not linearize ${describeOperation(violation.blocked)}`)
   if (violation.linearizedCount !== null) {
     const count = violation.linearizedCount
-    lines.push(`deepest partial linearization: ${count} ops, ending with register = ` +
-      shown(violation.stateAtBlock))
+    lines.push(
+      `deepest partial linearization: ${count} ops, ending with register = ` +
+        shown(violation.stateAtBlock),
+    )
   }
   lines.push(`window (${violation.window.length} ops, by invocation time):`)
   const time = (ms: number): string => (ms === Infinity ? 'inf' : String(ms))
