@@ -64,6 +64,8 @@ export const NotLeader = z.object({
   leaderHint: z.string().nullable(),
 })
 export type NotLeader = z.infer<typeof NotLeader>
+/** The table does not exist in the answering node's catalog replica. */
+export const TableNotFound = z.object({ kind: z.literal('table-not-found') })
 
 // --- get ---
 export const GetRequest = ItemAddress.extend({
@@ -77,6 +79,7 @@ export type GetRequest = z.infer<typeof GetRequest>
 export const GetResponse = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('found'), item: Item, appliedIndex: index }),
   z.object({ kind: z.literal('not-found'), appliedIndex: index }),
+  TableNotFound,
   NotLeader,
 ])
 export type GetResponse = z.infer<typeof GetResponse>
@@ -91,6 +94,7 @@ export const MultiGetRequest = z.object({
 export type MultiGetRequest = z.infer<typeof MultiGetRequest>
 export const MultiGetResponse = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ok'), items: z.array(Item.nullable()), appliedIndex: index }),
+  TableNotFound,
   NotLeader,
 ])
 export type MultiGetResponse = z.infer<typeof MultiGetResponse>
@@ -118,6 +122,7 @@ export const ScanResponse = z.discriminatedUnion('kind', [
     resumeAfter: bytes.nullable(),
     appliedIndex: index,
   }),
+  TableNotFound,
   NotLeader,
 ])
 export type ScanResponse = z.infer<typeof ScanResponse>
@@ -143,7 +148,7 @@ export type PutRequest = z.infer<typeof PutRequest>
 export const WriteResponse = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ok'), version: index, timestamp: index, created: z.boolean() }),
   z.object({ kind: z.literal('precondition-failed'), currentVersion: index.nullable() }),
-  z.object({ kind: z.literal('table-not-found') }),
+  TableNotFound,
   NotLeader,
 ])
 export type WriteResponse = z.infer<typeof WriteResponse>
@@ -168,6 +173,7 @@ export const VersionsResponse = z.discriminatedUnion('kind', [
     kind: z.literal('ok'),
     versions: z.array(z.object({ item: Item.nullable(), version: index, timestamp: index })),
   }),
+  TableNotFound,
   NotLeader,
 ])
 export type VersionsResponse = z.infer<typeof VersionsResponse>
