@@ -1,0 +1,499 @@
+/**
+ * RaftLogEngine: ONE append-only log for every shard replica on a node (ARCHITECTURE.md), with
+ * group commit, segment rotation, garbage collection and crash recovery.
+ *
+ * Group commit. `append` validates the call's shape, queues it and returns a promise that
+ * resolves after the fsync of the batch that carries it. One loop forms a batch from
+ * everything queued (up to batchBytesMax, at least one call), appends it to the active
+ * segment in one write, fsyncs once and then resolves every caller in it. Trigger: the loop
+ * starts on the microtask after the first queued call (so every append made in the same
+ * turn of the host joins one batch), and calls queued while an fsync is in flight form the
+ * next batch as soon as it returns. One batch is in flight at a time, which is what lets
+ * recovery treat only the tail of the last segment as possibly torn.
+ *
+ * Index. Per shard, the engine keeps each entry's term and disk location (shard-log.ts), not
+ * its data; `entries` reads data back with readAt (page cache) and verifies each entry's
+ * checksum. The index reflects every batch written to the file, including one whose fsync is
+ * still in flight (the Raft core holds such entries as unstable anyway).
+ *
+ * Segments and GC. After a batch, a segment over segmentBytesTarget is sealed and a new one
+ * created durably. A sealed segment is deleted, oldest first, once every shard with a record
+ * in it has a complete rewrite in a later segment (recovery.ts explains why that suffices).
+ * When more than closedSegmentsMax sealed segments remain, every shard that pins one is
+ * rewritten forward (marker, live entries, hard state) into the active segment in the next
+ * batch, so one slow or idle shard cannot pin disk forever. Cost: each GC round copies the
+ * live (uncompacted) part of the shards it rewrites, once per closedSegmentsMax segments.
+ *
+ * Failure policy (fsyncgate). If a write, fsync, segment creation or removal fails, the
+ * engine enters a failed state: every queued and later call rejects with the cause, reads
+ * included, and nothing is retried. The node must exit and recover from disk.
+ */
+import { assert } from '../../shared/assert.ts'
+import { ByteWriter } from '../../shared/codecs/byte-writer.ts'
+import type { Deferred } from '../../shared/deferred.ts'
+import { deferred } from '../../shared/deferred.ts'
+import { ShoalError, isShoalError } from '../../shared/errors.ts'
+import { limits } from '../../shared/limits.ts'
+import type { FileSystem, ReadableFile, WritableFile } from '../vfs/vfs.ts'
+import { joinPath } from '../vfs/vfs.ts'
+import type { BatchTarget } from './batch.ts'
+import { encodeRewrite, encodeWrite, writeBytes } from './batch.ts'
+import type { HardState } from './record.ts'
+import { decodeEntry } from './record.ts'
+import { recoverLog } from './recovery.ts'
+import { createSegment, segmentFileName } from './segment.ts'
+import type { LogEntry, LogWrite } from './shard-log.ts'
+import { ShardLog, writeProblem } from './shard-log.ts'
+
+export type { LogEntry, LogWrite } from './shard-log.ts'
+export type { HardState } from './record.ts'
+
+export interface RaftLogEngineOptions {
+  readonly segmentBytesTarget?: number
+  readonly batchBytesMax?: number
+  readonly closedSegmentsMax?: number
+}
+
+interface Segment {
+  readonly id: number
+  readonly path: string
+  readonly reader: ReadableFile
+  /** Shards with any record in this segment. */
+  readonly shards: Set<number>
+}
+
+type Queued =
+  | { readonly kind: 'writes'; readonly writes: readonly LogWrite[]; readonly bytes: number }
+  | { readonly kind: 'compact'; readonly shardId: number; readonly throughIndex: number }
+
+type QueuedCall = Queued & { readonly done: Deferred<void> }
+
+export class RaftLogEngine {
+  readonly stats = {
+    appendCalls: 0,
+    batches: 0,
+    syncs: 0,
+    bytesWritten: 0,
+    rewrites: 0,
+    segmentsCreated: 0,
+    segmentsDeleted: 0,
+    recoveredCutBytes: 0,
+  }
+  readonly #fs: FileSystem
+  readonly #dir: string
+  readonly #segmentBytesTarget: number
+  readonly #batchBytesMax: number
+  readonly #closedSegmentsMax: number
+  readonly #shards: Map<number, ShardLog>
+  readonly #rewrittenIn: Map<number, number>
+  /** Oldest first; the last one is active. Invariant: ids are consecutive. */
+  readonly #segments: Segment[] = []
+  readonly #segmentsById = new Map<number, Segment>()
+  #active: WritableFile
+  #queue: QueuedCall[] = []
+  #rewriteShards = new Set<number>()
+  #running: Promise<void> | undefined
+  #failure: ShoalError | undefined
+  #closed = false
+
+  private constructor(
+    fs: FileSystem,
+    dir: string,
+    options: RaftLogEngineOptions,
+    shards: Map<number, ShardLog>,
+    rewrittenIn: Map<number, number>,
+    active: WritableFile,
+  ) {
+    this.#fs = fs
+    this.#dir = dir
+    this.#segmentBytesTarget = options.segmentBytesTarget ?? limits.raftLogSegmentBytesTarget
+    this.#batchBytesMax = options.batchBytesMax ?? limits.raftLogBatchBytesMax
+    this.#closedSegmentsMax = options.closedSegmentsMax ?? limits.raftLogClosedSegmentsMax
+    assert(this.#segmentBytesTarget > 0 && this.#batchBytesMax > 0, 'limits must be positive')
+    assert(this.#closedSegmentsMax >= 0, 'closedSegmentsMax must be non-negative')
+    this.#shards = shards
+    this.#rewrittenIn = rewrittenIn
+    this.#active = active
+  }
+
+  /** Recovers the log in `dir` (creating it if empty) and makes it durable before serving. */
+  static async open(
+    fs: FileSystem,
+    dir: string,
+    options: RaftLogEngineOptions = {},
+  ): Promise<RaftLogEngine> {
+    const recovered = await recoverLog(fs, dir)
+    const last = recovered.segments[recovered.segments.length - 1]
+    let active: WritableFile
+    if (last === undefined) {
+      active = await createSegment(fs, dir, 1)
+    } else {
+      active = await fs.openAppend(last.path)
+      assert(active.sizeBytes === last.sizeBytes, 'segment size changed during recovery')
+      await active.sync() // a process crash may have left page-cache-only bytes
+      await fs.fsyncDir(dir)
+    }
+    const engine = new RaftLogEngine(
+      fs,
+      dir,
+      options,
+      recovered.shards,
+      recovered.rewrittenIn,
+      active,
+    )
+    engine.stats.recoveredCutBytes = recovered.cutBytes
+    const ids = recovered.segments.map((segment) => segment.id)
+    if (ids.length === 0) ids.push(1)
+    for (const id of ids) {
+      await engine.#addSegment(id, recovered.segmentShards.get(id) ?? new Set())
+    }
+    return engine
+  }
+
+  async #addSegment(id: number, shards: Set<number>): Promise<void> {
+    const path = joinPath(this.#dir, segmentFileName(id))
+    const segment = { id, path, reader: await this.#fs.openRead(path), shards }
+    this.#segments.push(segment)
+    this.#segmentsById.set(id, segment)
+  }
+
+  get failure(): ShoalError | undefined {
+    return this.#failure
+  }
+
+  #usable(): void {
+    if (this.#failure !== undefined) throw this.#failure
+    if (this.#closed) throw new ShoalError('closed', 'raft log engine is closed')
+  }
+
+  /**
+   * Persists `writes` (at most one per shard) and resolves after the fsync of the batch that
+   * carries them. A write that breaks a log rule rejects the whole call with 'bad-request'
+   * and changes nothing.
+   */
+  append(writes: readonly LogWrite[]): Promise<void> {
+    try {
+      this.#usable()
+      const bytes = validateCall(writes)
+      return this.#enqueue({ kind: 'writes', writes, bytes })
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /**
+   * Marks entries <= throughIndex of a shard as no longer needed (the LSM flushed them and a
+   * snapshot covers them), durably. Their segments become collectable.
+   */
+  compact(shardId: number, throughIndex: number): Promise<void> {
+    try {
+      this.#usable()
+      assert(Number.isSafeInteger(throughIndex) && throughIndex >= 0, 'index must be u64')
+      return this.#enqueue({ kind: 'compact', shardId, throughIndex })
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  #enqueue(queued: Queued): Promise<void> {
+    if (this.#queue.length >= limits.raftLogQueuedWritesMax) {
+      throw new ShoalError('overloaded', 'raft log queue is full')
+    }
+    const done = deferred<void>()
+    this.#queue.push({ ...queued, done })
+    this.stats.appendCalls++
+    if (this.#running === undefined) {
+      this.#running = Promise.resolve().then(() => this.#run())
+    }
+    return done.promise
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (this.#failure === undefined && this.#hasWork()) {
+        const { waiters, bytes } = this.#writeBatch()
+        if (bytes > 0) {
+          await this.#active.sync()
+          this.stats.syncs++
+        }
+        for (const waiter of waiters) waiter.resolve()
+        await this.#maintain()
+      }
+    } catch (error) {
+      this.#fail(error)
+    } finally {
+      this.#running = undefined
+    }
+  }
+
+  #hasWork(): boolean {
+    return this.#queue.length > 0 || this.#rewriteShards.size > 0
+  }
+
+  /** Forms one batch, appends it (not yet synced) and returns the callers it carries. */
+  #writeBatch(): { waiters: Array<Deferred<void>>; bytes: number } {
+    const active = this.#segments[this.#segments.length - 1]!
+    const target: BatchTarget = {
+      writer: new ByteWriter(64 * 1024),
+      segmentId: active.id,
+      baseOffset: this.#active.sizeBytes,
+    }
+    for (const shardId of [...this.#rewriteShards].sort((a, b) => a - b)) {
+      this.#rewrite(target, shardId, active)
+    }
+    this.#rewriteShards.clear()
+    const waiters: Array<Deferred<void>> = []
+    let taken = 0
+    while (taken < this.#queue.length && target.writer.length < this.#batchBytesMax) {
+      const call = this.#queue[taken++]!
+      const problem = this.#encodeCall(target, call, active)
+      if (problem === undefined) waiters.push(call.done)
+      else call.done.reject(problem)
+    }
+    this.#queue = this.#queue.slice(taken)
+    if (target.writer.length > 0) {
+      this.#active.append(target.writer.view())
+      this.stats.bytesWritten += target.writer.length
+    }
+    this.stats.batches++
+    return { waiters, bytes: target.writer.length }
+  }
+
+  #encodeCall(target: BatchTarget, call: QueuedCall, active: Segment): ShoalError | undefined {
+    const writes: LogWrite[] = []
+    if (call.kind === 'compact') {
+      const shard = this.#shards.get(call.shardId)
+      const term = shard?.term(call.throughIndex)
+      if (shard === undefined || term === undefined) {
+        return new ShoalError(
+          'bad-request',
+          `shard ${call.shardId}: cannot compact through ` +
+            `${call.throughIndex} (log ${shard?.firstIndex ?? 1}..${shard?.lastIndex ?? 0})`,
+        )
+      }
+      writes.push({ shardId: call.shardId, snapshot: { index: call.throughIndex, term } })
+    } else {
+      writes.push(...call.writes)
+    }
+    const newShards = writes.filter((write) => !this.#shards.has(write.shardId)).length
+    if (this.#shards.size + newShards > limits.raftLogShardsMax) {
+      return new ShoalError('too-large', 'more shards than raftLogShardsMax')
+    }
+    for (const write of writes) {
+      const problem = writeProblem(this.#shard(write.shardId, false), write)
+      if (problem !== undefined) {
+        return new ShoalError('bad-request', `shard ${write.shardId}: ${problem}`)
+      }
+    }
+    for (const write of writes) {
+      encodeWrite(target, this.#shard(write.shardId, true), write)
+      active.shards.add(write.shardId)
+    }
+    return undefined
+  }
+
+  #shard(shardId: number, create: boolean): ShardLog {
+    const existing = this.#shards.get(shardId)
+    if (existing !== undefined) return existing
+    const shard = new ShardLog(shardId)
+    if (create) this.#shards.set(shardId, shard)
+    return shard
+  }
+
+  #rewrite(target: BatchTarget, shardId: number, active: Segment): void {
+    const shard = this.#shards.get(shardId)
+    assert(shard !== undefined, 'rewrite of an unknown shard')
+    const live = this.#read(shard, shard.firstIndex, shard.lastIndex + 1, Infinity)
+    encodeRewrite(target, shard, live)
+    active.shards.add(shardId)
+    this.#rewrittenIn.set(shardId, active.id)
+    this.stats.rewrites++
+  }
+
+  /** After a durable batch: seal a full segment, delete collectable ones, plan rewrites. */
+  async #maintain(): Promise<void> {
+    if (this.#active.sizeBytes >= this.#segmentBytesTarget) {
+      const next = this.#segments[this.#segments.length - 1]!.id + 1
+      const file = await createSegment(this.#fs, this.#dir, next)
+      this.#active.close()
+      this.#active = file
+      await this.#addSegment(next, new Set())
+      this.stats.segmentsCreated++
+    }
+    let deleted = 0
+    while (this.#segments.length > 1 && this.#collectable(this.#segments[0]!)) {
+      const segment = this.#segments.shift()!
+      this.#segmentsById.delete(segment.id)
+      segment.reader.close()
+      await this.#fs.remove(segment.path)
+      deleted++
+    }
+    if (deleted > 0) {
+      await this.#fs.fsyncDir(this.#dir)
+      this.stats.segmentsDeleted += deleted
+    }
+    const sealed = this.#segments.slice(0, -1)
+    if (sealed.length > this.#closedSegmentsMax) {
+      for (const segment of sealed) {
+        for (const shardId of segment.shards) {
+          if (!this.#rewrittenAfter(shardId, segment.id)) this.#rewriteShards.add(shardId)
+        }
+      }
+    }
+  }
+
+  #rewrittenAfter(shardId: number, segmentId: number): boolean {
+    return (this.#rewrittenIn.get(shardId) ?? 0) > segmentId
+  }
+
+  #collectable(segment: Segment): boolean {
+    for (const shardId of segment.shards) {
+      if (!this.#rewrittenAfter(shardId, segment.id)) return false
+    }
+    return true
+  }
+
+  #fail(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error)
+    const code = isShoalError(error) ? error.code : 'io'
+    this.#failure ??= new ShoalError(code, `raft log failed, restart required: ${message}`, {
+      cause: error,
+    })
+    for (const call of this.#queue) call.done.reject(this.#failure)
+    this.#queue = []
+    this.#rewriteShards.clear()
+  }
+
+  /**
+   * Entries [lo, hi) of a shard: at least one, then more while their encoded size (16-byte
+   * header plus data each) stays within maxBytes. Each is checksum-verified.
+   */
+  entries(shardId: number, lo: number, hi: number, maxBytes: number): LogEntry[] | 'compacted' {
+    this.#usable()
+    const shard = this.#shards.get(shardId) ?? new ShardLog(shardId)
+    assert(lo <= hi && hi <= shard.lastIndex + 1, `entries [${lo}, ${hi}) past the log's end`)
+    if (lo < shard.firstIndex) return 'compacted'
+    return this.#read(shard, lo, hi, maxBytes)
+  }
+
+  #read(shard: ShardLog, lo: number, hi: number, maxBytes: number): LogEntry[] {
+    const result: LogEntry[] = []
+    let dataBytes = 0
+    let index = lo
+    while (index < hi) {
+      // One readAt per run of entries that sit back to back in the same segment.
+      const start = shard.location(index)
+      let end = index + 1
+      let spanBytes = start.sizeBytes
+      dataBytes += start.sizeBytes
+      while (end < hi) {
+        const next = shard.location(end)
+        const adjacent =
+          next.segmentId === start.segmentId && next.offset === start.offset + spanBytes
+        if (!adjacent || dataBytes + next.sizeBytes > maxBytes) break
+        spanBytes += next.sizeBytes
+        dataBytes += next.sizeBytes
+        end++
+      }
+      this.#readSpan(shard, index, end, start.segmentId, start.offset, spanBytes, result)
+      index = end
+      if (index < hi && dataBytes + shard.location(index).sizeBytes > maxBytes) break
+    }
+    return result
+  }
+
+  #readSpan(
+    shard: ShardLog,
+    lo: number,
+    hi: number,
+    segmentId: number,
+    offset: number,
+    spanBytes: number,
+    out: LogEntry[],
+  ): void {
+    const segment = this.#segmentsById.get(segmentId)
+    assert(segment !== undefined, `entry in deleted segment ${segmentId}`)
+    const bytes = segment.reader.readAt(offset, spanBytes)
+    let position = 0
+    for (let index = lo; index < hi; index++) {
+      const { sizeBytes } = shard.location(index)
+      const slice = bytes.subarray(position, position + sizeBytes)
+      const entry = decodeEntry(slice, index, segment.path, offset + position)
+      if (entry.term !== shard.term(index)) {
+        throw new ShoalError('corruption', `entry ${index} term differs in ${segment.path}`)
+      }
+      out.push({ index, term: entry.term, data: entry.data })
+      position += sizeBytes
+    }
+  }
+
+  /** Term of `index`, for snapshotIndex..lastIndex of the shard. */
+  term(shardId: number, index: number): number | 'compacted' | 'unavailable' {
+    this.#usable()
+    const shard = this.#shards.get(shardId) ?? new ShardLog(shardId)
+    const term = shard.term(index)
+    if (term !== undefined) return term
+    return index < shard.snapshotIndex ? 'compacted' : 'unavailable'
+  }
+
+  firstIndex(shardId: number): number {
+    this.#usable()
+    return this.#shards.get(shardId)?.firstIndex ?? 1
+  }
+
+  lastIndex(shardId: number): number {
+    this.#usable()
+    return this.#shards.get(shardId)?.lastIndex ?? 0
+  }
+
+  hardState(shardId: number): HardState | undefined {
+    this.#usable()
+    return this.#shards.get(shardId)?.hardState
+  }
+
+  shardIds(): number[] {
+    return [...this.#shards.keys()].sort((a, b) => a - b)
+  }
+
+  segmentIds(): number[] {
+    return this.#segments.map((segment) => segment.id)
+  }
+
+  /** Waits for the batch in flight, then closes every file. Later calls reject 'closed'. */
+  async close(): Promise<void> {
+    while (this.#running !== undefined) await this.#running
+    this.#closed = true
+    for (const call of this.#queue) call.done.reject(new ShoalError('closed', 'engine closed'))
+    this.#queue = []
+    this.#active.close()
+    for (const segment of this.#segments) segment.reader.close()
+  }
+}
+
+/** Shape checks done at the call, before queueing. Returns the call's encoded bytes. */
+function validateCall(writes: readonly LogWrite[]): number {
+  if (writes.length === 0) throw new ShoalError('bad-request', 'append needs at least one write')
+  const seen = new Set<number>()
+  let bytes = 0
+  for (const write of writes) {
+    const { shardId } = write
+    if (!Number.isSafeInteger(shardId) || shardId < 0 || shardId > 0xffffffff) {
+      throw new ShoalError('bad-request', `shard id ${shardId} is not a u32`)
+    }
+    if (seen.has(shardId)) throw new ShoalError('bad-request', `shard ${shardId} twice in a call`)
+    seen.add(shardId)
+    for (const entry of write.entries ?? []) {
+      if (!Number.isSafeInteger(entry.index) || !Number.isSafeInteger(entry.term)) {
+        throw new ShoalError('bad-request', `shard ${shardId}: entry index and term must be u64`)
+      }
+      if (entry.data.length > limits.raftLogRecordBytesMax - 64) {
+        throw new ShoalError('too-large', `shard ${shardId}: entry ${entry.index} too large`)
+      }
+    }
+    bytes += writeBytes(write)
+  }
+  if (bytes > limits.raftLogWriteBytesMax) {
+    throw new ShoalError('too-large', `append of ${bytes} bytes over raftLogWriteBytesMax`)
+  }
+  return bytes
+}
