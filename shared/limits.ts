@@ -38,6 +38,7 @@ export const limits = {
   // shared/protocol/frame.ts and shared/rpc/*; each is the default of a configurable option.
   frameBytesMax: 16 * MiB + 64 * KiB, // one 16 MiB value chunk or raft batch plus its envelope
   rpcInFlightPerConnectionMax: 256, // server: handlers running per connection before reads pause
+  rpcReadAheadBytesPerConnectionMax: 1 * MiB, // server: frames read while all slots are busy
   rpcPendingPerConnectionMax: 4096, // client: requests awaiting answers; beyond: overloaded
   rpcQueuedBytesPerConnectionMax: 64 * MiB, // client: unsent bytes while the socket drains
   rpcHandshakeMsMax: 2000, // connect + hello/welcome; a loopback or LAN peer answers in < 10 ms

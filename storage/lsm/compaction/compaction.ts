@@ -1,0 +1,184 @@
+/**
+ * Compaction jobs (the I/O shell around picker.ts): merge input tables into new ones applying
+ * retention (retention.ts), move tables down without rewriting, and collect value-log files by
+ * rewriting the tables that point into them. Each job returns a VersionEdit; the db installs it
+ * and only then deletes obsolete files. Jobs yield to the event loop every few hundred entries
+ * so reads and writes keep flowing while they run.
+ */
+import { compareUserKeys, hasUserKey, userKeyOf } from '../internal-key.ts'
+import type { InternalIterator } from '../iterator.ts'
+import type { VersionEdit } from '../manifest/version-edit.ts'
+import type { FileMeta, Version } from '../manifest/version.ts'
+import type { Memtable } from '../memtable.ts'
+import { LevelIterator, MergingIterator } from '../merging-iterator.ts'
+import { keepMask, type Entry, type RetentionFn } from '../retention.ts'
+import type { TableReader } from '../sstable/reader.ts'
+import { TableSink, type SinkContext } from '../table-sink.ts'
+import type { CompactionPlan } from './picker.ts'
+
+const YIELD_EVERY_ENTRIES = 512
+
+export interface JobContext extends SinkContext {
+  readonly table: (fileNo: number) => TableReader
+  readonly retention: RetentionFn
+  readonly yieldNow: () => Promise<void>
+  readonly targetFileBytes: number
+}
+
+export interface JobResult {
+  readonly edit: VersionEdit
+  readonly bytesRead: number
+  readonly bytesWritten: number
+}
+
+/** Writes an immutable memtable to L0 tables, moving large values to a new value log. */
+export async function flushMemtable(ctx: JobContext, memtable: Memtable): Promise<JobResult> {
+  const sink = new TableSink(ctx, {
+    targetFileBytes: Number.POSITIVE_INFINITY,
+    separateValues: true,
+    relocate: new Set(),
+  })
+  await sink.openVlog()
+  const it = memtable.iterator()
+  let n = 0
+  for (it.first(); it.valid(); it.next()) {
+    if (sink.full) await sink.nextTable()
+    sink.add(it.key(), it.value())
+    if (++n % (YIELD_EVERY_ENTRIES * 8) === 0) await ctx.yieldNow()
+  }
+  const result = await sink.finish()
+  const edit: VersionEdit = { addFiles: result.files.map((f) => [0, f]) }
+  if (result.vlog !== undefined) edit.addVlogs = [result.vlog]
+  return { edit, bytesRead: 0, bytesWritten: result.bytesWritten }
+}
+
+function inputIterator(ctx: JobContext, plan: CompactionPlan): InternalIterator {
+  const children: InternalIterator[] = []
+  const byLevel = new Map<number, FileMeta[]>()
+  for (const { level, file } of plan.inputs) {
+    if (level === 0) children.push(ctx.table(file.fileNo).iterator())
+    else byLevel.set(level, [...(byLevel.get(level) ?? []), file])
+  }
+  for (const files of byLevel.values()) children.push(new LevelIterator(files, ctx.table))
+  return new MergingIterator(children)
+}
+
+/** True when no table outside the inputs could hold older data for `userKey`. */
+function bottomFor(version: Version, plan: CompactionPlan): (ikey: Uint8Array) => boolean {
+  const inputs = new Set(plan.inputs.map((i) => i.file.fileNo))
+  const minInputSeq = Math.min(...plan.inputs.map((i) => i.file.minSeq))
+  const others: FileMeta[] = []
+  version.levels.forEach((files, level) => {
+    for (const file of files) {
+      if (inputs.has(file.fileNo)) continue
+      if (level > plan.outputLevel || (level === plan.outputLevel && file.maxSeq < minInputSeq)) {
+        others.push(file)
+      }
+    }
+  })
+  return (ikey) =>
+    !others.some(
+      (f) => compareUserKeys(f.smallest, ikey) <= 0 && compareUserKeys(f.largest, ikey) >= 0,
+    )
+}
+
+export async function runCompaction(
+  ctx: JobContext,
+  version: Version,
+  plan: CompactionPlan,
+  snapshots: readonly number[],
+  nowMs: number,
+): Promise<JobResult> {
+  const deleteFiles: Array<[number, number]> = plan.inputs.map((i) => [i.level, i.file.fileNo])
+  const bytesRead = plan.inputs.reduce((sum, i) => sum + i.file.sizeBytes, 0)
+  if (plan.trivialMove) {
+    const addFiles = plan.inputs.map((i): [number, FileMeta] => [plan.outputLevel, i.file])
+    return { edit: { deleteFiles, addFiles }, bytesRead: 0, bytesWritten: 0 }
+  }
+  const sink = new TableSink(ctx, {
+    targetFileBytes: plan.split ? ctx.targetFileBytes : Number.POSITIVE_INFINITY,
+    separateValues: false,
+    relocate: new Set(),
+  })
+  const isBottom = bottomFor(version, plan)
+  const it = inputIterator(ctx, plan)
+  let group: Entry[] = []
+  const emit = async (): Promise<void> => {
+    const userKey = userKeyOf(group[0]!.ikey)
+    const keep = keepMask(group, snapshots, nowMs, ctx.retention(userKey), isBottom(group[0]!.ikey))
+    if (!keep.some(Boolean)) return
+    if (sink.full) await sink.nextTable()
+    group.forEach((entry, i) => {
+      if (keep[i]) sink.add(entry.ikey, entry.value)
+    })
+  }
+  let n = 0
+  for (it.first(); it.valid(); it.next()) {
+    const ikey = it.key()
+    if (group.length > 0 && !hasUserKey(ikey, userKeyOf(group[0]!.ikey))) {
+      await emit()
+      group = []
+    }
+    group.push({ ikey, value: it.value() })
+    if (++n % YIELD_EVERY_ENTRIES === 0) await ctx.yieldNow()
+  }
+  if (group.length > 0) await emit()
+  const result = await sink.finish()
+  const addFiles = result.files.map((f): [number, FileMeta] => [plan.outputLevel, f])
+  return { edit: { deleteFiles, addFiles }, bytesRead, bytesWritten: result.bytesWritten }
+}
+
+/** The value-log file with the most garbage at or above `garbageRatio`, if any. */
+export function pickVlogVictim(version: Version, garbageRatio: number): number | undefined {
+  let best: number | undefined
+  let bestGarbage = garbageRatio
+  for (const [fileNo, live] of version.vlogLiveBytes()) {
+    const size = version.vlogs.get(fileNo)?.sizeBytes ?? 0
+    if (size === 0 || live === 0) continue
+    const garbage = 1 - live / size
+    if (garbage >= bestGarbage) {
+      best = fileNo
+      bestGarbage = garbage
+    }
+  }
+  return best
+}
+
+/** Rewrites every table pointing into `victim`, copying its live values to a new value log. */
+export async function runVlogGc(
+  ctx: JobContext,
+  version: Version,
+  victim: number,
+): Promise<JobResult> {
+  const deleteFiles: Array<[number, number]> = []
+  const addFiles: Array<[number, FileMeta]> = []
+  const addVlogs = []
+  let bytesRead = 0
+  let bytesWritten = 0
+  for (let level = 0; level < version.levels.length; level++) {
+    for (const file of version.levels[level]!) {
+      if (!file.vlogRefs.some(([fileNo]) => fileNo === victim)) continue
+      const sink = new TableSink(ctx, {
+        targetFileBytes: Number.POSITIVE_INFINITY,
+        separateValues: false,
+        relocate: new Set([victim]),
+      })
+      await sink.openVlog()
+      await sink.nextTable()
+      const it = ctx.table(file.fileNo).iterator()
+      let n = 0
+      for (it.first(); it.valid(); it.next()) {
+        sink.add(it.key(), it.value())
+        if (++n % YIELD_EVERY_ENTRIES === 0) await ctx.yieldNow()
+      }
+      const result = await sink.finish()
+      deleteFiles.push([level, file.fileNo])
+      for (const out of result.files) addFiles.push([level, out] as [number, FileMeta])
+      if (result.vlog !== undefined) addVlogs.push(result.vlog)
+      bytesRead += file.sizeBytes
+      bytesWritten += result.bytesWritten
+    }
+  }
+  const edit: VersionEdit = { deleteFiles, addFiles, addVlogs, deleteVlogs: [victim] }
+  return { edit, bytesRead, bytesWritten }
+}

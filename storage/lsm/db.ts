@@ -1,0 +1,751 @@
+/**
+ * Db: the LSM engine's facade. Writes go to the WAL (group commit) and the active memtable;
+ * full memtables rotate into immutable ones that a background task flushes to L0; another
+ * background task compacts (picker.ts) and collects value-log files. Reads are synchronous
+ * over a consistent view (memtables + current Version); iterators pin their Version so files
+ * they read are deleted only after they finish. Any background I/O failure is fatal
+ * (fsyncgate): every later call rejects with it.
+ */
+import { assert, INVARIANTS } from '../../shared/assert.ts'
+import { corruption, ShoalError } from '../../shared/errors.ts'
+import { deferred, type Deferred } from '../../shared/deferred.ts'
+import { joinPath } from '../vfs/vfs.ts'
+import { BlockCache } from './block-cache.ts'
+import { pickCompaction, type CompactionPlan } from './compaction/picker.ts'
+import {
+  flushMemtable,
+  pickVlogVictim,
+  runCompaction,
+  runVlogGc,
+  type JobContext,
+  type JobResult,
+} from './compaction/compaction.ts'
+import { decodePointer, inlinePayload, readExpiry } from './entry-value.ts'
+import { CURRENT, manifestName, tableName, vlogName, walName } from './file-names.ts'
+import { Kind, kindOf, seqOf, timestampOf, userKeyOf, versionOf } from './internal-key.ts'
+import type { VersionEdit } from './manifest/version-edit.ts'
+import { emptyVersion, recoverManifest, VersionSet } from './manifest/version-set.ts'
+import type { FileMeta, Version } from './manifest/version.ts'
+import { Memtable } from './memtable.ts'
+import { resolveOptions, type DbOptions, type ResolvedOptions } from './options.ts'
+import {
+  collectKey,
+  findLatest,
+  scanGroups,
+  type ReadView,
+  type ScanBounds,
+} from './read-path.ts'
+import { removeOrphans, replayWals } from './recovery.ts'
+import { readableAt, type Entry } from './retention.ts'
+import { TableReader } from './sstable/reader.ts'
+import { computeStats, DbCounters, type DbStats } from './stats.ts'
+import { VlogReaders } from './value-log/value-log.ts'
+import { WalWriter } from './wal/wal-writer.ts'
+import { encodeBatch, WriteBatch, type PutOptions } from './write-batch.ts'
+import { limits } from '../../shared/limits.ts'
+
+export interface Item {
+  readonly key: Uint8Array
+  readonly value: Uint8Array
+  readonly timestamp: number
+  readonly version: number
+  readonly seq: number
+  readonly expiresAtMs: number
+}
+
+export interface Snapshot {
+  readonly seq: number
+  release(): void
+}
+
+export interface ReadOptions {
+  readonly snapshot?: Snapshot
+  /** Wall-clock ms for TTL checks; default the db clock. */
+  readonly nowMs?: number
+}
+
+export interface WriteOptions {
+  /** Wait until the WAL is fsynced (group commit). Ignored with `wal: false`. */
+  readonly sync?: boolean
+}
+
+export interface ItemPutOptions extends WriteOptions {
+  readonly timestamp?: number
+  readonly version?: number
+  /** Per-item TTL from now (db clock). */
+  readonly ttlMs?: number
+}
+
+export interface IterateOptions extends ReadOptions, ScanBounds {
+  readonly reverse?: boolean
+  readonly limit?: number
+}
+
+export class Db {
+  readonly #o: ResolvedOptions
+  readonly #vs: VersionSet
+  readonly #cache: BlockCache
+  readonly #vlogs: VlogReaders
+  readonly #tables = new Map<number, TableReader>()
+  readonly #wals = new Map<number, WalWriter>()
+  readonly #snapshots = new Map<number, number>()
+  readonly #pinned = new Set<Version>()
+  readonly #obsoleteTables = new Set<number>()
+  readonly #obsoleteVlogs = new Set<number>()
+  readonly #compactPointers = new Map<number, Uint8Array>()
+  readonly counters = new DbCounters()
+  #mem: Memtable
+  #imm: Memtable[] = []
+  #wal: WalWriter | undefined
+  #rotating: Promise<void> | undefined
+  #flushing: Promise<void> | undefined
+  #compacting: Promise<void> | undefined
+  #jobChain: Promise<unknown> = Promise.resolve()
+  #progress: Deferred<void> = deferred<void>()
+  #fatal: unknown
+  #closed = false
+
+  private constructor(o: ResolvedOptions, vs: VersionSet, mem: Memtable) {
+    this.#o = o
+    this.#vs = vs
+    this.#mem = mem
+    this.#cache = new BlockCache(o.blockCacheBytes)
+    this.#vlogs = new VlogReaders(o.fs, o.dir)
+  }
+
+  static async open(options: DbOptions): Promise<Db> {
+    const o = resolveOptions(options)
+    await o.fs.mkdirp(o.dir)
+    const recovered = await recoverManifest(o.fs, o.dir, limits.lsmLevelsMax)
+    if (recovered === undefined) await Db.#checkFresh(o)
+    const vs = new VersionSet(o.fs, o.dir, {
+      version: recovered?.version ?? emptyVersion(limits.lsmLevelsMax),
+      nextFileNo: recovered?.nextFileNo ?? 1,
+      lastSeq: recovered?.lastSeq ?? 0,
+      logNumber: recovered?.logNumber ?? 0,
+      metadata: recovered?.metadata,
+    })
+    const db = new Db(o, vs, new Memtable(o.prng.fork(), 0))
+    try {
+      await db.#recover()
+    } catch (error) {
+      db.#closeFiles()
+      throw error
+    }
+    return db
+  }
+
+  static async #checkFresh(o: ResolvedOptions): Promise<void> {
+    const names = await o.fs.list(o.dir)
+    const stray = names.find((n) => n.startsWith('MANIFEST-') || n.endsWith('.sst'))
+    if (stray !== undefined) {
+      throw corruption(joinPath(o.dir, CURRENT), 0, `CURRENT missing but ${stray} exists`)
+    }
+  }
+
+  async #recover(): Promise<void> {
+    const o = this.#o
+    await this.#openFiles(this.#vs.current)
+    const replayed = new Memtable(o.prng.fork(), 0)
+    const replay = await replayWals(o.fs, o.dir, this.#vs.logNumber, replayed)
+    this.#vs.lastSeq = Math.max(this.#vs.lastSeq, replay.lastSeq)
+    this.#vs.nextFileNo = Math.max(this.#vs.nextFileNo, replay.maxFileNo + 1)
+    await this.#vs.writeSnapshot()
+    const walNo = o.wal ? this.#vs.newFileNo() : 0
+    if (o.wal) {
+      const file = await o.fs.create(joinPath(o.dir, walName(walNo)))
+      this.#wal = new WalWriter(walNo, file)
+      this.#wals.set(walNo, this.#wal)
+      await o.fs.fsyncDir(o.dir)
+    }
+    this.#mem = new Memtable(o.prng.fork(), walNo)
+    const edit: VersionEdit = o.wal ? { logNumber: walNo } : {}
+    if (replayed.count > 0) {
+      const result = await flushMemtable(this.#jobContext(), replayed)
+      Object.assign(edit, result.edit)
+      await this.#openFiles(undefined, result.edit)
+    }
+    await this.#vs.logAndApply(edit)
+    await removeOrphans(o.fs, o.dir, {
+      version: this.#vs.current,
+      logNumber: this.#vs.logNumber,
+      walNo,
+      manifestNo: this.#vs.manifestNo,
+    })
+    this.#kick()
+  }
+
+  /** Opens readers for every table and value log of `version` or added by `edit`. */
+  async #openFiles(version: Version | undefined, edit?: VersionEdit): Promise<void> {
+    const tables: FileMeta[] = []
+    if (version !== undefined) for (const level of version.levels) tables.push(...level)
+    for (const [, file] of edit?.addFiles ?? []) tables.push(file)
+    for (const file of tables) {
+      if (this.#tables.has(file.fileNo)) continue
+      const path = joinPath(this.#o.dir, tableName(file.fileNo))
+      this.#tables.set(file.fileNo, await TableReader.open(this.#o.fs, path, file.fileNo, this.#cache))
+    }
+    const vlogs = [...(version?.vlogs.keys() ?? []), ...(edit?.addVlogs ?? []).map((v) => v.fileNo)]
+    for (const fileNo of vlogs) await this.#vlogs.ensureOpen(fileNo)
+  }
+
+  #jobContext(): JobContext {
+    const o = this.#o
+    return {
+      fs: o.fs,
+      dir: o.dir,
+      newFileNo: () => this.#vs.newFileNo(),
+      writer: { blockBytes: o.blockBytes, bloomBitsPerKey: o.bloomBitsPerKey },
+      vlogs: this.#vlogs,
+      vlogThresholdBytes: o.valueLogThresholdBytes,
+      table: (fileNo) => this.#table(fileNo),
+      retention: o.retention,
+      yieldNow: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      targetFileBytes: o.targetFileBytes,
+    }
+  }
+
+  #table(fileNo: number): TableReader {
+    const table = this.#tables.get(fileNo)
+    if (table === undefined) {
+      throw corruption(joinPath(this.#o.dir, tableName(fileNo)), 0, 'table not open')
+    }
+    return table
+  }
+
+  #check(): void {
+    if (this.#fatal !== undefined) throw this.#fatal
+    if (this.#closed) throw new ShoalError('closed', 'db is closed')
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  put(key: Uint8Array, value: Uint8Array, options: ItemPutOptions = {}): Promise<void> {
+    const put: PutOptions = {
+      ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+      ...(options.version === undefined ? {} : { version: options.version }),
+      ...(options.ttlMs === undefined
+        ? {}
+        : { expiresAtMs: Math.max(1, this.#o.clock.wallMs() + options.ttlMs) }),
+    }
+    return this.write(new WriteBatch().put(key, value, put), options)
+  }
+
+  delete(
+    key: Uint8Array,
+    options: WriteOptions & { timestamp?: number; version?: number } = {},
+  ): Promise<void> {
+    const stamp = {
+      ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+      ...(options.version === undefined ? {} : { version: options.version }),
+    }
+    return this.write(new WriteBatch().delete(key, stamp), options)
+  }
+
+  async write(batch: WriteBatch, options: WriteOptions = {}): Promise<void> {
+    this.#check()
+    if (batch.count === 0) return
+    await this.#makeRoom()
+    this.#check()
+    const firstSeq = this.#vs.lastSeq + 1
+    this.#vs.lastSeq += batch.count
+    const wal = this.#wal
+    let end = 0
+    if (wal !== undefined) {
+      const before = wal.bytesWritten
+      end = wal.append(encodeBatch(batch.ops, firstSeq))
+      this.counters.walBytes += wal.bytesWritten - before
+    }
+    this.#mem.apply(batch.ops, firstSeq)
+    this.counters.userWrites += batch.count
+    this.counters.userBytesWritten += batch.approximateBytes
+    if (options.sync === true && wal !== undefined) {
+      const syncs = wal.syncCount
+      await wal.syncTo(end)
+      this.counters.walSyncs += wal.syncCount - syncs
+    }
+  }
+
+  /** Waits until the memtable has room and L0 is below the stop trigger (stall accounting). */
+  async #makeRoom(): Promise<void> {
+    const o = this.#o
+    let slowed = false
+    const started = o.clock.monotonicMs()
+    let stalled = false
+    for (;;) {
+      this.#check()
+      const l0 = this.#vs.current.levels[0]!.length
+      const compacting = o.autoCompaction
+      if (this.#mem.approximateBytes >= o.memtableBytes) {
+        if (this.#imm.length >= limits.lsmImmutableMemtablesMax) {
+          stalled = true
+          await this.#progress.promise
+        } else await this.#rotate()
+      } else if (compacting && l0 >= o.l0StopTrigger) {
+        stalled = true
+        await this.#progress.promise
+      } else if (compacting && l0 >= o.l0SlowdownTrigger && !slowed) {
+        slowed = true
+        this.counters.slowdowns++
+        await new Promise<void>((resolve) => o.timers.after(1, resolve))
+      } else break
+    }
+    if (stalled) {
+      this.counters.stalls++
+      this.counters.stallMs += o.clock.monotonicMs() - started
+    }
+  }
+
+  #rotate(): Promise<void> {
+    this.#rotating ??= this.#doRotate().finally(() => {
+      this.#rotating = undefined
+    })
+    return this.#rotating
+  }
+
+  async #doRotate(metadata?: Uint8Array): Promise<void> {
+    const o = this.#o
+    let wal: WalWriter | undefined
+    if (o.wal) {
+      const walNo = this.#vs.newFileNo()
+      wal = new WalWriter(walNo, await o.fs.create(joinPath(o.dir, walName(walNo))))
+      await o.fs.fsyncDir(o.dir)
+      this.#wals.set(walNo, wal)
+    }
+    const old = this.#mem
+    if (metadata !== undefined) old.pendingMetadata = metadata
+    this.#imm.push(old)
+    this.#mem = new Memtable(o.prng.fork(), wal?.fileNo ?? 0)
+    this.#wal = wal
+    this.#kick()
+  }
+
+  /**
+   * Makes every write made before this call durable in tables. With `metadata`, it is stored in
+   * the same manifest edit as the last flushed table (e.g. a raft applied index), and is
+   * `db.metadata` after the next open.
+   */
+  async flush(options: { metadata?: Uint8Array } = {}): Promise<void> {
+    this.#check()
+    while (this.#rotating !== undefined) await this.#rotating
+    if (this.#mem.count > 0 || options.metadata !== undefined) {
+      const rotation = this.#doRotate(options.metadata)
+      this.#rotating = rotation
+      await rotation.finally(() => {
+        this.#rotating = undefined
+      })
+    }
+    const target = this.#imm.at(-1)
+    while (target !== undefined && this.#imm.includes(target)) {
+      this.#check()
+      await this.#progress.promise
+    }
+    this.#check()
+  }
+
+  get metadata(): Uint8Array | undefined {
+    return this.#vs.metadata
+  }
+
+  get lastSeq(): number {
+    return this.#vs.lastSeq
+  }
+
+  // ---------------------------------------------------------------- background
+
+  #wake(): void {
+    const progress = this.#progress
+    this.#progress = deferred<void>()
+    progress.resolve()
+  }
+
+  #fail(error: unknown): void {
+    if (this.#fatal === undefined) {
+      this.#fatal = error
+      this.#o.logger.error('lsm background failure', { error: String(error) })
+    }
+    this.#wake()
+  }
+
+  #kick(): void {
+    if (this.#closed || this.#fatal !== undefined) return
+    if (this.#flushing === undefined && this.#imm.length > 0) {
+      this.#flushing = this.#flushLoop()
+        .catch((error: unknown) => this.#fail(error))
+        .finally(() => {
+          this.#flushing = undefined
+          this.#kick()
+        })
+    }
+    if (this.#compacting === undefined && this.#o.autoCompaction) {
+      this.#compacting = this.#compactLoop()
+        .catch((error: unknown) => this.#fail(error))
+        .finally(() => {
+          this.#compacting = undefined
+        })
+    }
+  }
+
+  async #flushLoop(): Promise<void> {
+    while (this.#imm.length > 0 && this.#fatal === undefined) {
+      const memtable = this.#imm[0]!
+      const result = await flushMemtable(this.#jobContext(), memtable)
+      await this.#openFiles(undefined, result.edit)
+      const edit = result.edit
+      if (this.#o.wal) edit.logNumber = this.#imm[1]?.walFileNo ?? this.#mem.walFileNo
+      if (memtable.pendingMetadata !== undefined) edit.metadata = memtable.pendingMetadata
+      await this.#install(edit, () => {
+        assert(this.#imm[0] === memtable, 'flush order')
+        this.#imm.shift()
+      })
+      this.counters.flushes++
+      this.counters.flushBytesWritten += result.bytesWritten
+      const wal = this.#wals.get(memtable.walFileNo)
+      if (wal !== undefined) {
+        this.#wals.delete(memtable.walFileNo)
+        await wal.retire()
+        await this.#o.fs.remove(wal.path)
+      }
+      this.#wake()
+      this.#kick()
+    }
+  }
+
+  async #install(edit: VersionEdit, onInstall?: () => void): Promise<void> {
+    await this.#vs.logAndApply(edit, (after, before) => {
+      onInstall?.()
+      if (INVARIANTS) after.check()
+      const live = after.fileNos()
+      for (const fileNo of before.fileNos()) {
+        if (!live.has(fileNo)) this.#obsoleteTables.add(fileNo)
+      }
+      for (const fileNo of before.vlogs.keys()) {
+        if (!after.vlogs.has(fileNo)) this.#obsoleteVlogs.add(fileNo)
+      }
+    })
+    await this.#collectGarbage()
+  }
+
+  /** Deletes obsolete files no live or pinned version references. */
+  async #collectGarbage(): Promise<void> {
+    const liveTables = this.#vs.current.fileNos()
+    const liveVlogs = new Set(this.#vs.current.vlogs.keys())
+    for (const version of this.#pinned) {
+      for (const fileNo of version.fileNos()) liveTables.add(fileNo)
+      for (const fileNo of version.vlogs.keys()) liveVlogs.add(fileNo)
+    }
+    for (const fileNo of [...this.#obsoleteTables]) {
+      if (!this.#obsoleteTables.has(fileNo) || liveTables.has(fileNo)) continue
+      this.#obsoleteTables.delete(fileNo)
+      this.#tables.get(fileNo)?.close()
+      this.#tables.delete(fileNo)
+      await this.#o.fs.remove(joinPath(this.#o.dir, tableName(fileNo)))
+    }
+    for (const fileNo of [...this.#obsoleteVlogs]) {
+      if (!this.#obsoleteVlogs.has(fileNo) || liveVlogs.has(fileNo)) continue
+      this.#obsoleteVlogs.delete(fileNo)
+      this.#vlogs.close(fileNo)
+      await this.#o.fs.remove(joinPath(this.#o.dir, vlogName(fileNo)))
+    }
+  }
+
+  async #compactLoop(): Promise<void> {
+    while (!this.#closed && this.#fatal === undefined) {
+      const ran = await this.#serial(() => this.#compactOnce())
+      if (!ran) return
+      this.#wake()
+    }
+  }
+
+  #serial<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.#jobChain.then(job)
+    this.#jobChain = result.catch(() => undefined)
+    return result
+  }
+
+  /** Runs one compaction or value-log GC step; false when there is nothing to do. */
+  async #compactOnce(): Promise<boolean> {
+    const o = this.#o
+    const version = this.#vs.current
+    const plan = pickCompaction(
+      version,
+      {
+        style: o.compactionStyle,
+        l0Trigger: o.l0CompactionTrigger,
+        levelBaseBytes: o.levelBaseBytes,
+        sizeRatio: o.sizeRatio,
+        levelsMax: limits.lsmLevelsMax,
+      },
+      this.#compactPointers,
+    )
+    if (plan !== undefined) {
+      await this.#runPlan(version, plan)
+      return true
+    }
+    const dead = [...version.vlogLiveBytes()].filter(([, live]) => live === 0).map(([n]) => n)
+    if (dead.length > 0) {
+      await this.#install({ deleteVlogs: dead })
+      return true
+    }
+    const victim = pickVlogVictim(version, o.valueLogGcRatio)
+    if (victim === undefined) return false
+    const result = await runVlogGc(this.#jobContext(), version, victim)
+    await this.#openFiles(undefined, result.edit)
+    await this.#install(result.edit)
+    this.counters.vlogGcRuns++
+    this.counters.vlogGcBytesWritten += result.bytesWritten
+    return true
+  }
+
+  async #runPlan(version: Version, plan: CompactionPlan): Promise<void> {
+    const snapshots = [...this.#snapshots.keys()].sort((a, b) => a - b)
+    const result: JobResult = await runCompaction(
+      this.#jobContext(),
+      version,
+      plan,
+      snapshots,
+      this.#o.clock.wallMs(),
+    )
+    await this.#openFiles(undefined, result.edit)
+    await this.#install(result.edit)
+    const first = plan.inputs[0]
+    if (first !== undefined && first.level > 0) {
+      this.#compactPointers.set(first.level, userKeyOf(first.file.largest).slice())
+    }
+    if (plan.trivialMove) this.counters.trivialMoves++
+    else this.counters.compactions++
+    this.counters.compactionBytesRead += result.bytesRead
+    this.counters.compactionBytesWritten += result.bytesWritten
+  }
+
+  /** Flushes, then merges every table into one sorted run on the last used level. */
+  async compactAll(): Promise<void> {
+    await this.flush()
+    await this.#serial(async () => {
+      const version = this.#vs.current
+      const inputs = version.levels.flatMap((files, level) => files.map((file) => ({ level, file })))
+      if (inputs.length === 0) return
+      const deepest = Math.max(1, ...inputs.map((i) => i.level))
+      const tiered = this.#o.compactionStyle === 'tiered'
+      await this.#runPlan(version, {
+        outputLevel: tiered ? 0 : deepest,
+        inputs,
+        trivialMove: false,
+        split: !tiered,
+        reason: 'manual',
+      })
+    })
+    await this.#serial(async () => {
+      while (await this.#compactOnce());
+    })
+    this.#check()
+  }
+
+  /** Resolves when no flush or compaction is running or due. */
+  async waitIdle(): Promise<void> {
+    while (this.#flushing !== undefined || this.#compacting !== undefined) {
+      await Promise.all([this.#flushing, this.#compacting])
+    }
+    this.#check()
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  snapshot(): Snapshot {
+    this.#check()
+    const seq = this.#vs.lastSeq
+    this.#snapshots.set(seq, (this.#snapshots.get(seq) ?? 0) + 1)
+    let released = false
+    return {
+      seq,
+      release: () => {
+        if (released) return
+        released = true
+        const count = (this.#snapshots.get(seq) ?? 1) - 1
+        if (count <= 0) this.#snapshots.delete(seq)
+        else this.#snapshots.set(seq, count)
+      },
+    }
+  }
+
+  #view(): ReadView {
+    return {
+      memtables: [this.#mem, ...[...this.#imm].reverse()],
+      version: this.#vs.current,
+      table: (fileNo) => this.#table(fileNo),
+    }
+  }
+
+  #item(entry: Entry): Item {
+    const ikey = entry.ikey
+    const source = 'entry'
+    const [expiresAtMs] = readExpiry(entry.value, source)
+    const value =
+      kindOf(ikey) === Kind.pointer
+        ? this.#vlogs.read(decodePointer(entry.value, source))
+        : inlinePayload(entry.value, source)
+    return {
+      key: userKeyOf(ikey),
+      value,
+      timestamp: timestampOf(ikey),
+      version: versionOf(ikey),
+      seq: seqOf(ikey),
+      expiresAtMs,
+    }
+  }
+
+  /** The item a read returns (highest timestamp, then version), or undefined. Synchronous. */
+  getLatest(key: Uint8Array, options: ReadOptions = {}): Item | undefined {
+    this.#check()
+    const snapshot = options.snapshot?.seq ?? this.#vs.lastSeq
+    const nowMs = options.nowMs ?? this.#o.clock.wallMs()
+    this.counters.gets++
+    const blocksBefore = this.#cache.misses
+    const found = findLatest(this.#view(), key, snapshot, nowMs, this.#o.retention(key))
+    this.counters.getBlocksRead += this.#cache.misses - blocksBefore
+    if (found === undefined || kindOf(found.ikey) === Kind.delete) return undefined
+    return this.#item(found)
+  }
+
+  getSync(key: Uint8Array, options: ReadOptions = {}): Uint8Array | undefined {
+    return this.getLatest(key, options)?.value
+  }
+
+  async get(key: Uint8Array, options: ReadOptions = {}): Promise<Uint8Array | undefined> {
+    return this.getLatest(key, options)?.value
+  }
+
+  async multiGet(
+    keys: readonly Uint8Array[],
+    options: ReadOptions = {},
+  ): Promise<Array<Uint8Array | undefined>> {
+    const snapshot = options.snapshot ?? { seq: this.#vs.lastSeq, release: () => undefined }
+    return keys.map((key) => this.getLatest(key, { ...options, snapshot })?.value)
+  }
+
+  /** Readable versions of a key, newest first (maxVersions and TTL applied). */
+  versions(key: Uint8Array, options: ReadOptions & { limit?: number } = {}): Item[] {
+    this.#check()
+    const snapshot = options.snapshot?.seq ?? this.#vs.lastSeq
+    const nowMs = options.nowMs ?? this.#o.clock.wallMs()
+    const group = collectKey(this.#view(), key)
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER
+    return readableAt(group, snapshot, nowMs, this.#o.retention(key), limit)
+      .map((i) => group[i]!)
+      .filter((entry) => kindOf(entry.ikey) !== Kind.delete)
+      .map((entry) => this.#item(entry))
+  }
+
+  /** Latest items in key order (or reverse) within bounds; pins the version until done. */
+  *iterate(options: IterateOptions = {}): Generator<Item> {
+    this.#check()
+    const snapshot = options.snapshot?.seq ?? this.#vs.lastSeq
+    const nowMs = options.nowMs ?? this.#o.clock.wallMs()
+    const view = this.#view()
+    const version = view.version
+    version.refs++
+    this.#pinned.add(version)
+    let count = 0
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER
+    try {
+      for (const group of scanGroups(view, options, options.reverse === true)) {
+        if (count >= limit) return
+        const retention = this.#o.retention(userKeyOf(group[0]!.ikey))
+        const [first] = readableAt(group, snapshot, nowMs, retention, 1)
+        if (first === undefined || kindOf(group[first]!.ikey) === Kind.delete) continue
+        this.#check()
+        count++
+        yield this.#item(group[first]!)
+      }
+    } finally {
+      version.refs--
+      if (version.refs === 0) this.#pinned.delete(version)
+      if (!this.#closed) void this.#collectGarbage().catch((error: unknown) => this.#fail(error))
+    }
+  }
+
+  scan(options: IterateOptions = {}): Item[] {
+    return [...this.iterate(options)]
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  stats(): DbStats {
+    const version = this.#vs.current
+    const live = version.vlogLiveBytes()
+    return computeStats({
+      counters: this.counters,
+      manifestBytes: this.#vs.manifestBytesWritten,
+      cacheHits: this.#cache.hits,
+      cacheMisses: this.#cache.misses,
+      cacheBytes: this.#cache.usedBytes,
+      filesPerLevel: version.levels.map((files) => files.length),
+      bytesPerLevel: version.levels.map((_, level) => version.levelBytes(level)),
+      vlogBytes: [...version.vlogs.values()].reduce((sum, v) => sum + v.sizeBytes, 0),
+      vlogLiveBytes: [...live.values()].reduce((a, b) => a + b, 0),
+      vlogFiles: version.vlogs.size,
+    })
+  }
+
+  /**
+   * Deep check: level invariants, every table block checksum, every value-log pointer resolves
+   * and its record names the same key. Throws a corruption error naming the file.
+   */
+  checkConsistency(): { tables: number; entries: number; pointers: number } {
+    this.#check()
+    const version = this.#vs.current
+    version.check()
+    let entries = 0
+    let pointers = 0
+    for (const level of version.levels) {
+      for (const file of level) {
+        const table = this.#table(file.fileNo)
+        entries += table.verifyAll()
+        const it = table.iterator()
+        for (it.first(); it.valid(); it.next()) {
+          if (kindOf(it.key()) !== Kind.pointer) continue
+          const pointer = decodePointer(it.value(), table.path)
+          const record = this.#vlogs.readRecord(pointer)
+          if (seqOf(record.ikey) !== seqOf(it.key())) {
+            throw corruption(joinPath(this.#o.dir, vlogName(pointer.fileNo)), pointer.offset,
+              'value-log record belongs to another entry')
+          }
+          pointers++
+        }
+      }
+    }
+    return { tables: version.fileNos().size, entries, pointers }
+  }
+
+  /** Names of the files the db uses now (for tests and tools). */
+  liveFiles(): string[] {
+    const version = this.#vs.current
+    return [
+      CURRENT,
+      manifestName(this.#vs.manifestNo),
+      ...[...version.fileNos()].map(tableName),
+      ...[...version.vlogs.keys()].map(vlogName),
+      ...[...this.#wals.keys()].map(walName),
+    ]
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#wake()
+    await Promise.allSettled([this.#flushing, this.#compacting, this.#jobChain])
+    if (this.#fatal === undefined && this.#wal !== undefined) {
+      await this.#wal.syncTo(this.#wal.sizeBytes).catch(() => undefined)
+    }
+    this.#closeFiles()
+  }
+
+  #closeFiles(): void {
+    for (const wal of this.#wals.values()) void wal.retire().catch(() => undefined)
+    this.#wals.clear()
+    for (const table of this.#tables.values()) table.close()
+    this.#tables.clear()
+    this.#vlogs.closeAll()
+    this.#vs.close()
+  }
+}

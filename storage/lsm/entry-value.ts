@@ -1,0 +1,80 @@
+/**
+ * Entry value: what an internal key maps to, in memtables, WAL batches and SSTables.
+ *
+ *   tombstone (kind 0):  (empty)
+ *   inline (kind 1):     | expiresAtMs varint (0 = never) | value bytes ...          |
+ *   pointer (kind 2):    | expiresAtMs varint | file varint | offset varint | length varint |
+ *
+ * A pointer names a value-log record (value-log/record.ts); `length` is the whole record.
+ */
+import { ByteReader } from '../../shared/codecs/byte-reader.ts'
+import { ByteWriter } from '../../shared/codecs/byte-writer.ts'
+
+export interface ValuePointer {
+  readonly fileNo: number
+  readonly offset: number
+  readonly length: number
+}
+
+function varintBytes(value: number): number {
+  let n = 1
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80)
+    n++
+  }
+  return n
+}
+
+function putVarint(out: Uint8Array, at: number, value: number): number {
+  while (value >= 0x80) {
+    out[at++] = (value & 0x7f) | 0x80
+    value = Math.floor(value / 0x80)
+  }
+  out[at++] = value
+  return at
+}
+
+export function encodeInline(value: Uint8Array, expiresAtMs: number): Uint8Array {
+  const head = varintBytes(expiresAtMs)
+  const out = new Uint8Array(head + value.length)
+  putVarint(out, 0, expiresAtMs)
+  out.set(value, head)
+  return out
+}
+
+export function encodePointer(pointer: ValuePointer, expiresAtMs: number): Uint8Array {
+  return new ByteWriter(24)
+    .writeVarint(expiresAtMs)
+    .writeVarint(pointer.fileNo)
+    .writeVarint(pointer.offset)
+    .writeVarint(pointer.length)
+    .finish()
+}
+
+/** Reads the expiry and returns it with the offset of the payload. */
+export function readExpiry(entry: Uint8Array, source: string): [number, number] {
+  if (entry.length === 0) return [0, 0]
+  let value = 0
+  let scale = 1
+  for (let i = 0; i < 8 && i < entry.length; i++) {
+    const byte = entry[i]!
+    value += (byte & 0x7f) * scale
+    if (byte < 0x80) return [value, i + 1]
+    scale *= 0x80
+  }
+  return new ByteReader(entry, source).readVarint() === value ? [value, 0] : [0, 0]
+}
+
+export function inlinePayload(entry: Uint8Array, source: string): Uint8Array {
+  const [, at] = readExpiry(entry, source)
+  return entry.subarray(at)
+}
+
+export function decodePointer(entry: Uint8Array, source: string): ValuePointer {
+  const reader = new ByteReader(entry, source)
+  reader.readVarint()
+  const fileNo = reader.readVarint()
+  const offset = reader.readVarint()
+  const length = reader.readVarint()
+  return { fileNo, offset, length }
+}

@@ -1,0 +1,99 @@
+/**
+ * Memtable: the in-memory sorted buffer of recent writes, a skip list by internal key with a
+ * byte count. The db rotates it when it passes its budget; an immutable memtable stays readable
+ * until its SSTable is installed in the manifest.
+ */
+import type { Prng } from '../../shared/random/prng.ts'
+import { compareInternal, encodeInternalKey } from './internal-key.ts'
+import type { InternalIterator } from './iterator.ts'
+import { SkipList, type SkipNode } from './skiplist.ts'
+import type { BatchOp } from './write-batch.ts'
+
+const NODE_OVERHEAD_BYTES = 64
+
+export class Memtable {
+  readonly #list: SkipList
+  #bytes = 0
+  #minSeq = Number.MAX_SAFE_INTEGER
+  #maxSeq = 0
+  /** The WAL file holding these writes (0 when the WAL is off). */
+  readonly walFileNo: number
+  /** Metadata to persist atomically with this memtable's flush (db.flush({ metadata })). */
+  pendingMetadata: Uint8Array | undefined
+
+  constructor(prng: Prng, walFileNo: number) {
+    this.#list = new SkipList(compareInternal, prng)
+    this.walFileNo = walFileNo
+  }
+
+  get approximateBytes(): number {
+    return this.#bytes
+  }
+
+  get count(): number {
+    return this.#list.count
+  }
+
+  get minSeq(): number {
+    return this.#minSeq
+  }
+
+  get maxSeq(): number {
+    return this.#maxSeq
+  }
+
+  apply(ops: readonly BatchOp[], firstSeq: number): void {
+    let seq = firstSeq
+    for (const op of ops) {
+      const ikey = encodeInternalKey(op.userKey, op.timestamp, op.version, seq, op.kind)
+      this.#list.insert(ikey, op.entry)
+      this.#bytes += ikey.length + op.entry.length + NODE_OVERHEAD_BYTES
+      seq++
+    }
+    if (ops.length > 0) {
+      this.#minSeq = Math.min(this.#minSeq, firstSeq)
+      this.#maxSeq = Math.max(this.#maxSeq, seq - 1)
+    }
+  }
+
+  iterator(): InternalIterator {
+    return new MemtableIterator(this.#list)
+  }
+}
+
+class MemtableIterator implements InternalIterator {
+  readonly #list: SkipList
+  #node: SkipNode | undefined
+
+  constructor(list: SkipList) {
+    this.#list = list
+  }
+
+  valid(): boolean {
+    return this.#node !== undefined
+  }
+  key(): Uint8Array {
+    return this.#node!.key
+  }
+  value(): Uint8Array {
+    return this.#node!.value
+  }
+  seekGE(target: Uint8Array): void {
+    this.#node = this.#list.seekGE(target)
+  }
+  seekLT(target: Uint8Array): void {
+    this.#node = this.#list.seekLT(target)
+  }
+  first(): void {
+    this.#node = this.#list.first()
+  }
+  last(): void {
+    this.#node = this.#list.last()
+  }
+  next(): void {
+    this.#node = this.#node!.next[0]
+  }
+  prev(): void {
+    this.#node = this.#list.seekLT(this.#node!.key)
+  }
+}

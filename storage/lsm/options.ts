@@ -1,0 +1,90 @@
+/**
+ * DbOptions: everything a db takes from outside (file system, clock, randomness) and its
+ * tuning knobs, with defaults from shared/limits.ts. `resolveOptions` checks them once.
+ */
+import { ShoalError } from '../../shared/errors.ts'
+import { limits } from '../../shared/limits.ts'
+import { SilentLogger, type Logger } from '../../shared/log.ts'
+import { SeededPrng, type Prng } from '../../shared/random/prng.ts'
+import { SystemClock, SystemTimers, type Clock, type Timers } from '../../shared/time/clock.ts'
+import type { FileSystem } from '../vfs/vfs.ts'
+import { keepLatestOnly, type RetentionFn } from './retention.ts'
+
+export interface DbOptions {
+  readonly fs: FileSystem
+  readonly dir: string
+  /** Write-ahead log on (default). Off: the caller owns durability and calls flush(). */
+  readonly wal?: boolean
+  readonly clock?: Clock
+  readonly timers?: Timers
+  readonly prng?: Prng
+  readonly logger?: Logger
+  readonly memtableBytes?: number
+  readonly blockBytes?: number
+  readonly bloomBitsPerKey?: number
+  readonly blockCacheBytes?: number
+  readonly targetFileBytes?: number
+  readonly levelBaseBytes?: number
+  readonly sizeRatio?: number
+  readonly compactionStyle?: 'leveled' | 'tiered'
+  readonly l0CompactionTrigger?: number
+  readonly l0SlowdownTrigger?: number
+  readonly l0StopTrigger?: number
+  /** Values at or above this many bytes go to the value log at flush. */
+  readonly valueLogThresholdBytes?: number
+  /** A value-log file whose garbage share reaches this is collected. */
+  readonly valueLogGcRatio?: number
+  /** Per-key retention (maxVersions, table TTL); default keeps the latest version only. */
+  readonly retention?: RetentionFn
+  /** Background flush and compaction (default on); off for tests that drive them by hand. */
+  readonly autoCompaction?: boolean
+}
+
+export type ResolvedOptions = Required<Omit<DbOptions, 'prng'>> & { prng: Prng }
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ShoalError('bad-request', `option ${name} must be positive, got ${value}`)
+  }
+  return value
+}
+
+export function resolveOptions(options: DbOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    fs: options.fs,
+    dir: options.dir,
+    wal: options.wal ?? true,
+    clock: options.clock ?? new SystemClock(),
+    timers: options.timers ?? new SystemTimers(),
+    prng: options.prng ?? new SeededPrng(0x15a),
+    logger: options.logger ?? new SilentLogger(),
+    memtableBytes: options.memtableBytes ?? limits.lsmMemtableBytesDefault,
+    blockBytes: options.blockBytes ?? limits.lsmBlockBytesDefault,
+    bloomBitsPerKey: options.bloomBitsPerKey ?? 10,
+    blockCacheBytes: options.blockCacheBytes ?? limits.lsmBlockCacheBytesDefault,
+    targetFileBytes: options.targetFileBytes ?? limits.lsmTargetFileBytesDefault,
+    levelBaseBytes: options.levelBaseBytes ?? limits.lsmLevelBaseBytesDefault,
+    sizeRatio: options.sizeRatio ?? 10,
+    compactionStyle: options.compactionStyle ?? 'leveled',
+    l0CompactionTrigger: options.l0CompactionTrigger ?? 4,
+    l0SlowdownTrigger: options.l0SlowdownTrigger ?? 12,
+    l0StopTrigger: options.l0StopTrigger ?? 20,
+    valueLogThresholdBytes: options.valueLogThresholdBytes ?? limits.valueInlineBytesMax,
+    valueLogGcRatio: options.valueLogGcRatio ?? 0.5,
+    retention: options.retention ?? keepLatestOnly,
+    autoCompaction: options.autoCompaction ?? true,
+  }
+  for (const name of ['memtableBytes', 'blockBytes', 'bloomBitsPerKey', 'targetFileBytes'] as const) {
+    positive(name, resolved[name])
+  }
+  positive('levelBaseBytes', resolved.levelBaseBytes)
+  positive('sizeRatio', resolved.sizeRatio)
+  positive('l0CompactionTrigger', resolved.l0CompactionTrigger)
+  if (
+    resolved.l0SlowdownTrigger < resolved.l0CompactionTrigger ||
+    resolved.l0StopTrigger < resolved.l0SlowdownTrigger
+  ) {
+    throw new ShoalError('bad-request', 'need l0CompactionTrigger <= slowdown <= stop')
+  }
+  return resolved
+}

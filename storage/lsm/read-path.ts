@@ -1,0 +1,214 @@
+/**
+ * Read path over one consistent view (memtables + a pinned Version): the latest readable entry
+ * of a key, all entries of a key, and grouped range scans. Sources are visited newest first; a
+ * table is skipped when its bloom filter, key range, sequence range or timestamp bound shows it
+ * cannot hold a better answer than the one already found.
+ */
+import type { InternalIterator } from './iterator.ts'
+import {
+  compareInternal,
+  compareUserKeys,
+  hasUserKey,
+  Kind,
+  kindOf,
+  lastKeyFor,
+  seekKeyFor,
+  seqOf,
+  timestampOf,
+  userKeyOf,
+  versionOf,
+} from './internal-key.ts'
+import type { FileMeta, Version } from './manifest/version.ts'
+import type { Memtable } from './memtable.ts'
+import { LevelIterator, MergingIterator } from './merging-iterator.ts'
+import { isExpired, type Entry, type Retention } from './retention.ts'
+import { bloomHash } from './sstable/bloom.ts'
+import type { TableReader } from './sstable/reader.ts'
+
+export interface ReadView {
+  /** Active memtable first, then immutable ones, newest first. */
+  readonly memtables: readonly Memtable[]
+  readonly version: Version
+  readonly table: (fileNo: number) => TableReader
+}
+
+function containsUserKey(file: FileMeta, seek: Uint8Array): boolean {
+  return compareUserKeys(file.smallest, seek) <= 0 && compareUserKeys(file.largest, seek) >= 0
+}
+
+/** The table of a sorted level (L1+) whose range holds the key, if any. */
+function fileInLevel(files: readonly FileMeta[], seek: Uint8Array): FileMeta | undefined {
+  let lo = 0
+  let hi = files.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (compareUserKeys(files[mid]!.largest, seek) < 0) lo = mid + 1
+    else hi = mid
+  }
+  const file = files[lo]
+  return file !== undefined && containsUserKey(file, seek) ? file : undefined
+}
+
+/** Candidate tables for a key, newest first. */
+function tablesFor(version: Version, seek: Uint8Array): FileMeta[] {
+  const out: FileMeta[] = []
+  for (const file of version.levels[0]!) if (containsUserKey(file, seek)) out.push(file)
+  for (let level = 1; level < version.levels.length; level++) {
+    const file = fileInLevel(version.levels[level]!, seek)
+    if (file !== undefined) out.push(file)
+  }
+  return out
+}
+
+function cannotBeat(file: FileMeta, best: Entry | undefined): boolean {
+  if (best === undefined) return false
+  const timestamp = timestampOf(best.ikey)
+  if (file.maxTimestamp !== timestamp) return file.maxTimestamp < timestamp
+  return file.maxVersion <= versionOf(best.ikey)
+}
+
+/**
+ * The first entry of `userKey` a read at `snapshot` returns: a value or a tombstone (the caller
+ * treats a tombstone as absent).
+ */
+export function findLatest(
+  view: ReadView,
+  userKey: Uint8Array,
+  snapshot: number,
+  nowMs: number,
+  retention: Retention,
+): Entry | undefined {
+  const seek = seekKeyFor(userKey)
+  let best: Entry | undefined
+  const consider = (it: InternalIterator): void => {
+    for (it.seekGE(seek); it.valid() && hasUserKey(it.key(), userKey); it.next()) {
+      const ikey = it.key()
+      if (seqOf(ikey) > snapshot) continue
+      const value = it.value()
+      if (kindOf(ikey) !== Kind.delete && isExpired(ikey, value, retention, nowMs)) continue
+      if (best === undefined || compareInternal(ikey, best.ikey) < 0) best = { ikey, value }
+      return
+    }
+  }
+  for (const memtable of view.memtables) consider(memtable.iterator())
+  const hash = bloomHash(userKey)
+  for (const file of tablesFor(view.version, seek)) {
+    if (file.minSeq > snapshot || cannotBeat(file, best)) continue
+    const table = view.table(file.fileNo)
+    if (!table.mayContain(hash)) continue
+    consider(table.iterator())
+  }
+  return best
+}
+
+/** Every entry of `userKey` in LSM order (for versions()). */
+export function collectKey(view: ReadView, userKey: Uint8Array): Entry[] {
+  const seek = seekKeyFor(userKey)
+  const out: Entry[] = []
+  const take = (it: InternalIterator): void => {
+    for (it.seekGE(seek); it.valid() && hasUserKey(it.key(), userKey); it.next()) {
+      out.push({ ikey: it.key(), value: it.value() })
+    }
+  }
+  for (const memtable of view.memtables) take(memtable.iterator())
+  const hash = bloomHash(userKey)
+  for (const file of tablesFor(view.version, seek)) {
+    const table = view.table(file.fileNo)
+    if (table.mayContain(hash)) take(table.iterator())
+  }
+  return out.sort((a, b) => compareInternal(a.ikey, b.ikey))
+}
+
+export interface ScanBounds {
+  readonly gte?: Uint8Array
+  readonly gt?: Uint8Array
+  readonly lte?: Uint8Array
+  readonly lt?: Uint8Array
+  readonly prefix?: Uint8Array
+}
+
+function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
+  if (key.length < prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false
+  return true
+}
+
+function compareRaw(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return a.length - b.length
+}
+
+export function inBounds(key: Uint8Array, b: ScanBounds): boolean {
+  if (b.prefix !== undefined && !startsWith(key, b.prefix)) return false
+  if (b.gte !== undefined && compareRaw(key, b.gte) < 0) return false
+  if (b.gt !== undefined && compareRaw(key, b.gt) <= 0) return false
+  if (b.lte !== undefined && compareRaw(key, b.lte) > 0) return false
+  if (b.lt !== undefined && compareRaw(key, b.lt) >= 0) return false
+  return true
+}
+
+function viewIterator(view: ReadView): InternalIterator {
+  const children: InternalIterator[] = view.memtables.map((m) => m.iterator())
+  for (const file of view.version.levels[0]!) children.push(view.table(file.fileNo).iterator())
+  for (let level = 1; level < view.version.levels.length; level++) {
+    const files = view.version.levels[level]!
+    if (files.length > 0) children.push(new LevelIterator(files, view.table))
+  }
+  return new MergingIterator(children)
+}
+
+function seekStart(it: InternalIterator, b: ScanBounds, reverse: boolean): void {
+  if (!reverse) {
+    const lows = [b.gte, b.gt, b.prefix].filter((k): k is Uint8Array => k !== undefined)
+    const low = lows.sort(compareRaw).at(-1)
+    if (low === undefined) it.first()
+    else it.seekGE(seekKeyFor(low))
+    return
+  }
+  if (b.lt !== undefined) it.seekLT(seekKeyFor(b.lt))
+  else if (b.lte !== undefined) it.seekLT(lastKeyFor(b.lte))
+  else it.last()
+}
+
+/** True once the scan has passed every key the bounds allow. */
+function pastEnd(key: Uint8Array, b: ScanBounds, reverse: boolean): boolean {
+  if (reverse) {
+    if (b.prefix !== undefined && compareRaw(key, b.prefix) < 0) return true
+    if (b.gte !== undefined && compareRaw(key, b.gte) < 0) return true
+    return b.gt !== undefined && compareRaw(key, b.gt) <= 0
+  }
+  if (b.prefix !== undefined && compareRaw(key, b.prefix) > 0 && !startsWith(key, b.prefix)) {
+    return true
+  }
+  if (b.lte !== undefined && compareRaw(key, b.lte) > 0) return true
+  return b.lt !== undefined && compareRaw(key, b.lt) >= 0
+}
+
+/** Groups of entries per user key in bound order; each group is in LSM order. */
+export function* scanGroups(view: ReadView, b: ScanBounds, reverse: boolean): Generator<Entry[]> {
+  const it = viewIterator(view)
+  seekStart(it, b, reverse)
+  let group: Entry[] = []
+  const flush = (): Entry[] => {
+    const out = reverse ? group.reverse() : group
+    group = []
+    return out
+  }
+  while (it.valid()) {
+    const ikey = it.key()
+    const userKey = userKeyOf(ikey)
+    if (group.length > 0 && !hasUserKey(group[0]!.ikey, userKey)) {
+      const done = flush()
+      if (inBounds(userKeyOf(done[0]!.ikey), b)) yield done
+    }
+    if (pastEnd(userKey, b, reverse)) break
+    group.push({ ikey, value: it.value() })
+    if (reverse) it.prev()
+    else it.next()
+  }
+  if (group.length > 0) {
+    const done = flush()
+    if (inBounds(userKeyOf(done[0]!.ikey), b)) yield done
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * TableReader: opens an SSTable from its footer, keeps the index, filter and properties in
+ * memory, and loads data blocks through the shared block cache. Every block's CRC32C is checked
+ * when it is read; a mismatch is a corruption error naming the file and the block offset.
+ */
+import { corruption } from '../../../shared/errors.ts'
+import { crc32c } from '../../../shared/codecs/crc32c.ts'
+import { ByteReader } from '../../../shared/codecs/byte-reader.ts'
+import type { FileSystem, ReadableFile } from '../../vfs/vfs.ts'
+import type { BlockCache } from '../block-cache.ts'
+import { compareInternal } from '../internal-key.ts'
+import type { InternalIterator } from '../iterator.ts'
+import { BlockIterator, decodeBlock, lowerBound, type DecodedBlock } from './block.ts'
+import { bloomMayContain } from './bloom.ts'
+import {
+  BLOCK_TRAILER_BYTES,
+  decodeFooter,
+  decodeProperties,
+  FOOTER_BYTES,
+  type BlockHandle,
+  type TableProperties,
+} from './format.ts'
+
+export class TableReader {
+  readonly fileNo: number
+  readonly path: string
+  readonly properties: TableProperties
+  readonly #file: ReadableFile
+  readonly #cache: BlockCache
+  readonly #filter: Uint8Array
+  readonly #indexKeys: Uint8Array[]
+  readonly #handles: BlockHandle[]
+  blocksRead = 0
+
+  private constructor(
+    fileNo: number,
+    file: ReadableFile,
+    cache: BlockCache,
+    parts: { filter: Uint8Array; index: DecodedBlock; properties: TableProperties },
+  ) {
+    this.fileNo = fileNo
+    this.path = file.path
+    this.#file = file
+    this.#cache = cache
+    this.#filter = parts.filter
+    this.properties = parts.properties
+    this.#indexKeys = parts.index.keys
+    this.#handles = parts.index.values.map((value, i) => {
+      const reader = new ByteReader(value, `${file.path} index entry ${i}`)
+      const handle = { offset: reader.readVarint(), length: reader.readVarint() }
+      if (handle.offset + handle.length + BLOCK_TRAILER_BYTES > file.sizeBytes) {
+        throw corruption(file.path, handle.offset, 'block handle past end of file')
+      }
+      return handle
+    })
+  }
+
+  static async open(fs: FileSystem, path: string, fileNo: number, cache: BlockCache) {
+    const file = await fs.openRead(path)
+    try {
+      const size = file.sizeBytes
+      if (size < FOOTER_BYTES) throw corruption(path, 0, 'table shorter than a footer')
+      const footer = decodeFooter(file.readAt(size - FOOTER_BYTES, FOOTER_BYTES), path, size)
+      const read = (handle: BlockHandle): Uint8Array => readBlock(file, handle, size)
+      const filter = read(footer.filter)
+      const properties = decodeProperties(
+        read(footer.properties),
+        path,
+        footer.properties.offset,
+      )
+      const index = decodeBlock(read(footer.index), path, footer.index.offset)
+      return new TableReader(fileNo, file, cache, { filter, index, properties })
+    } catch (error) {
+      file.close()
+      throw error
+    }
+  }
+
+  get blockCount(): number {
+    return this.#handles.length
+  }
+
+  mayContain(userKeyHash: number): boolean {
+    return bloomMayContain(this.#filter, userKeyHash)
+  }
+
+  block(i: number): DecodedBlock {
+    return this.#cache.get(`${this.fileNo}:${i}`, () => this.#load(i))
+  }
+
+  #load(i: number): DecodedBlock {
+    const handle = this.#handles[i]!
+    this.blocksRead++
+    const bytes = readBlock(this.#file, handle, this.#file.sizeBytes)
+    return decodeBlock(bytes, this.path, handle.offset)
+  }
+
+  /** Reads and checks every data block without caching (consistency checks). */
+  verifyAll(): number {
+    let entries = 0
+    for (let i = 0; i < this.#handles.length; i++) entries += this.#load(i).keys.length
+    if (entries !== this.properties.entries) {
+      throw corruption(this.path, 0, `table has ${entries} entries, properties say more`)
+    }
+    return entries
+  }
+
+  /** Index of the first block whose last key >= target. */
+  blockFor(target: Uint8Array): number {
+    return lowerBound(this.#indexKeys, target, compareInternal)
+  }
+
+  iterator(): InternalIterator {
+    return new TableIterator(this)
+  }
+
+  close(): void {
+    this.#file.close()
+  }
+}
+
+function readBlock(file: ReadableFile, handle: BlockHandle, size: number): Uint8Array {
+  const total = handle.length + BLOCK_TRAILER_BYTES
+  if (handle.offset + total > size) throw corruption(file.path, handle.offset, 'block past EOF')
+  const bytes = file.readAt(handle.offset, total)
+  if (bytes.length !== total) throw corruption(file.path, handle.offset, 'short block read')
+  const block = bytes.subarray(0, handle.length)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (crc32c(block) !== view.getUint32(handle.length, true)) {
+    throw corruption(file.path, handle.offset, 'block checksum mismatch')
+  }
+  return block
+}
+
+/** Two-level iterator: index -> data block. */
+class TableIterator implements InternalIterator {
+  readonly #table: TableReader
+  #blockIndex = -1
+  #inner: BlockIterator | undefined
+
+  constructor(table: TableReader) {
+    this.#table = table
+  }
+
+  #open(i: number): void {
+    this.#blockIndex = i
+    this.#inner =
+      i >= 0 && i < this.#table.blockCount
+        ? new BlockIterator(this.#table.block(i), compareInternal)
+        : undefined
+  }
+
+  #skipForward(): void {
+    while (this.#inner !== undefined && !this.#inner.valid()) {
+      this.#open(this.#blockIndex + 1)
+      this.#inner?.first()
+    }
+  }
+
+  #skipBackward(): void {
+    while (this.#inner !== undefined && !this.#inner.valid()) {
+      this.#open(this.#blockIndex - 1)
+      this.#inner?.last()
+    }
+  }
+
+  valid(): boolean {
+    return this.#inner !== undefined && this.#inner.valid()
+  }
+  key(): Uint8Array {
+    return this.#inner!.key()
+  }
+  value(): Uint8Array {
+    return this.#inner!.value()
+  }
+  seekGE(target: Uint8Array): void {
+    this.#open(this.#table.blockFor(target))
+    this.#inner?.seekGE(target)
+    this.#skipForward()
+  }
+  seekLT(target: Uint8Array): void {
+    const i = Math.min(this.#table.blockFor(target), this.#table.blockCount - 1)
+    this.#open(i)
+    this.#inner?.seekLT(target)
+    this.#skipBackward()
+  }
+  first(): void {
+    this.#open(0)
+    this.#inner?.first()
+    this.#skipForward()
+  }
+  last(): void {
+    this.#open(this.#table.blockCount - 1)
+    this.#inner?.last()
+    this.#skipBackward()
+  }
+  next(): void {
+    this.#inner!.next()
+    this.#skipForward()
+  }
+  prev(): void {
+    this.#inner!.prev()
+    this.#skipBackward()
+  }
+}
