@@ -61,15 +61,21 @@ describe('auth: authentication', () => {
 })
 
 describe('auth: authorization', () => {
-  it("auth: tenant A on tenant B's table: 403, identical for existing and missing keys", async () => {
+  it('auth: cross-tenant: 403, same for existing and missing keys', async () => {
     const f = await setup()
     const as = { token: tokens.alice }
-    const existing = await expectProblem(await f.send('GET', '/v1/tables/beta/keys/secret', as), 403)
+    const existing = await expectProblem(
+      await f.send('GET', '/v1/tables/beta/keys/secret', as),
+      403,
+    )
     const missing = await expectProblem(await f.send('GET', '/v1/tables/beta/keys/none', as), 403)
     const noTable = await expectProblem(await f.send('GET', '/v1/tables/zeta/keys/none', as), 403)
     expect(existing).toEqual(missing)
     expect(existing).toEqual(noTable)
-    await expectProblem(await f.send('PUT', '/v1/tables/beta/keys/secret', { ...as, body: 'x' }), 403)
+    await expectProblem(
+      await f.send('PUT', '/v1/tables/beta/keys/secret', { ...as, body: 'x' }),
+      403,
+    )
     expect(await (await f.send('GET', '/v1/tables/beta/keys/secret')).text()).toBe('bob-data')
   })
 
@@ -78,7 +84,10 @@ describe('auth: authorization', () => {
     const reader = { token: tokens.aliceReader }
     await f.send('PUT', '/v1/tables/alpha/keys/k', { body: 'v', token: tokens.alice })
     expect((await f.send('GET', '/v1/tables/alpha/keys/k', reader)).status).toBe(200)
-    await expectProblem(await f.send('PUT', '/v1/tables/alpha/keys/k', { ...reader, body: 'x' }), 403)
+    await expectProblem(
+      await f.send('PUT', '/v1/tables/alpha/keys/k', { ...reader, body: 'x' }),
+      403,
+    )
     await expectProblem(await f.send('DELETE', '/v1/tables/alpha/keys/k', reader), 403)
     const multi = JSON.stringify({ keys: ['k'] })
     const read = await f.send('POST', '/v1/tables/alpha/multi-get', { ...reader, body: multi })
@@ -94,10 +103,24 @@ describe('auth: authorization', () => {
 
 describe('auth: loopback rule', () => {
   it('auth: loopback hosts are recognised, others are not', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) {
+    for (const host of [
+      '127.0.0.1',
+      '127.1.2.3',
+      '::1',
+      '[::1]',
+      'localhost',
+      '::ffff:127.0.0.1',
+    ]) {
       expect(isLoopbackHost(host), host).toBe(true)
     }
-    for (const host of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'example.com', '127.0.0.1.nip.io']) {
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '10.0.0.1',
+      '128.0.0.1',
+      'example.com',
+      '127.0.0.1.nip.io',
+    ]) {
       expect(isLoopbackHost(host), host).toBe(false)
     }
   })

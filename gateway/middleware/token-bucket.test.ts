@@ -15,7 +15,7 @@ describe('token-bucket', () => {
     expect(bucket.take(100).ok).toBe(false)
   })
 
-  it('token-bucket: a clock stepping back refills nothing; a big jump refills to burst only', () => {
+  it('token-bucket: clock jumps: back refills nothing, forward only to burst', () => {
     const bucket = new TokenBucket({ ratePerSec: 1, burst: 2, nowMs: 1_000 })
     bucket.take(1_000)
     bucket.take(1_000)

@@ -1,20 +1,20 @@
 // Goal: the item routes (plain keys and sort-key items) keep REST API v1's semantics: status
 // codes, ETags, conditional writes, 304, content types, timestamps and strict key decoding.
 // Method: in-process requests (app.request) against the real MemoryBackend under virtual time.
-import { beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { buildFixture, expectProblem, type Fixture } from './route-fixture.ts'
 
-let f: Fixture
-
-beforeEach(async () => {
-  f = buildFixture()
+async function setup(): Promise<Fixture> {
+  const f = buildFixture()
   await f.createTable('alpha', { maxVersions: 5 })
-})
+  return f
+}
 
 const key = '/v1/tables/alpha/keys/user%2F42'
 
 describe('items: PUT', () => {
   it('items: PUT of a new key: 201 with ETag and {version, timestamp}', async () => {
+    const f = await setup()
     const response = await f.send('PUT', key, {
       body: 'hello',
       headers: { 'content-type': 'text/plain' },
@@ -26,6 +26,7 @@ describe('items: PUT', () => {
   })
 
   it('items: PUT over an existing key: 200 and a higher version', async () => {
+    const f = await setup()
     const first = (await (await f.send('PUT', key, { body: 'a' })).json()) as { version: number }
     const second = await f.send('PUT', key, { body: 'b' })
     expect(second.status).toBe(200)
@@ -34,6 +35,7 @@ describe('items: PUT', () => {
   })
 
   it('items: If-Match with the current version: applies; with a stale one: 412', async () => {
+    const f = await setup()
     const put = await f.send('PUT', key, { body: 'a' })
     const etag = put.headers.get('etag') ?? ''
     const cas = await f.send('PUT', key, { body: 'b', headers: { 'if-match': etag } })
@@ -45,17 +47,20 @@ describe('items: PUT', () => {
   })
 
   it('items: If-None-Match * on an absent key creates; on a present key 412', async () => {
+    const f = await setup()
     const headers = { 'if-none-match': '*' }
     expect((await f.send('PUT', key, { body: 'a', headers })).status).toBe(201)
     await expectProblem(await f.send('PUT', key, { body: 'b', headers }), 412)
   })
 
   it('items: If-Match on an absent key: 412', async () => {
+    const f = await setup()
     const response = await f.send('PUT', key, { body: 'a', headers: { 'if-match': '"7"' } })
     await expectProblem(response, 412)
   })
 
   it('items: malformed conditions and query parameters: 400, never a write', async () => {
+    const f = await setup()
     const cases: Array<[string, Record<string, string>]> = [
       [key, { 'if-match': '7' }],
       [key, { 'if-match': '*' }],
@@ -76,12 +81,14 @@ describe('items: PUT', () => {
   })
 
   it('items: PUT to a missing table: 404', async () => {
+    const f = await setup()
     await expectProblem(await f.send('PUT', '/v1/tables/nope/keys/k', { body: 'v' }), 404)
   })
 })
 
 describe('items: GET', () => {
   it('items: GET: the bytes as stored with Content-Type, ETag and X-Shoal-Timestamp', async () => {
+    const f = await setup()
     const value = new Uint8Array([0, 1, 2, 255, 254])
     const put = await f.send('PUT', `${key}?timestamp=1234`, {
       body: value,
@@ -97,12 +104,14 @@ describe('items: GET', () => {
   })
 
   it('items: GET without Content-Type on PUT: application/octet-stream', async () => {
+    const f = await setup()
     await f.send('PUT', key, { body: new Uint8Array([1]) })
     const response = await f.send('GET', key)
     expect(response.headers.get('content-type')).toBe('application/octet-stream')
   })
 
   it('items: GET with a matching If-None-Match: 304 without a body', async () => {
+    const f = await setup()
     const etag = (await f.send('PUT', key, { body: 'a' })).headers.get('etag') ?? ''
     const hit = await f.send('GET', key, { headers: { 'if-none-match': `"999", ${etag}` } })
     expect(hit.status).toBe(304)
@@ -112,6 +121,7 @@ describe('items: GET', () => {
   })
 
   it('items: GET of an absent key: 404 problem; of a missing table: 404 problem', async () => {
+    const f = await setup()
     const absent = await expectProblem(await f.send('GET', key), 404)
     expect(absent.detail).toContain('no item')
     const table = await expectProblem(await f.send('GET', '/v1/tables/nope/keys/k'), 404)
@@ -119,6 +129,7 @@ describe('items: GET', () => {
   })
 
   it('items: GET asOf: the newest version at or before that timestamp', async () => {
+    const f = await setup()
     await f.send('PUT', `${key}?timestamp=100`, { body: 'old' })
     await f.send('PUT', `${key}?timestamp=200`, { body: 'new' })
     expect(await (await f.send('GET', `${key}?asOf=150`)).text()).toBe('old')
@@ -127,6 +138,7 @@ describe('items: GET', () => {
   })
 
   it('items: GET query: eventual with maxStalenessMs is fine, strong with it is 400', async () => {
+    const f = await setup()
     await f.send('PUT', key, { body: 'a' })
     const eventual = await f.send('GET', `${key}?consistency=eventual&maxStalenessMs=50`)
     expect(eventual.status).toBe(200)
@@ -135,6 +147,7 @@ describe('items: GET', () => {
   })
 
   it('items: a caller timestamp older than the current one does not hide it', async () => {
+    const f = await setup()
     await f.send('PUT', key, { body: 'live' })
     const load = await f.send('PUT', `${key}?timestamp=1`, { body: 'bulk' })
     expect(load.status).toBe(200)
@@ -142,6 +155,7 @@ describe('items: GET', () => {
   })
 
   it('items: TTL: the item is gone once the clock passes it', async () => {
+    const f = await setup()
     await f.send('PUT', `${key}?ttl=10`, { body: 'a' })
     f.clock.advance(9_999)
     expect((await f.send('GET', key)).status).toBe(200)
@@ -152,6 +166,7 @@ describe('items: GET', () => {
 
 describe('items: DELETE', () => {
   it('items: DELETE: 204, then GET is 404 and a new PUT is 201 again', async () => {
+    const f = await setup()
     await f.send('PUT', key, { body: 'a' })
     const response = await f.send('DELETE', key)
     expect(response.status).toBe(204)
@@ -161,6 +176,7 @@ describe('items: DELETE', () => {
   })
 
   it('items: DELETE If-Match stale: 412 and the item stays', async () => {
+    const f = await setup()
     await f.send('PUT', key, { body: 'a' })
     const response = await f.send('DELETE', key, { headers: { 'if-match': '"999"' } })
     await expectProblem(response, 412)
@@ -168,12 +184,14 @@ describe('items: DELETE', () => {
   })
 
   it('items: DELETE in a missing table: 404', async () => {
+    const f = await setup()
     await expectProblem(await f.send('DELETE', '/v1/tables/nope/keys/k'), 404)
   })
 })
 
 describe('items: sort keys and key decoding', () => {
-  it('items: /keys/{k} is partition k with an empty sort key, distinct from other items', async () => {
+  it('items: /keys/{k}: partition k with an empty sort key', async () => {
+    const f = await setup()
     await f.send('PUT', '/v1/tables/alpha/partitions/p/items/s1', { body: 'one' })
     await f.send('PUT', '/v1/tables/alpha/keys/p', { body: 'plain' })
     const item = await f.send('GET', '/v1/tables/alpha/partitions/p/items/s1')
@@ -183,7 +201,8 @@ describe('items: sort keys and key decoding', () => {
     await expectProblem(await f.send('GET', '/v1/tables/alpha/partitions/p/items/s1'), 404)
   })
 
-  it('items: keys that differ only in encoding: a/b and a%2Fb are one key, a%252Fb another', async () => {
+  it('items: a%2Fb and a%2fb: one key; a%252Fb: another', async () => {
+    const f = await setup()
     await f.send('PUT', '/v1/tables/alpha/keys/a%2Fb', { body: 'slash' })
     await f.send('PUT', '/v1/tables/alpha/keys/a%252Fb', { body: 'percent' })
     expect(await (await f.send('GET', '/v1/tables/alpha/keys/a%2fb')).text()).toBe('slash')
@@ -191,6 +210,7 @@ describe('items: sort keys and key decoding', () => {
   })
 
   it('items: Unicode keys are their UTF-8 bytes: NFC and NFD are different keys', async () => {
+    const f = await setup()
     const nfc = encodeURIComponent('caf\u00e9')
     const nfd = encodeURIComponent('cafe\u0301')
     await f.send('PUT', `/v1/tables/alpha/keys/${nfc}`, { body: 'nfc' })
@@ -199,6 +219,7 @@ describe('items: sort keys and key decoding', () => {
   })
 
   it('items: malformed percent-encoding and invalid UTF-8: 400', async () => {
+    const f = await setup()
     for (const bad of ['%E0%A4%A', '%ED%A0%80', '%FF', 'abc%']) {
       await expectProblem(await f.send('GET', `/v1/tables/alpha/keys/${bad}`), 400)
       await expectProblem(await f.send('PUT', `/v1/tables/alpha/keys/${bad}`, { body: 'v' }), 400)
@@ -206,6 +227,7 @@ describe('items: sort keys and key decoding', () => {
   })
 
   it('items: keys at the byte limit pass, one byte over is 413', async () => {
+    const f = await setup()
     const g = buildFixture({ limits: { partitionKeyBytesMax: 8, sortKeyBytesMax: 4 } })
     await g.createTable('alpha')
     expect((await g.send('PUT', '/v1/tables/alpha/keys/12345678', { body: 'v' })).status).toBe(201)
@@ -218,11 +240,14 @@ describe('items: sort keys and key decoding', () => {
   })
 
   it('items: bad table names: 400; NUL and __proto__ keys are ordinary keys', async () => {
+    const f = await setup()
     await expectProblem(await f.send('GET', '/v1/tables/al%20pha/keys/k'), 400)
     await expectProblem(await f.send('GET', '/v1/tables/-x/keys/k'), 400)
     await expectProblem(await f.send('GET', `/v1/tables/${'a'.repeat(129)}/keys/k`), 400)
     for (const name of ['%00', '__proto__', 'constructor']) {
-      expect((await f.send('PUT', `/v1/tables/alpha/keys/${name}`, { body: name })).status).toBe(201)
+      expect((await f.send('PUT', `/v1/tables/alpha/keys/${name}`, { body: name })).status).toBe(
+        201,
+      )
       expect(await (await f.send('GET', `/v1/tables/alpha/keys/${name}`)).text()).toBe(name)
     }
   })

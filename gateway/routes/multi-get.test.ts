@@ -1,24 +1,25 @@
 // Goal: multi-get answers every key in request order with base64 values, accepts plain and
 // sort-key addresses, and validates the batch (size, key bytes, shape) before any read.
 // Method: in-process requests against the MemoryBackend.
-import { beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { buildFixture, expectProblem, type Fixture } from './route-fixture.ts'
 
-let f: Fixture
 const path = '/v1/tables/alpha/multi-get'
 
-beforeEach(async () => {
-  f = buildFixture({ limits: { multiGetKeysMax: 3, partitionKeyBytesMax: 8 } })
+async function setup(): Promise<Fixture> {
+  const f = buildFixture({ limits: { multiGetKeysMax: 3, partitionKeyBytesMax: 8 } })
   await f.createTable('alpha')
   await f.send('PUT', '/v1/tables/alpha/keys/k1', {
     body: 'one',
     headers: { 'content-type': 'text/plain' },
   })
   await f.send('PUT', '/v1/tables/alpha/partitions/p/items/s', { body: 'sorted' })
-})
+  return f
+}
 
 describe('multi-get', () => {
   it('multi-get: found and absent keys in request order', async () => {
+    const f = await setup()
     const keys = ['k1', 'missing', { partitionKey: 'p', sortKey: 's' }]
     const response = await f.send('POST', path, { body: JSON.stringify({ keys }) })
     expect(response.status).toBe(200)
@@ -31,6 +32,7 @@ describe('multi-get', () => {
   })
 
   it('multi-get: the batch at its limit passes, one over is 400', async () => {
+    const f = await setup()
     const ok = await f.send('POST', path, { body: JSON.stringify({ keys: ['a', 'b', 'c'] }) })
     expect(ok.status).toBe(200)
     const over = JSON.stringify({ keys: ['a', 'b', 'c', 'd'] })
@@ -38,6 +40,7 @@ describe('multi-get', () => {
   })
 
   it('multi-get: bad bodies: 400; a key over its byte limit: 413', async () => {
+    const f = await setup()
     for (const body of [
       '{}',
       '{"keys": []}',
@@ -55,6 +58,7 @@ describe('multi-get', () => {
   })
 
   it('multi-get: missing table: 404', async () => {
+    const f = await setup()
     const body = JSON.stringify({ keys: ['a'] })
     await expectProblem(await f.send('POST', '/v1/tables/nope/multi-get', { body }), 404)
   })

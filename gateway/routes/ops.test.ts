@@ -2,14 +2,13 @@
 // only, liveness, readiness (503 with Retry-After when the backend is not ready), the OpenAPI
 // document without auth, and hot keys filtered to the caller's readable tables.
 // Method: in-process requests against the MemoryBackend and a listed hot-key source.
-import { beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { buildFixture, expectProblem, tokens, type Fixture } from './route-fixture.ts'
 
-let f: Fixture
-
-beforeEach(() => {
-  f = buildFixture()
-})
+async function setup(): Promise<Fixture> {
+  const f = buildFixture()
+  return f
+}
 
 const hot = (table: string, key: string) => ({
   table,
@@ -24,6 +23,7 @@ const hot = (table: string, key: string) => ({
 
 describe('ops', () => {
   it('ops: /healthz and /openapi.json need no key', async () => {
+    const f = await setup()
     const health = await f.send('GET', '/healthz', { token: null })
     expect(health.status).toBe(200)
     expect(await health.json()).toEqual({ status: 'ok' })
@@ -32,7 +32,8 @@ describe('ops', () => {
     expect(((await doc.json()) as { openapi: string }).openapi).toBe('3.1.0')
   })
 
-  it('ops: /readyz: 200 when ready, 503 problem with Retry-After and reasons when not', async () => {
+  it('ops: /readyz: 200 when ready, else 503 with Retry-After and reasons', async () => {
+    const f = await setup()
     expect((await f.send('GET', '/readyz', { token: null })).status).toBe(200)
     f.backend.setReadiness({ ready: false, reasons: ['no cluster map yet'] })
     const response = await f.send('GET', '/readyz', { token: null })
@@ -41,7 +42,8 @@ describe('ops', () => {
     expect(problem.detail).toContain('no cluster map yet')
   })
 
-  it('ops: /v1/cluster: nodes and shards for ops; 403 for a tenant; 401 without a key', async () => {
+  it('ops: /v1/cluster: 200 for ops, 403 for a tenant, 401 without key', async () => {
+    const f = await setup()
     const response = await f.send('GET', '/v1/cluster')
     expect(response.status).toBe(200)
     const status = (await response.json()) as { shardCount: number; shards: unknown[] }
@@ -50,7 +52,8 @@ describe('ops', () => {
     await expectProblem(await f.send('GET', '/v1/cluster', { token: null }), 401)
   })
 
-  it('ops: /v1/hotkeys: window and limit reach the source; tenants see their tables only', async () => {
+  it('ops: /v1/hotkeys: query reaches the source; tenants see own tables', async () => {
+    const f = await setup()
     f.hotKeys.keys = [hot('alpha', 'k1'), hot('beta', 'k2'), hot('alpha', 'k3')]
     const all = await f.send('GET', '/v1/hotkeys?window=30s&limit=2')
     expect(all.status).toBe(200)
@@ -65,12 +68,14 @@ describe('ops', () => {
   })
 
   it('ops: /v1/hotkeys with a bad window or limit: 400', async () => {
+    const f = await setup()
     for (const query of ['window=10', 'window=10h', 'window=0s', 'window=2h', 'limit=0', 'x=1']) {
       await expectProblem(await f.send('GET', `/v1/hotkeys?${query}`), 400)
     }
   })
 
   it('ops: unknown routes and methods: 404 problem', async () => {
+    const f = await setup()
     await expectProblem(await f.send('GET', '/nope', { token: null }), 404)
     await expectProblem(await f.send('PATCH', '/v1/tables/alpha'), 404)
   })

@@ -77,7 +77,11 @@ export function buildFixture(options: FixtureOptions = {}) {
   function send(
     method: string,
     path: string,
-    init: { body?: BodyInit; headers?: Record<string, string>; token?: string | null } = {},
+    init: {
+      body?: string | Uint8Array
+      headers?: Record<string, string>
+      token?: string | null
+    } = {},
   ): Promise<Response> {
     const headers = new Headers(init.headers)
     const token = init.token === undefined ? tokens.ops : init.token

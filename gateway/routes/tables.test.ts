@@ -1,17 +1,17 @@
 // Goal: the table routes create, describe, list and drop tables with the documented statuses,
 // validate settings strictly, and only show a key the tables it may read.
 // Method: in-process requests against the MemoryBackend, as the ops key and as tenant keys.
-import { beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { buildFixture, expectProblem, tokens, type Fixture } from './route-fixture.ts'
 
-let f: Fixture
-
-beforeEach(() => {
-  f = buildFixture()
-})
+async function setup(): Promise<Fixture> {
+  const f = buildFixture()
+  return f
+}
 
 describe('tables', () => {
   it('tables: PUT a new table: 201 with its settings and defaults', async () => {
+    const f = await setup()
     const response = await f.send('PUT', '/v1/tables/alpha', {
       body: JSON.stringify({ ttlSeconds: 60, maxVersions: 3 }),
     })
@@ -24,11 +24,13 @@ describe('tables', () => {
   })
 
   it('tables: PUT an existing table: 409', async () => {
+    const f = await setup()
     await f.createTable('alpha')
     await expectProblem(await f.send('PUT', '/v1/tables/alpha'), 409)
   })
 
   it('tables: bad settings: 400 (unknown field, wrong type, out of range, not JSON)', async () => {
+    const f = await setup()
     const bodies = [
       '{"ttl": 5}',
       '{"maxVersions": "3"}',
@@ -48,6 +50,7 @@ describe('tables', () => {
   })
 
   it('tables: GET one: 200 with its description; missing: 404', async () => {
+    const f = await setup()
     await f.createTable('alpha', { maxVersions: 2 })
     const response = await f.send('GET', '/v1/tables/alpha')
     expect(response.status).toBe(200)
@@ -56,6 +59,7 @@ describe('tables', () => {
   })
 
   it('tables: list: all tables for ops, only readable ones for a tenant', async () => {
+    const f = await setup()
     for (const name of ['alpha', 'beta', 'gamma']) await f.createTable(name)
     const all = (await (await f.send('GET', '/v1/tables')).json()) as { tables: { name: string }[] }
     expect(all.tables.map((t) => t.name)).toEqual(['alpha', 'beta', 'gamma'])
@@ -65,6 +69,7 @@ describe('tables', () => {
   })
 
   it('tables: DELETE: 204, then the table and its items are gone; again: 404', async () => {
+    const f = await setup()
     await f.createTable('alpha')
     await f.send('PUT', '/v1/tables/alpha/keys/k', { body: 'v' })
     expect((await f.send('DELETE', '/v1/tables/alpha')).status).toBe(204)
@@ -75,6 +80,7 @@ describe('tables', () => {
   })
 
   it('tables: create and drop need admin; describe needs read', async () => {
+    const f = await setup()
     await expectProblem(await f.send('PUT', '/v1/tables/beta', { token: tokens.alice }), 403)
     expect((await f.send('PUT', '/v1/tables/alpha', { token: tokens.alice })).status).toBe(201)
     const reader = { token: tokens.aliceReader }
