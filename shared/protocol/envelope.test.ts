@@ -21,7 +21,7 @@ function hex(bytes: Uint8Array): string {
 }
 
 describe('envelope', () => {
-  it('body codec: call with binary params: known-answer bytes (plain msgpack, bin for bytes)', () => {
+  it('body codec: call with binary params: known-answer bytes (bin for bytes)', () => {
     const bytes = codec.encode(callBody({ method: 'kv.get', params: { key: Uint8Array.of(1, 2) } }))
     // fixarray(2), fixstr "kv.get", map16(1), fixstr "key", bin8(2) 01 02
     expect(hex(bytes)).toBe('92a66b762e676574de0001a36b6579c4020102')
@@ -37,8 +37,11 @@ describe('envelope', () => {
       list: [null, true, { inner: Uint8Array.of(9) }],
     }
     const decoded = codec.decode(codec.encode(value))
-    expect(decoded).toEqual({ ...value, bytes: Buffer.from([0, 255, 7]),
-      list: [null, true, { inner: Buffer.from([9]) }] })
+    expect(decoded).toEqual({
+      ...value,
+      bytes: Buffer.from([0, 255, 7]),
+      list: [null, true, { inner: Buffer.from([9]) }],
+    })
     const bytes = (decoded as { bytes: unknown }).bytes
     expect(bytes).toBeInstanceOf(Uint8Array)
   })
@@ -63,8 +66,10 @@ describe('envelope', () => {
   })
 
   it('envelope: call: round trips; anything but [method, params] is refused', () => {
-    expect(parseCall(codec.decode(codec.encode(callBody({ method: 'm', params: [1] })))))
-      .toEqual({ method: 'm', params: [1] })
+    expect(parseCall(codec.decode(codec.encode(callBody({ method: 'm', params: [1] }))))).toEqual({
+      method: 'm',
+      params: [1],
+    })
     for (const bad of [null, 'm', ['m'], ['m', 1, 2], [7, 1], ['', 1], ['x'.repeat(257), 1]]) {
       expect(() => parseCall(bad)).toThrow(/call/)
     }
@@ -82,10 +87,12 @@ describe('envelope', () => {
   it('envelope: hello mismatch: names both versions or both clusters', () => {
     const local = { protocolVersion: 1, clusterId: 'a', nodeId: 'n1' }
     expect(helloMismatch(local, { ...local, nodeId: 'n2' })).toBeNull()
-    expect(helloMismatch(local, { protocolVersion: 2, clusterId: 'a', nodeId: 'n2' }))
-      .toBe('protocol version mismatch: n1 speaks 1, n2 speaks 2')
-    expect(helloMismatch(local, { protocolVersion: 1, clusterId: 'b', nodeId: 'n2' }))
-      .toBe('cluster id mismatch: n1 is in "a", n2 is in "b"')
+    expect(helloMismatch(local, { protocolVersion: 2, clusterId: 'a', nodeId: 'n2' })).toBe(
+      'protocol version mismatch: n1 speaks 1, n2 speaks 2',
+    )
+    expect(helloMismatch(local, { protocolVersion: 1, clusterId: 'b', nodeId: 'n2' })).toBe(
+      'cluster id mismatch: n1 is in "a", n2 is in "b"',
+    )
   })
 
   it('envelope: error body: keeps code and message; unknown code is a protocol error', () => {

@@ -51,8 +51,10 @@ function expectRefusal(chunks: Uint8Array[], code: ErrorCode, message: RegExp): 
 }
 
 /** A frame with the given raw fields and a correct checksum (to get past the CRC check). */
-function rawFrame(fields: { kind: number; flags: number; requestId: number; deadlineMs: number },
-  body: Uint8Array): Uint8Array {
+function rawFrame(
+  fields: { kind: number; flags: number; requestId: number; deadlineMs: number },
+  body: Uint8Array,
+): Uint8Array {
   const frame = new Uint8Array(frameOverheadBytes + body.length)
   const view = new DataView(frame.buffer)
   view.setUint32(0, body.length, true)
@@ -84,14 +86,22 @@ describe('frame', () => {
   })
 
   it('frame: hello known-answer vector: zero id and deadline', () => {
-    const frame = encodeFrame({ kind: FrameKind.hello, requestId: 0, deadlineMs: 0 },
-      fromHex('c0'), { frameBytesMax })
+    const frame = encodeFrame(
+      { kind: FrameKind.hello, requestId: 0, deadlineMs: 0 },
+      fromHex('c0'),
+      { frameBytesMax },
+    )
     expect(hex(frame)).toBe('0100000001000000000000000000c014f87c60')
   })
 
   it('frame: kind codes: are frozen', () => {
     expect(FrameKind).toEqual({
-      hello: 1, welcome: 2, request: 3, response: 4, error: 5, message: 6,
+      hello: 1,
+      welcome: 2,
+      request: 3,
+      response: 4,
+      error: 5,
+      message: 6,
     })
   })
 
@@ -104,12 +114,21 @@ describe('frame', () => {
 
   it('frame: encode breaking a field rule: assertion', () => {
     const body = fromHex('c0')
-    expect(() => encodeFrame({ kind: FrameKind.request, requestId: 0, deadlineMs: 5 }, body,
-      { frameBytesMax })).toThrow(/requestId 0/)
-    expect(() => encodeFrame({ kind: FrameKind.request, requestId: 1, deadlineMs: 0 }, body,
-      { frameBytesMax })).toThrow(/without a deadline/)
-    expect(() => encodeFrame({ kind: FrameKind.message, requestId: 3, deadlineMs: 0 }, body,
-      { frameBytesMax })).toThrow(/requestId 3/)
+    expect(() =>
+      encodeFrame({ kind: FrameKind.request, requestId: 0, deadlineMs: 5 }, body, {
+        frameBytesMax,
+      }),
+    ).toThrow(/requestId 0/)
+    expect(() =>
+      encodeFrame({ kind: FrameKind.request, requestId: 1, deadlineMs: 0 }, body, {
+        frameBytesMax,
+      }),
+    ).toThrow(/without a deadline/)
+    expect(() =>
+      encodeFrame({ kind: FrameKind.message, requestId: 3, deadlineMs: 0 }, body, {
+        frameBytesMax,
+      }),
+    ).toThrow(/requestId 3/)
   })
 
   it('frame: round trip over arbitrary chunk splits: same frames, in order', () => {
@@ -123,18 +142,24 @@ describe('frame', () => {
       })
       .map(({ kind, requestId, deadlineMs, body }) => ({
         kind,
-        requestId: kind === FrameKind.request || kind === FrameKind.response ||
-          kind === FrameKind.error ? requestId : 0,
+        requestId:
+          kind === FrameKind.request || kind === FrameKind.response || kind === FrameKind.error
+            ? requestId
+            : 0,
         deadlineMs: kind === FrameKind.request ? deadlineMs : 0,
         body,
       }))
     fc.assert(
-      fc.property(fc.array(frameArb, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 20 }),
+      fc.property(
+        fc.array(frameArb, { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
         (frames, cuts) => {
-          const stream = Buffer.concat(frames.map((frame) =>
-            encodeFrame(frame, frame.body, { frameBytesMax })))
-          const points = [...new Set(cuts.map((cut) => cut % (stream.length + 1)))]
-            .sort((a, b) => a - b)
+          const stream = Buffer.concat(
+            frames.map((frame) => encodeFrame(frame, frame.body, { frameBytesMax })),
+          )
+          const points = [...new Set(cuts.map((cut) => cut % (stream.length + 1)))].sort(
+            (a, b) => a - b,
+          )
           const chunks: Uint8Array[] = []
           let start = 0
           for (const point of [...points, stream.length]) {
@@ -145,25 +170,33 @@ describe('frame', () => {
           const decoded = decodeAll(decoder, chunks)
           expect(decoded).toEqual(frames.map((frame) => ({ ...frame, body: hex(frame.body) })))
           expect(decoder.bufferedBytes).toBe(0)
-        }),
+        },
+      ),
       { numRuns: 300 },
     )
   })
 
   it('frame: one byte at a time: decodes, and buffered bytes count down to zero', () => {
-    const frame = encodeFrame({ kind: FrameKind.response, requestId: 9, deadlineMs: 0 },
-      fromHex('a568656c6c6f'), { frameBytesMax })
+    const frame = encodeFrame(
+      { kind: FrameKind.response, requestId: 9, deadlineMs: 0 },
+      fromHex('a568656c6c6f'),
+      { frameBytesMax },
+    )
     const decoder = new FrameDecoder({ frameBytesMax })
     const chunks = [...frame].map((byte) => new Uint8Array([byte]))
     const decoded = decodeAll(decoder, chunks)
-    expect(decoded).toEqual([{ kind: FrameKind.response, requestId: 9, deadlineMs: 0,
-      body: 'a568656c6c6f' }])
+    expect(decoded).toEqual([
+      { kind: FrameKind.response, requestId: 9, deadlineMs: 0, body: 'a568656c6c6f' },
+    ])
     expect(decoder.bufferedBytes).toBe(0)
   })
 
   it('frame: frame inside one chunk: body is a view of that chunk, not a copy', () => {
-    const frame = encodeFrame({ kind: FrameKind.message, requestId: 0, deadlineMs: 0 },
-      fromHex('01020304'), { frameBytesMax })
+    const frame = encodeFrame(
+      { kind: FrameKind.message, requestId: 0, deadlineMs: 0 },
+      fromHex('01020304'),
+      { frameBytesMax },
+    )
     const decoder = new FrameDecoder({ frameBytesMax })
     decoder.push(frame)
     const decoded = decoder.next()
@@ -172,8 +205,11 @@ describe('frame', () => {
   })
 
   it('frame: flipped byte anywhere: checksum mismatch, before kind or fields', () => {
-    const frame = encodeFrame({ kind: FrameKind.request, requestId: 1, deadlineMs: 1000 },
-      fromHex('92a3616263c0'), { frameBytesMax })
+    const frame = encodeFrame(
+      { kind: FrameKind.request, requestId: 1, deadlineMs: 1000 },
+      fromHex('92a3616263c0'),
+      { frameBytesMax },
+    )
     for (let index = 4; index < frame.length; index++) {
       const bad = frame.slice()
       bad[index] = bad[index]! ^ 0x40
@@ -190,18 +226,36 @@ describe('frame', () => {
 
   it('frame: unknown kind, flags or broken field rule: protocol error', () => {
     const body = fromHex('c0')
-    expectRefusal([rawFrame({ kind: 0, flags: 0, requestId: 0, deadlineMs: 0 }, body)],
-      'protocol', /unknown frame kind 0/)
-    expectRefusal([rawFrame({ kind: 200, flags: 0, requestId: 0, deadlineMs: 0 }, body)],
-      'protocol', /unknown frame kind 200/)
-    expectRefusal([rawFrame({ kind: FrameKind.hello, flags: 1, requestId: 0, deadlineMs: 0 },
-      body)], 'protocol', /flags 0x1/)
-    expectRefusal([rawFrame({ kind: FrameKind.request, flags: 0, requestId: 0, deadlineMs: 9 },
-      body)], 'protocol', /requestId 0/)
-    expectRefusal([rawFrame({ kind: FrameKind.request, flags: 0, requestId: 4, deadlineMs: 0 },
-      body)], 'protocol', /without a deadline/)
-    expectRefusal([rawFrame({ kind: FrameKind.welcome, flags: 0, requestId: 0, deadlineMs: 3 },
-      body)], 'protocol', /with a deadline/)
+    expectRefusal(
+      [rawFrame({ kind: 0, flags: 0, requestId: 0, deadlineMs: 0 }, body)],
+      'protocol',
+      /unknown frame kind 0/,
+    )
+    expectRefusal(
+      [rawFrame({ kind: 200, flags: 0, requestId: 0, deadlineMs: 0 }, body)],
+      'protocol',
+      /unknown frame kind 200/,
+    )
+    expectRefusal(
+      [rawFrame({ kind: FrameKind.hello, flags: 1, requestId: 0, deadlineMs: 0 }, body)],
+      'protocol',
+      /flags 0x1/,
+    )
+    expectRefusal(
+      [rawFrame({ kind: FrameKind.request, flags: 0, requestId: 0, deadlineMs: 9 }, body)],
+      'protocol',
+      /requestId 0/,
+    )
+    expectRefusal(
+      [rawFrame({ kind: FrameKind.request, flags: 0, requestId: 4, deadlineMs: 0 }, body)],
+      'protocol',
+      /without a deadline/,
+    )
+    expectRefusal(
+      [rawFrame({ kind: FrameKind.welcome, flags: 0, requestId: 0, deadlineMs: 3 }, body)],
+      'protocol',
+      /with a deadline/,
+    )
   })
 
   it('frame: garbage bytes: refused, never a hang past frameBytesMax or a crash', () => {

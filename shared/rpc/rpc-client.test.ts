@@ -7,13 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { deferred, type Deferred } from '../deferred.ts'
 import { ShoalError } from '../errors.ts'
 import type { RpcClient } from './rpc-client.ts'
-import {
-  deadlineIn,
-  newClient,
-  rejection,
-  startServer,
-  waitFor,
-} from './rpc-fixture.ts'
+import { deadlineIn, newClient, rejection, startServer, waitFor } from './rpc-fixture.ts'
 import type { RpcContext } from './rpc-handler.ts'
 import type { RpcServer } from './rpc-server.ts'
 
@@ -53,7 +47,7 @@ describe('rpc client', () => {
     expect(rpc.pendingCount).toBe(0)
   })
 
-  it('rpc client: 2000 concurrent requests on one connection: each gets its own answer', async () => {
+  it('rpc client: 2000 concurrent on one connection: each gets its own answer', async () => {
     const { server, port } = await serve(async (_method, params) => {
       // Answer out of order: later requests may finish first.
       await new Promise<void>((resolve) => setImmediate(resolve))
@@ -69,7 +63,7 @@ describe('rpc client', () => {
     expect(rpc.stats.connects).toBe(1)
   })
 
-  it('rpc client: handler slower than the deadline: deadline-exceeded, handler aborted', async () => {
+  it('rpc client: handler slower than deadline: deadline-exceeded, handler aborted', async () => {
     const handlerAborted = deferred<unknown>()
     const { server, port } = await serve(async (method, _params, context) => {
       if (method === 'warm') return 'warm'
@@ -116,16 +110,20 @@ describe('rpc client', () => {
     release.resolve()
     await waitFor(() => rpc.stats.answersLate === 1)
     const preAborted = AbortSignal.abort()
-    expect((await rejection(rpc.request('y', null, { ...deadlineIn(5000), signal: preAborted })))
-      .code).toBe('aborted')
+    expect(
+      (await rejection(rpc.request('y', null, { ...deadlineIn(5000), signal: preAborted }))).code,
+    ).toBe('aborted')
   })
 
   it('rpc client: handler throws ShoalError: caller gets the same code and message', async () => {
     const internal: unknown[] = []
-    const { port } = await serve(async (method) => {
-      if (method === 'bug') throw new TypeError('cannot read x of undefined')
-      throw new ShoalError('not-leader', 'leader is n2')
-    }, { onInternalError: (error: unknown) => internal.push(error) })
+    const { port } = await serve(
+      async (method) => {
+        if (method === 'bug') throw new TypeError('cannot read x of undefined')
+        throw new ShoalError('not-leader', 'leader is n2')
+      },
+      { onInternalError: (error: unknown) => internal.push(error) },
+    )
     const rpc = client(port)
     const remote = await rejection(rpc.request('kv.put', null, deadlineIn(2000)))
     expect(remote.code).toBe('not-leader')
@@ -184,17 +182,15 @@ describe('rpc client', () => {
     })
     const rpc = client(first.port, { backoffMsMin: 5, backoffMsMax: 50 })
     expect(await rpc.request('x', null, deadlineIn(2000))).toBe('first')
-    const inFlight = rpc.request('hold', null, deadlineIn(5000))
+    const inFlight = rejection(rpc.request('hold', null, deadlineIn(5000)))
     await waitFor(() => first.server.stats.requests === 2)
     await first.server.close()
     servers.splice(0)
     hold.resolve()
-    expect((await rejection(inFlight)).code).toBe('unavailable')
+    expect((await inFlight).code).toBe('unavailable')
     const second = await serve(async () => 'second', { port: first.port })
-    let answer: unknown = null
     await waitFor(() => rpc.state === 'ready')
-    answer = await rpc.request('x', null, deadlineIn(2000))
-    expect(answer).toBe('second')
+    expect(await rpc.request('x', null, deadlineIn(2000))).toBe('second')
     expect(rpc.stats.connects).toBeGreaterThanOrEqual(2)
     expect(second.server.stats.connectionsAccepted).toBe(1)
   })

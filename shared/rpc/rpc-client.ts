@@ -235,8 +235,11 @@ export class RpcClient {
     const remainingMs = Math.ceil(pending.deadlineMs - this.#clock.monotonicMs())
     if (remainingMs <= 0) return this.#expire(pending.requestId)
     const header = { kind: FrameKind.request, requestId: pending.requestId, deadlineMs: 0 }
-    const frame = encodeFrame({ ...header, deadlineMs: Math.min(remainingMs, 0xffffffff) },
-      pending.body, { frameBytesMax: this.#frameBytesMax })
+    const frame = encodeFrame(
+      { ...header, deadlineMs: Math.min(remainingMs, 0xffffffff) },
+      pending.body,
+      { frameBytesMax: this.#frameBytesMax },
+    )
     this.#pending.markWritten(pending)
     link.writer.enqueue(frame)
   }
@@ -304,7 +307,8 @@ export class RpcClient {
         if (this.#link !== link) return
       }
     } catch (error) {
-      const failure = error instanceof ShoalError ? error : new ShoalError('protocol', String(error))
+      const failure =
+        error instanceof ShoalError ? error : new ShoalError('protocol', String(error))
       this.#logger.warn('rpc peer sent a bad frame', { peer: this.#peerName(), error: failure })
       this.#fail(new ShoalError('protocol', `${this.#peerName()}: ${failure.message}`))
     }

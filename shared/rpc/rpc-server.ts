@@ -28,6 +28,7 @@ export interface RpcServerOptions {
   readonly nodeId: string
   readonly handler: RpcHandler
   readonly inFlightPerConnectionMax?: number
+  readonly readAheadBytesPerConnectionMax?: number
   readonly frameBytesMax?: number
   readonly handshakeMsMax?: number
   readonly closeGraceMs?: number
@@ -104,12 +105,16 @@ export class RpcServer {
         },
         handler: options.handler,
         inFlightMax: options.inFlightPerConnectionMax ?? limits.rpcInFlightPerConnectionMax,
+        readAheadBytesMax:
+          options.readAheadBytesPerConnectionMax ?? limits.rpcReadAheadBytesPerConnectionMax,
         frameBytesMax: options.frameBytesMax ?? limits.frameBytesMax,
         handshakeMsMax: options.handshakeMsMax ?? limits.rpcHandshakeMsMax,
         closeGraceMs: options.closeGraceMs ?? limits.rpcCloseGraceMs,
-        onInternalError: options.onInternalError ?? ((error, method) => {
-          this.#logger.error('rpc handler failed', { method, error })
-        }),
+        onInternalError:
+          options.onInternalError ??
+          ((error, method) => {
+            this.#logger.error('rpc handler failed', { method, error })
+          }),
         stats: this.stats,
       },
       (closed) => this.#connections.delete(closed),

@@ -5,12 +5,13 @@
  * error frame and close) -> `open` (requests and one-way messages) -> `closing` (refused: the
  * error frame is flushed, FIN sent, destroyed after a grace period) -> `closed`.
  *
- * Backpressure: frames are decoded as bytes arrive into a waiting queue stamped with their
- * deadline. At most `inFlightMax` handlers run at once; while that many run, or frames wait, or
- * the socket's write side is full, the socket is paused, so the kernel's receive window pushes
- * back on the client. Memory per connection is bounded by one read chunk plus one frame beyond
- * the frames already in flight. A request whose deadline passed before its turn is dropped
- * unanswered (its client has already given up), and so is a response that comes too late.
+ * Backpressure: at most `inFlightMax` handlers run at once. Frames read meanwhile wait in a
+ * read-ahead queue, stamped with their deadline when they arrive (so time spent waiting counts).
+ * When that queue holds `inFlightMax` frames or `readAheadBytesMax` bytes, or the socket's write
+ * side is full, the socket is paused and the kernel's receive window pushes back on the client.
+ * Memory per connection is thus bounded by the read-ahead limits plus one read chunk and one
+ * partial frame. A request whose deadline passed before its turn is dropped unanswered (its
+ * client has already given up), and so is a response that comes too late.
  */
 import type { Socket } from 'node:net'
 import { assert } from '../assert.ts'
@@ -24,7 +25,7 @@ import {
   parseHello,
   type Hello,
 } from '../protocol/envelope.ts'
-import { encodeFrame, type Frame } from '../protocol/frame.ts'
+import { encodeFrame, frameOverheadBytes, type Frame } from '../protocol/frame.ts'
 import { FrameDecoder } from '../protocol/frame-decoder.ts'
 import { FrameKind, frameKindName } from '../protocol/message-kind.ts'
 import type { Clock, TimerHandle, Timers } from '../time/clock.ts'
@@ -36,6 +37,7 @@ export interface ServerConnectionOptions {
   readonly local: Hello
   readonly handler: RpcHandler
   readonly inFlightMax: number
+  readonly readAheadBytesMax: number
   readonly frameBytesMax: number
   readonly handshakeMsMax: number
   readonly closeGraceMs: number
@@ -65,6 +67,8 @@ export class ServerConnection {
   /** Decoded frames not yet dispatched: waiting[#waitingIndex..] (an index-shifted queue). */
   #waiting: Array<WaitingFrame | undefined> = []
   #waitingIndex = 0
+  /** Invariant: the sum of frame sizes in the waiting queue. */
+  #waitingBytes = 0
   /** Handlers running; invariant: #inFlight === #active.size <= inFlightMax. */
   #inFlight = 0
   readonly #active = new Set<AbortController>()
@@ -161,6 +165,7 @@ export class ServerConnection {
 
   #enqueue(frame: Frame, deadlineMs: number): void {
     this.#waiting.push({ frame, deadlineMs })
+    this.#waitingBytes += frame.body.length + frameOverheadBytes
   }
 
   #waitingCount(): number {
@@ -178,14 +183,18 @@ export class ServerConnection {
       const next = this.#waiting[this.#waitingIndex]!
       this.#waiting[this.#waitingIndex] = undefined // release the frame's bytes
       this.#waitingIndex++
+      this.#waitingBytes -= next.frame.body.length + frameOverheadBytes
       if (this.#waitingIndex === this.#waiting.length) {
         this.#waiting = []
         this.#waitingIndex = 0
       }
       this.#dispatch(next)
     }
-    const full = this.#inFlight >= this.#options.inFlightMax || this.#writer.blocked
-    const pause = this.#state === 'open' && (full || this.#waitingCount() > 0)
+    const pause =
+      this.#state === 'open' &&
+      (this.#writer.blocked ||
+        this.#waitingCount() >= this.#options.inFlightMax ||
+        this.#waitingBytes >= this.#options.readAheadBytesMax)
     if (pause && !this.#paused) {
       this.#paused = true
       this.#stats.pauses++
@@ -276,11 +285,13 @@ export class ServerConnection {
     this.#state = 'closing'
     this.#abortActive(error)
     this.#socket.pause()
-    this.#writer.enqueue(encodeFrame(
-      { kind: FrameKind.error, requestId: 0, deadlineMs: 0 },
-      this.#codec.encode(errorBody(error)),
-      { frameBytesMax: this.#options.frameBytesMax },
-    ))
+    this.#writer.enqueue(
+      encodeFrame(
+        { kind: FrameKind.error, requestId: 0, deadlineMs: 0 },
+        this.#codec.encode(errorBody(error)),
+        { frameBytesMax: this.#options.frameBytesMax },
+      ),
+    )
     this.#writer.flushNow()
     this.#socket.end()
     this.#stateTimer?.cancel()
@@ -299,6 +310,7 @@ export class ServerConnection {
     this.#writer.close()
     this.#waiting = []
     this.#waitingIndex = 0
+    this.#waitingBytes = 0
     this.#abortActive(new ShoalError('unavailable', 'rpc connection closed'))
     this.#onClosed(this)
   }
@@ -314,4 +326,3 @@ function asProtocolError(error: unknown): ShoalError {
   if (isShoalError(error)) return error
   return new ShoalError('protocol', `bad frame: ${String(error)}`, { cause: error })
 }
-
