@@ -91,6 +91,8 @@ export class RaftLogEngine {
   readonly #segmentsById = new Map<number, Segment>()
   #active: WritableFile
   #queue: QueuedCall[] = []
+  /** Callers of the batch being written and synced; rejected too if it fails. */
+  #inFlight: Array<Deferred<void>> = []
   #rewriteShards = new Set<number>()
   #running: Promise<void> | undefined
   #failure: ShoalError | undefined
@@ -211,12 +213,13 @@ export class RaftLogEngine {
   async #run(): Promise<void> {
     try {
       while (this.#failure === undefined && this.#hasWork()) {
-        const { waiters, bytes } = this.#writeBatch()
+        const bytes = this.#writeBatch()
         if (bytes > 0) {
           await this.#active.sync()
           this.stats.syncs++
         }
-        for (const waiter of waiters) waiter.resolve()
+        for (const waiter of this.#inFlight) waiter.resolve()
+        this.#inFlight = []
         await this.#maintain()
       }
     } catch (error) {
@@ -230,8 +233,8 @@ export class RaftLogEngine {
     return this.#queue.length > 0 || this.#rewriteShards.size > 0
   }
 
-  /** Forms one batch, appends it (not yet synced) and returns the callers it carries. */
-  #writeBatch(): { waiters: Array<Deferred<void>>; bytes: number } {
+  /** Forms one batch into #inFlight, appends it (not yet synced); returns its bytes. */
+  #writeBatch(): number {
     const active = this.#segments[this.#segments.length - 1]!
     const target: BatchTarget = {
       writer: new ByteWriter(64 * 1024),
@@ -242,7 +245,7 @@ export class RaftLogEngine {
       this.#rewrite(target, shardId, active)
     }
     this.#rewriteShards.clear()
-    const waiters: Array<Deferred<void>> = []
+    const waiters = this.#inFlight
     let taken = 0
     while (taken < this.#queue.length && target.writer.length < this.#batchBytesMax) {
       const call = this.#queue[taken++]!
@@ -256,7 +259,7 @@ export class RaftLogEngine {
       this.stats.bytesWritten += target.writer.length
     }
     this.stats.batches++
-    return { waiters, bytes: target.writer.length }
+    return target.writer.length
   }
 
   #encodeCall(target: BatchTarget, call: QueuedCall, active: Segment): ShoalError | undefined {
@@ -359,7 +362,9 @@ export class RaftLogEngine {
     this.#failure ??= new ShoalError(code, `raft log failed, restart required: ${message}`, {
       cause: error,
     })
+    for (const waiter of this.#inFlight) waiter.reject(this.#failure)
     for (const call of this.#queue) call.done.reject(this.#failure)
+    this.#inFlight = []
     this.#queue = []
     this.#rewriteShards.clear()
   }
