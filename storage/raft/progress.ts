@@ -18,8 +18,11 @@ export class Progress {
   state: ProgressState = 'probe'
   /** In snapshot state: the index of the snapshot sent. */
   pendingSnapshot: Index = 0
-  /** Heartbeat responses seen while in snapshot state (gives up a lost snapshot). */
-  snapshotStall = 0
+  /**
+   * Heartbeat responses seen while waiting with no progress (a snapshot in flight, or a full
+   * replicate window). Past a bound the leader assumes loss and probes again.
+   */
+  stall = 0
   /** Heard from since the last check-quorum round. */
   recentActive = false
   /** In probe state: an append was sent this heartbeat interval. */
@@ -36,7 +39,7 @@ export class Progress {
   #reset(state: ProgressState): void {
     this.probeSent = false
     this.pendingSnapshot = 0
-    this.snapshotStall = 0
+    this.stall = 0
     this.state = state
     this.inflights.reset()
   }
@@ -69,6 +72,7 @@ export class Progress {
       this.match = n
       updated = true
       this.probeSent = false
+      this.stall = 0
     }
     this.next = Math.max(this.next, n + 1)
     return updated

@@ -47,6 +47,9 @@ export type ReadResult =
 
 type CampaignKind = 'pre-election' | 'election' | 'transfer'
 
+/** Heartbeat answers with no progress before a stalled follower is probed again. */
+const STALL_HEARTBEATS_MAX = 3
+
 const dropped = (reason: DropReason) => ({ kind: 'dropped', reason }) as const
 
 export class Raft {
@@ -526,10 +529,10 @@ export class Raft {
     if (pr === undefined) return
     pr.recentActive = true
     pr.probeSent = false
-    if (pr.state === 'snapshot' && ++pr.snapshotStall > 2 * this.cfg.electionTicks) {
-      pr.becomeProbe() // the snapshot (or its answer) was lost; try again
-    }
-    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeLE(pr.next - 2)
+    // A snapshot or a full window of appends with no answer for many heartbeats: assume the
+    // messages were lost and probe again (etcd relies on the transport reporting this).
+    const stalled = pr.state === 'snapshot' || (pr.state === 'replicate' && pr.inflights.full())
+    if (stalled && ++pr.stall > STALL_HEARTBEATS_MAX) pr.becomeProbe()
     if (pr.match < this.log.lastIndex()) this.sendAppendsTo(m.from)
     if (this.isVoter(m.from)) {
       this.reads.ack(m.from, m.round)

@@ -29,6 +29,12 @@ export interface SimOptions {
   readonly seed: number
   readonly steps: number
   readonly plantedBug?: PlantedBug
+  /**
+   * 'default' draws the cluster shape from the seed; 'churn' is a harsher fixed mix (three
+   * voters, lossy network, one-entry appends, frequent leader crashes and isolations) that
+   * makes the interleavings of the paper's Figure 8 common.
+   */
+  readonly profile?: 'default' | 'churn'
 }
 
 export interface SimShape {
@@ -41,6 +47,9 @@ export interface SimShape {
   readonly dupRate: number
   readonly maxDelay: number
   readonly faultRate: number
+  /** Small messages split catch-up into many appends (Figure 8 needs partial acks). */
+  readonly maxMsgBytes: number
+  readonly maxInflightMsgs: number
 }
 
 export interface SimStats {
@@ -63,7 +72,14 @@ type SimEvent =
   | { readonly kind: 'deliver'; readonly msg: Message }
   | { readonly kind: 'sync'; readonly node: NodeId }
 
-export function shapeFor(prng: Prng): SimShape {
+export function shapeFor(prng: Prng, profile: 'default' | 'churn' = 'default'): SimShape {
+  if (profile === 'churn') {
+    return {
+      initialVoters: 3, spares: 0, tailLoss: false, membership: false, readMode: 'read-index',
+      dropRate: 0.1 + prng.nextFloat() * 0.2, dupRate: 0, maxDelay: prng.intInclusive(5, 30),
+      faultRate: 0.03 + prng.nextFloat() * 0.03, maxMsgBytes: 1, maxInflightMsgs: 4,
+    }
+  }
   const initialVoters = prng.chance(0.7) ? 3 : 5
   return {
     initialVoters,
@@ -74,7 +90,9 @@ export function shapeFor(prng: Prng): SimShape {
     dropRate: prng.chance(0.3) ? 0 : prng.nextFloat() * 0.2,
     dupRate: prng.nextFloat() * 0.05,
     maxDelay: prng.intInclusive(1, 3 * TICK_PERIOD),
-    faultRate: 0.002 + prng.nextFloat() * 0.01,
+    faultRate: 0.005 + prng.nextFloat() * 0.025,
+    maxMsgBytes: prng.chance(0.5) ? (prng.chance(0.5) ? 1 : 64) : 4096,
+    maxInflightMsgs: prng.intInclusive(1, 8),
   }
 }
 
@@ -102,7 +120,7 @@ export class RaftSim implements SimHost {
 
   constructor(options: SimOptions) {
     this.#prng = new SeededPrng(options.seed)
-    this.shape = shapeFor(this.#prng)
+    this.shape = shapeFor(this.#prng, options.profile)
     const voters: NodeId[] = []
     for (let id = 1; id <= this.shape.initialVoters; id++) voters.push(id)
     const all = this.shape.initialVoters + (this.shape.membership ? this.shape.spares : 0)
@@ -111,6 +129,8 @@ export class RaftSim implements SimHost {
       readMode: this.shape.readMode,
       plantedBug: options.plantedBug,
       snapshotEvery: 64,
+      maxMsgBytes: this.shape.maxMsgBytes,
+      maxInflightMsgs: this.shape.maxInflightMsgs,
     }
     for (let id = 1; id <= all; id++) {
       const storage = id <= voters.length ? bootstrapStorage(voters) : new MemoryRaftStorage()
@@ -289,7 +309,8 @@ export class RaftSim implements SimHost {
   }
 
   #crash(): void {
-    const node = this.#pick(this.#liveNodes())
+    const leader = this.#prng.chance(0.5) ? this.#leader() : undefined
+    const node = leader ?? this.#pick(this.#liveNodes())
     if (node === undefined) return
     this.stats.crashes++
     node.crash()
@@ -303,9 +324,17 @@ export class RaftSim implements SimHost {
     node.process()
   }
 
+  /** A random split, or (half the time) the leader alone with at most one other node. */
   #partition(): void {
     this.stats.partitions++
     this.#side = new Map()
+    const leader = this.#leader()
+    if (leader !== undefined && this.#prng.chance(0.5)) {
+      this.#side.set(leader.id, 1)
+      const buddy = this.#pick([...this.nodes.keys()].filter((id) => id !== leader.id))
+      if (buddy !== undefined && this.#prng.chance(0.5)) this.#side.set(buddy, 1)
+      return
+    }
     for (const id of this.nodes.keys()) this.#side.set(id, this.#prng.intInclusive(0, 1))
   }
 

@@ -17,15 +17,24 @@ export interface SimResult {
   readonly replay: string
 }
 
-export function replayCommand(seed: number, steps: number, plantedBug?: PlantedBug): string {
+export function replayCommand(
+  seed: number,
+  steps: number,
+  plantedBug?: PlantedBug,
+  profile: 'default' | 'churn' = 'default',
+): string {
   const bug = plantedBug === undefined ? '' : ` --planted-bug ${plantedBug}`
-  return `npx tsx test/sim/raft/run.ts --seed ${seed} --steps ${steps}${bug}`
+  const shape = profile === 'default' ? '' : ` --profile ${profile}`
+  return `npx tsx test/sim/raft/run.ts --seed ${seed} --steps ${steps}${bug}${shape}`
 }
 
-export function runSeed(seed: number, steps: number, plantedBug?: PlantedBug): SimResult {
-  const sim = new RaftSim(
-    plantedBug === undefined ? { seed, steps } : { seed, steps, plantedBug },
-  )
+export function runSeed(
+  seed: number,
+  steps: number,
+  plantedBug?: PlantedBug,
+  profile: 'default' | 'churn' = 'default',
+): SimResult {
+  const sim = new RaftSim({ seed, steps, profile, ...(plantedBug === undefined ? {} : { plantedBug }) })
   let failure: string | undefined
   try {
     for (let i = 0; i < steps; i++) sim.step()
@@ -42,6 +51,6 @@ export function runSeed(seed: number, steps: number, plantedBug?: PlantedBug): S
     traceHash: sim.traceHash,
     shape: sim.shape,
     stats: sim.stats,
-    replay: replayCommand(seed, steps, plantedBug),
+    replay: replayCommand(seed, steps, plantedBug, profile),
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Simulator CLI: `npx tsx test/sim/raft/run.ts [--seeds N] [--steps M] [--seed S]
- * [--planted-bug B]`. Runs seeds S..S+N-1 (default S = 1), prints one JSON summary, and for a
+ * [--planted-bug B] [--profile default|churn]`. Runs seeds S..S+N-1 (default S = 1), prints one JSON summary, and for a
  * failing seed the command that replays it exactly. Exit code 1 on any failure.
  */
 import type { PlantedBug } from '../../../storage/raft/config.ts'
@@ -17,7 +17,11 @@ function main(): void {
   const seeds = Number(argValue(args, '--seeds') ?? '1')
   const steps = Number(argValue(args, '--steps') ?? '2000')
   const bug = argValue(args, '--planted-bug') as PlantedBug | undefined
-  if (![seed, seeds, steps].every((n) => Number.isSafeInteger(n) && n >= 0)) {
+  const bugs = ['commit-earlier-term-by-count', 'no-log-up-to-date-check', 'vote-not-persisted']
+  const profile = argValue(args, '--profile') ?? 'default'
+  const badProfile = profile !== 'default' && profile !== 'churn'
+  const badBug = bug !== undefined && !bugs.includes(bug)
+  if (badBug || badProfile || ![seed, seeds, steps].every((n) => Number.isSafeInteger(n) && n >= 0)) {
     process.stderr.write('usage: run.ts [--seeds N] [--steps M] [--seed S] [--planted-bug B]\n')
     process.exitCode = 2
     return
@@ -26,7 +30,7 @@ function main(): void {
   const totals = { ticks: 0, writesAcked: 0, readsServed: 0, leadersElected: 0, crashes: 0 }
   const started = performance.now()
   for (let s = seed; s < seed + seeds; s++) {
-    const result = runSeed(s, steps, bug)
+    const result = runSeed(s, steps, bug, profile as 'default' | 'churn')
     for (const key of Object.keys(totals) as Array<keyof typeof totals>) {
       totals[key] += result.stats[key]
     }

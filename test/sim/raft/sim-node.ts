@@ -28,6 +28,8 @@ export interface SimNodeOptions {
   readonly readMode: ReadMode
   readonly plantedBug: PlantedBug | undefined
   readonly snapshotEvery: number
+  readonly maxMsgBytes: number
+  readonly maxInflightMsgs: number
 }
 
 const ELECTION_TICKS = 10
@@ -71,8 +73,8 @@ export class SimNode {
       heartbeatTicks: HEARTBEAT_TICKS,
       readMode: this.#options.readMode,
       applied: this.appliedIndex,
-      maxMsgBytes: 4096,
-      maxInflightMsgs: 8,
+      maxMsgBytes: this.#options.maxMsgBytes,
+      maxInflightMsgs: this.#options.maxInflightMsgs,
       ...(this.#options.plantedBug === undefined ? {} : { plantedBug: this.#options.plantedBug }),
     })
   }
