@@ -323,17 +323,15 @@ export class RaftLogEngine {
       await this.#addSegment(next, new Set())
       this.stats.segmentsCreated++
     }
-    let deleted = 0
+    // Oldest first, one directory fsync per removal: a crash can then only bring back a
+    // prefix of the removed segments, so the surviving ids stay consecutive.
     while (this.#segments.length > 1 && this.#collectable(this.#segments[0]!)) {
       const segment = this.#segments.shift()!
       this.#segmentsById.delete(segment.id)
       segment.reader.close()
       await this.#fs.remove(segment.path)
-      deleted++
-    }
-    if (deleted > 0) {
       await this.#fs.fsyncDir(this.#dir)
-      this.stats.segmentsDeleted += deleted
+      this.stats.segmentsDeleted++
     }
     const sealed = this.#segments.slice(0, -1)
     if (sealed.length > this.#closedSegmentsMax) {
