@@ -1,0 +1,275 @@
+/**
+ * ClusterBackend: the real GatewayBackend. It routes each item to its shard (jump hash), sends
+ * the RPC to the right replica through GroupCaller, and coalesces reads per key through the
+ * CoalescedReader, whose strong-read rule keeps every strong read linearizable
+ * (gateway/coalescer/linearizability.md).
+ *
+ * Coalescing key: table + encoded item key + a variant holding the consistency and `asOf`.
+ * Strong and eventual reads never share a flight: a strong flight goes to the leader (ReadIndex
+ * or lease), an eventual one to any replica. Tables are the tenant boundary and every caller of
+ * a table is authorised for the same data, so a flight shared across API keys leaks nothing.
+ *
+ * Multi-get is a set of coalesced single reads, one per key, so it coalesces per key under the
+ * same rule; the RPC client batches their frames per event-loop turn.
+ */
+import {
+  GetResponse,
+  ScanResponse,
+  StorageMethod,
+  VersionsResponse,
+  WriteResponse,
+  type Item,
+} from '../../shared/api/storage-api.ts'
+import type { Clock } from '../../shared/time/clock.ts'
+import { coalescingKey } from '../coalescer/coalescing-key.ts'
+import type { CoalescedReader } from '../coalescer/coalesced-reader.ts'
+import type { ShardMap } from '../routing/shard-map.ts'
+import type { CatalogClient } from './catalog-client.ts'
+import type { ClusterWatcher } from './cluster-watcher.ts'
+import type * as B from './gateway-backend.ts'
+import type { GroupCaller } from './group-caller.ts'
+
+export interface ClusterBackendOptions {
+  /** Deadline of one backend read or write when the caller gave none. */
+  readonly backendTimeoutMs: number
+}
+
+export function toStoredItem(item: Item): B.StoredItem {
+  return {
+    value: item.value,
+    contentType: item.contentType,
+    version: item.version,
+    timestamp: item.timestamp,
+    expiresAtMs: item.expiresAtMs,
+  }
+}
+
+/** What a flight reads: the item or its absence (table-not-found travels as a value too). */
+export type FlightResult = Exclude<B.GetResult, { coalescing: unknown }>
+
+export function readCoalescingKey(request: B.GetRequest): string {
+  const variant = `${request.consistency}|${request.asOf ?? ''}`
+  return coalescingKey({ ...request, tenant: request.table, variant })
+}
+
+export class ClusterBackend implements B.GatewayBackend {
+  readonly #clock: Clock
+  readonly #caller: GroupCaller
+  readonly #reader: CoalescedReader<B.GetRequest, FlightResult>
+  readonly #catalog: CatalogClient
+  readonly #watcher: ClusterWatcher
+  readonly #options: ClusterBackendOptions
+  #map: ShardMap
+  #spread = 0
+
+  constructor(
+    clock: Clock,
+    deps: {
+      caller: GroupCaller
+      reader: CoalescedReader<B.GetRequest, FlightResult>
+      catalog: CatalogClient
+      watcher: ClusterWatcher
+      map: ShardMap
+      options: ClusterBackendOptions
+    },
+  ) {
+    this.#clock = clock
+    this.#caller = deps.caller
+    this.#reader = deps.reader
+    this.#catalog = deps.catalog
+    this.#watcher = deps.watcher
+    this.#map = deps.map
+    this.#options = deps.options
+  }
+
+  #deadlineMs(): number {
+    return this.#clock.monotonicMs() + this.#options.backendTimeoutMs
+  }
+
+  #target(consistency: B.Consistency): 'leader' | 'any' {
+    return consistency === 'strong' ? 'leader' : 'any'
+  }
+
+  /** One uncoalesced backend read: what a flight runs. */
+  async readOnce(request: B.GetRequest, options: B.CallOptions): Promise<FlightResult> {
+    const shard = this.#map.shardOf(request.table, request.partitionKey)
+    const answer = await this.#caller.call({
+      group: shard,
+      method: StorageMethod.get,
+      params: {
+        shard,
+        table: request.table,
+        partitionKey: request.partitionKey,
+        sortKey: request.sortKey,
+        consistency: request.consistency,
+        ...(request.maxStalenessMs === undefined ? {} : { maxStalenessMs: request.maxStalenessMs }),
+        ...(request.asOf === undefined ? {} : { asOf: request.asOf }),
+      },
+      schema: GetResponse,
+      deadlineMs: this.#deadlineMs(),
+      signal: options.signal,
+      target: this.#target(request.consistency),
+      idempotent: true,
+      spread: this.#spread++,
+    })
+    if (answer.kind === 'found') return { kind: 'found', item: toStoredItem(answer.item) }
+    return answer.kind === 'not-found' ? { kind: 'not-found' } : { kind: 'table-not-found' }
+  }
+
+  async get(request: B.GetRequest, options: B.CallOptions): Promise<B.GetResult> {
+    const read = await this.#reader.read(request, {
+      consistency: request.consistency,
+      deadlineMs: this.#deadlineMs(),
+      signal: options.signal,
+    })
+    if (read.value.kind === 'table-not-found') return read.value
+    return { ...read.value, coalescing: { role: read.role, fanIn: read.fanIn } }
+  }
+
+  async multiGet(request: B.MultiGetRequest, options: B.CallOptions): Promise<B.MultiGetResult> {
+    const results = await Promise.all(
+      request.keys.map((key) =>
+        this.get({ table: request.table, ...key, consistency: request.consistency }, options),
+      ),
+    )
+    if (results.some((result) => result.kind === 'table-not-found')) {
+      return { kind: 'table-not-found' }
+    }
+    return {
+      kind: 'ok',
+      items: results.map((result) => (result.kind === 'found' ? result.item : null)),
+    }
+  }
+
+  async scan(request: B.ScanRequest, options: B.CallOptions): Promise<B.ScanResult> {
+    const shard = this.#map.shardOf(request.table, request.partitionKey)
+    const answer = await this.#caller.call({
+      group: shard,
+      method: StorageMethod.scan,
+      params: {
+        shard,
+        table: request.table,
+        partitionKey: request.partitionKey,
+        ...scanBounds(request),
+        limit: request.limit,
+        reverse: request.reverse,
+        consistency: request.consistency,
+      },
+      schema: ScanResponse,
+      deadlineMs: this.#deadlineMs(),
+      signal: options.signal,
+      target: this.#target(request.consistency),
+      idempotent: true,
+      spread: this.#spread++,
+    })
+    if (answer.kind === 'table-not-found') return answer
+    const items = answer.items.map((entry) => ({
+      sortKey: entry.sortKey,
+      item: toStoredItem(entry.item),
+    }))
+    return { kind: 'ok', items, resumeAfter: answer.resumeAfter }
+  }
+
+  put(request: B.PutRequest, options: B.CallOptions): Promise<B.WriteResult> {
+    return this.#write(StorageMethod.put, request, options)
+  }
+
+  delete(request: B.DeleteRequest, options: B.CallOptions): Promise<B.WriteResult> {
+    return this.#write(StorageMethod.delete, request, options)
+  }
+
+  async #write(
+    method: typeof StorageMethod.put | typeof StorageMethod.delete,
+    request: B.PutRequest | B.DeleteRequest,
+    options: B.CallOptions,
+  ): Promise<B.WriteResult> {
+    const shard = this.#map.shardOf(request.table, request.partitionKey)
+    return this.#caller.call({
+      group: shard,
+      method,
+      params: { shard, ...request },
+      schema: WriteResponse,
+      deadlineMs: this.#deadlineMs(),
+      signal: options.signal,
+      target: 'leader',
+      idempotent: false,
+    })
+  }
+
+  async versions(request: B.VersionsRequest, options: B.CallOptions): Promise<B.VersionsResult> {
+    const shard = this.#map.shardOf(request.table, request.partitionKey)
+    const answer = await this.#caller.call({
+      group: shard,
+      method: StorageMethod.versions,
+      params: { shard, ...request },
+      schema: VersionsResponse,
+      deadlineMs: this.#deadlineMs(),
+      signal: options.signal,
+      target: this.#target(request.consistency),
+      idempotent: true,
+      spread: this.#spread++,
+    })
+    if (answer.kind === 'table-not-found') return answer
+    const versions = answer.versions.map((entry) => ({
+      item: entry.item === null ? null : toStoredItem(entry.item),
+      version: entry.version,
+      timestamp: entry.timestamp,
+    }))
+    return { kind: 'ok', versions }
+  }
+
+  createTable(
+    name: string,
+    settings: B.TableSettingsInput,
+    options: B.CallOptions,
+  ): Promise<B.CreateTableResult> {
+    return this.#catalog.createTable(name, settings, options)
+  }
+
+  dropTable(name: string, options: B.CallOptions): Promise<B.DropTableResult> {
+    return this.#catalog.dropTable(name, options)
+  }
+
+  describeTable(name: string, options: B.CallOptions): Promise<B.DescribeTableResult> {
+    return this.#catalog.describeTable(name, options)
+  }
+
+  listTables(options: B.CallOptions): Promise<readonly B.TableInfo[]> {
+    return this.#catalog.listTables(options)
+  }
+
+  async clusterStatus(): Promise<B.ClusterStatus> {
+    return this.#watcher.clusterStatus()
+  }
+
+  readiness(): B.Readiness {
+    return this.#watcher.readiness()
+  }
+}
+
+/** Storage scan bounds from an HTTP scan request, with a resume point folded in. */
+function scanBounds(request: B.ScanRequest): {
+  prefix?: Uint8Array
+  start?: Uint8Array
+  end?: Uint8Array
+} {
+  let start = request.start
+  let end = request.end
+  if (request.after !== undefined) {
+    // Resume strictly after the last item returned, in scan order.
+    if (request.reverse) end = request.after
+    else start = successor(request.after)
+  }
+  return {
+    ...(request.prefix === undefined ? {} : { prefix: request.prefix }),
+    ...(start === undefined ? {} : { start }),
+    ...(end === undefined ? {} : { end }),
+  }
+}
+
+/** The smallest byte string greater than `key`: key followed by 0x00. */
+function successor(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length + 1)
+  out.set(key)
+  return out
+}
