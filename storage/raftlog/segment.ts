@@ -97,6 +97,7 @@ export function scanSegment(
     records.push({ record, offset })
     offset += result.sizeBytes
   }
+  if (records.length === 0 && !isLast) throw corruption(path, 0, 'empty sealed segment')
   return { records, validBytes: offset }
 }
 
