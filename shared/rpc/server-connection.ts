@@ -31,6 +31,7 @@ import { FrameKind, frameKindName } from '../protocol/message-kind.ts'
 import type { Clock, TimerHandle, Timers } from '../time/clock.ts'
 import { FrameWriter } from './frame-writer.ts'
 import type { RpcContext, RpcHandler } from './rpc-handler.ts'
+import { RequestScope } from './request-scope.ts'
 import type { RpcServerStats } from './rpc-server-stats.ts'
 
 export interface ServerConnectionOptions {
@@ -71,7 +72,7 @@ export class ServerConnection {
   #waitingBytes = 0
   /** Handlers running; invariant: #inFlight === #active.size <= inFlightMax. */
   #inFlight = 0
-  readonly #active = new Set<AbortController>()
+  readonly #active = new Set<RequestScope>()
   #paused = false
   #stateTimer: TimerHandle | null = null
   readonly #onClosed: (connection: ServerConnection) => void
@@ -218,23 +219,17 @@ export class ServerConnection {
     } catch (error) {
       return this.#refuse(asProtocolError(error))
     }
-    const controller = new AbortController()
-    const deadlineTimer = Number.isFinite(deadlineMs)
-      ? this.#timers.after(deadlineMs - nowMs, () =>
-          controller.abort(new ShoalError('deadline-exceeded', `${call.method}: deadline passed`)),
-        )
-      : null
-    this.#inFlight++
-    this.#active.add(controller)
-    const context: RpcContext = {
+    const scope = new RequestScope(this.#clock, this.#timers, {
+      method: call.method,
       deadlineMs,
-      signal: controller.signal,
       peerNodeId: this.#peer?.nodeId ?? '',
       oneWay: frame.kind === FrameKind.message,
-    }
-    void this.#run(call.method, call.params, context).then((outcome) => {
-      deadlineTimer?.cancel()
-      this.#active.delete(controller)
+    })
+    this.#inFlight++
+    this.#active.add(scope)
+    void this.#run(call.method, call.params, scope).then((outcome) => {
+      scope.dispose()
+      this.#active.delete(scope)
       this.#inFlight--
       if (frame.kind === FrameKind.request) this.#answer(frame.requestId, deadlineMs, outcome)
       this.#pump()
@@ -316,7 +311,7 @@ export class ServerConnection {
   }
 
   #abortActive(reason: ShoalError): void {
-    for (const controller of this.#active) controller.abort(reason)
+    for (const scope of this.#active) scope.abort(reason)
   }
 }
 
