@@ -101,6 +101,7 @@ export class Db {
   #flushing: Promise<void> | undefined
   #compacting: Promise<void> | undefined
   #jobChain: Promise<unknown> = Promise.resolve()
+  #admission: Promise<void> = Promise.resolve()
   #progress: Deferred<void> = deferred<void>()
   #fatal: unknown
   #closed = false
@@ -242,11 +243,36 @@ export class Db {
     return this.write(new WriteBatch().delete(key, stamp), options)
   }
 
+  /**
+   * Applies a batch atomically. Writes are admitted in call order (one FIFO queue), so sequence
+   * numbers follow call order; with `sync` the call resolves after a group-commit fsync.
+   */
   async write(batch: WriteBatch, options: WriteOptions = {}): Promise<void> {
     this.#check()
     if (batch.count === 0) return
-    await this.#makeRoom()
-    this.#check()
+    const admitted = this.#admission.then(async () => {
+      await this.#makeRoom()
+      this.#check()
+      try {
+        return this.#apply(batch)
+      } catch (error) {
+        this.#fail(error)
+        throw error
+      }
+    })
+    this.#admission = admitted.then(
+      () => undefined,
+      () => undefined,
+    )
+    const { wal, end } = await admitted
+    if (options.sync === true && wal !== undefined) {
+      const syncs = wal.syncCount
+      await wal.syncTo(end)
+      this.counters.walSyncs += wal.syncCount - syncs
+    }
+  }
+
+  #apply(batch: WriteBatch): { wal: WalWriter | undefined; end: number } {
     const firstSeq = this.#vs.lastSeq + 1
     this.#vs.lastSeq += batch.count
     const wal = this.#wal
@@ -259,11 +285,7 @@ export class Db {
     this.#mem.apply(batch.ops, firstSeq)
     this.counters.userWrites += batch.count
     this.counters.userBytesWritten += batch.approximateBytes
-    if (options.sync === true && wal !== undefined) {
-      const syncs = wal.syncCount
-      await wal.syncTo(end)
-      this.counters.walSyncs += wal.syncCount - syncs
-    }
+    return { wal, end }
   }
 
   /** Waits until the memtable has room and L0 is below the stop trigger (stall accounting). */
