@@ -60,9 +60,6 @@ export const limits = {
 
   // --- gateway ---
   // HTTP edge (gateway/app.ts and its middleware); each is the default of a configurable option.
-  gatewayTableNameBytesMax: 128, // matches the RPC contract's table name bound
-  gatewayPartitionKeyBytesMax: 1 * KiB, // item keys stay well under the LSM's keyBytesMax
-  gatewaySortKeyBytesMax: 1 * KiB, // partition + sort + table framing < keyBytesMax
   gatewayValueBytesMax: 1 * MiB, // one request body; larger values belong to bulk load
   gatewayJsonBodyBytesMax: 1 * MiB, // table settings and multi-get bodies
   gatewayContentTypeBytesMax: 256, // stored beside each value (RPC Item.contentType bound)
@@ -78,6 +75,12 @@ export const limits = {
   gatewayRateLimitPerSecDefault: 1_000, // per API key, refill rate of its token bucket
   gatewayRateLimitBurstDefault: 2_000, // per API key, bucket size
   gatewayApiKeysMax: 10_000, // configured keys; one bucket each, so memory is bounded
+  gatewayHeaderBytesMax: 16 * KiB, // Node's maxHeaderSize: past it, 431 before any handler
+  gatewayHeadersTimeoutMs: 10_000, // slowloris: the whole header block within this
+  gatewayRequestTimeoutMs: 30_000, // a slow body cannot hold a socket longer than this
+  gatewayKeepAliveTimeoutMs: 5_000, // idle keep-alive sockets are closed after this
+  gatewayRequestsPerSocketMax: 10_000, // a pipelining client is re-balanced eventually
+  gatewayConnectionsMax: 10_000, // sockets at once; each holds buffers and a parser
   tableNameBytesMax: 128, // ^[a-zA-Z0-9_.-]{1,128}$: a name, not data; fits a path segment
   partitionKeyBytesMax: 1 * KiB, // escaped worst case 2 KiB; encoded item key stays < keyBytesMax
   sortKeyBytesMax: 1 * KiB, // Mussel-style sort keys are short; the encoded key must fit 4 KiB

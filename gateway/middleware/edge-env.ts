@@ -37,9 +37,9 @@ export interface EdgeLimits {
 }
 
 export const defaultEdgeLimits: EdgeLimits = {
-  tableNameBytesMax: limits.gatewayTableNameBytesMax,
-  partitionKeyBytesMax: limits.gatewayPartitionKeyBytesMax,
-  sortKeyBytesMax: limits.gatewaySortKeyBytesMax,
+  tableNameBytesMax: limits.tableNameBytesMax,
+  partitionKeyBytesMax: limits.partitionKeyBytesMax,
+  sortKeyBytesMax: limits.sortKeyBytesMax,
   valueBytesMax: limits.gatewayValueBytesMax,
   jsonBodyBytesMax: limits.gatewayJsonBodyBytesMax,
   contentTypeBytesMax: limits.gatewayContentTypeBytesMax,

@@ -2,7 +2,12 @@
 // codes, ETags, conditional writes, 304, content types, timestamps and strict key decoding.
 // Method: in-process requests (app.request) against the real MemoryBackend under virtual time.
 import { describe, expect, it } from 'vitest'
-import { buildFixture, expectProblem, type Fixture } from './route-fixture.ts'
+import { SilentLogger } from '../../shared/log.ts'
+import { ManualClock } from '../../test/harness/manual-clock.ts'
+import { buildApp } from '../app.ts'
+import type { CallOptions, GetRequest, GetResult } from '../backend/gateway-backend.ts'
+import { MemoryBackend } from '../backend/memory-backend.ts'
+import { buildFixture, expectProblem, ListHotKeySource, type Fixture } from './route-fixture.ts'
 
 async function setup(): Promise<Fixture> {
   const f = buildFixture()
@@ -249,6 +254,36 @@ describe('items: sort keys and key decoding', () => {
         201,
       )
       expect(await (await f.send('GET', `/v1/tables/alpha/keys/${name}`)).text()).toBe(name)
+    }
+  })
+})
+
+/** The real MemoryBackend, with its reads tagged as a coalescer would tag them. */
+class TaggingBackend extends MemoryBackend {
+  override async get(request: GetRequest, options: CallOptions): Promise<GetResult> {
+    const result = await super.get(request, options)
+    if (result.kind === 'table-not-found') return result
+    return { ...result, coalescing: { role: 'follower', fanIn: 7 } }
+  }
+}
+
+describe('items: coalescing headers', () => {
+  it('items: GET carries X-Shoal-Coalesced and X-Shoal-Fan-In from the backend', async () => {
+    const clock = new ManualClock()
+    const app = buildApp({
+      backend: new TaggingBackend({ clock }),
+      hotKeys: new ListHotKeySource(),
+      clock,
+      timers: clock,
+      logger: new SilentLogger(),
+      auth: { enabled: false },
+    })
+    await app.request('/v1/tables/alpha', { method: 'PUT' })
+    await app.request('/v1/tables/alpha/keys/k', { method: 'PUT', body: 'v' })
+    for (const path of ['/v1/tables/alpha/keys/k', '/v1/tables/alpha/keys/absent']) {
+      const response = await app.request(path)
+      expect(response.headers.get('x-shoal-coalesced')).toBe('follower')
+      expect(response.headers.get('x-shoal-fan-in')).toBe('7')
     }
   })
 })
