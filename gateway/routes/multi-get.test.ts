@@ -57,6 +57,16 @@ describe('multi-get', () => {
     await expectProblem(await f.send('POST', path, { body: long }), 413)
   })
 
+  it('multi-get: deeply nested JSON (100k levels): 400, not a stack overflow', async () => {
+    const f = buildFixture()
+    await f.createTable('alpha')
+    const depth = 100_000
+    for (const body of ['['.repeat(depth) + ']'.repeat(depth), `{"keys":${'['.repeat(depth)}`]) {
+      await expectProblem(await f.send('POST', path, { body }), 400)
+    }
+    expect(f.errorStats.internalErrors).toBe(0)
+  })
+
   it('multi-get: missing table: 404', async () => {
     const f = await setup()
     const body = JSON.stringify({ keys: ['a'] })
