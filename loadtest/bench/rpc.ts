@@ -50,13 +50,14 @@ const params = {
 
 export async function runRpcBench(options: { quick: boolean }): Promise<void> {
   const sizes = options.quick
-    ? { roundTrips: 3000, warmupRequests: 1000, pipelinedMs: 1000 }
-    : { roundTrips: 20_000, warmupRequests: 5000, pipelinedMs: 3000 }
+    ? { roundTrips: 3000, warmupRequests: 1000, warmupMs: 1000, pipelinedMs: 1000 }
+    : { roundTrips: 20_000, warmupRequests: 5000, warmupMs: 2000, pipelinedMs: 3000 }
   for (const engine of ['shoal-rpc', 'raw-net'] as const) {
     const { child, port } = await startPeerProcess(engine)
     try {
       const peer = engine === 'shoal-rpc' ? shoalPeer(port) : await rawPeer(port)
-      await runPipelined(peer.call, { concurrency: 64, durationMs: 300 }) // warm up
+      // Warm up both processes' JITs (the first second runs at a fraction of the steady rate).
+      await runPipelined(peer.call, { concurrency: 64, durationMs: sizes.warmupMs })
       for (let index = 0; index < sizes.warmupRequests; index++) await peer.call()
       const latencies = await runSequential(peer.call, sizes.roundTrips)
       print({ engine, workload: 'round-trip', concurrency: 1, ...summarize(latencies) })

@@ -1,13 +1,19 @@
 // Goal: prove the client's promises over a real loopback connection: answers reach the right
 // caller among many on one connection, every request settles exactly once with a typed outcome
 // (value, remote error, deadline, abort, connection loss, overload), the handshake refuses a
-// mismatched peer with a clear error, and the client reconnects after the server restarts.
+// mismatched peer with a clear error, a peer sending garbage is a protocol error, and the client
+// reconnects after the server restarts.
 // Method: a real RpcServer on 127.0.0.1 port 0 with handlers controlled by the test.
+import { createServer, type Server, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { BodyCodec } from '../protocol/body-codec.ts'
+import { protocolVersion } from '../protocol/envelope.ts'
+import { encodeFrame } from '../protocol/frame.ts'
+import { FrameKind } from '../protocol/message-kind.ts'
 import { deferred, type Deferred } from '../deferred.ts'
 import { ShoalError } from '../errors.ts'
 import type { RpcClient } from './rpc-client.ts'
-import { deadlineIn, newClient, rejection, startServer, waitFor } from './rpc-fixture.ts'
+import { clusterId, deadlineIn, newClient, rejection, startServer, waitFor } from './rpc-fixture.ts'
 import type { RpcContext } from './rpc-handler.ts'
 import type { RpcServer } from './rpc-server.ts'
 
@@ -242,5 +248,37 @@ describe('rpc client', () => {
     const error = await rejection(rpc.request('x', new Uint8Array(2000), deadlineIn(2000)))
     expect(error.code).toBe('too-large')
     expect(await rpc.request('x', 1, deadlineIn(2000))).toEqual({ method: 'x', params: 1 })
+  })
+
+  it('rpc client: peer answers with garbage: protocol error, then reconnects', async () => {
+    const codec = new BodyCodec()
+    const welcome = encodeFrame(
+      { kind: FrameKind.welcome, requestId: 0, deadlineMs: 0 },
+      codec.encode({ protocolVersion, clusterId, nodeId: 'liar' }),
+      { frameBytesMax: 1024 },
+    )
+    let connections = 0
+    const liar: Server = createServer((socket: Socket) => {
+      connections++
+      let greeted = false
+      socket.on('data', () => {
+        socket.write(greeted ? Buffer.from('\x05\x00\x00\x00garbage-garbage-garbage') : welcome)
+        greeted = true
+      })
+      socket.on('error', () => {})
+    })
+    await new Promise<void>((resolve) => liar.listen({ host: '127.0.0.1', port: 0 }, resolve))
+    const address = liar.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    try {
+      const rpc = client(port, { backoffMsMin: 5, backoffMsMax: 20 })
+      const error = await rejection(rpc.request('x', null, deadlineIn(2000)))
+      expect(error.code).toBe('protocol')
+      expect(error.message).toMatch(/checksum mismatch/)
+      await waitFor(() => connections >= 2)
+    } finally {
+      for (const created of clients.splice(0)) created.close()
+      await new Promise<void>((resolve) => liar.close(() => resolve()))
+    }
   })
 })
