@@ -232,7 +232,6 @@ describe('items: sort keys and key decoding', () => {
   })
 
   it('items: keys at the byte limit pass, one byte over is 413', async () => {
-    const f = await setup()
     const g = buildFixture({ limits: { partitionKeyBytesMax: 8, sortKeyBytesMax: 4 } })
     await g.createTable('alpha')
     expect((await g.send('PUT', '/v1/tables/alpha/keys/12345678', { body: 'v' })).status).toBe(201)
