@@ -179,6 +179,24 @@ describe('body-limit: over a real socket', () => {
     await expectProblem(await f.send('GET', key), 404)
   })
 
+  it('body-limit: raw malformed framing (bad, negative, duplicate CL; obs-fold): 400', async () => {
+    const f = await setup()
+    const port = await listen(f)
+    const start = `PUT ${key} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tokens.ops}\r\n`
+    for (const framing of [
+      'Content-Length: abc\r\n',
+      'Content-Length: -1\r\n',
+      'Content-Length: 1\r\nContent-Length: 2\r\n',
+      'Content-Length : 1\r\n',
+      'Transfer-Encoding: gzip\r\n',
+      'Transfer-Encoding:\r\n chunked\r\n',
+    ]) {
+      const reply = await rawExchange(port, `${start}${framing}\r\nxy`, 0)
+      expect(reply.statusLine, framing).toMatch(/^HTTP\/1\.1 400/)
+    }
+    await expectProblem(await f.send('GET', key), 404)
+  })
+
   it('body-limit: raw CL+TE smuggling shape: 400 from the parser, no write', async () => {
     const f = await setup()
     const port = await listen(f)
