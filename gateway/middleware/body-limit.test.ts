@@ -182,7 +182,8 @@ describe('body-limit: over a real socket', () => {
   it('body-limit: raw malformed framing (bad, negative, duplicate CL; obs-fold): 400', async () => {
     const f = await setup()
     const port = await listen(f)
-    const start = `PUT ${key} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tokens.ops}\r\n`
+    const start =
+      `PUT ${key} HTTP/1.1\r\nHost: 127.0.0.1\r\n` + `Authorization: Bearer ${tokens.ops}\r\n`
     for (const framing of [
       'Content-Length: abc\r\n',
       'Content-Length: -1\r\n',
