@@ -76,7 +76,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('put' as const),
       k: fc.nat(KEYS - 1),
-      size: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 40 }) }, fc.integer({ min: 600, max: 900 })),
+      size: fc.oneof(
+        { weight: 5, arbitrary: fc.integer({ min: 0, max: 40 }) },
+        fc.integer({ min: 600, max: 900 }),
+      ),
       ts: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, fc.integer({ min: 1, max: 4 })),
     }),
   },
@@ -100,7 +103,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'snap' as const }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('readAt' as const), s: fc.nat(7), k: fc.nat(KEYS - 1) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('readAt' as const), s: fc.nat(7), k: fc.nat(KEYS - 1) }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('release' as const), s: fc.nat(7) }) },
   { weight: 1, arbitrary: fc.constant({ t: 'flush' as const }) },
   { weight: 1, arbitrary: fc.constant({ t: 'compact' as const }) },
@@ -145,14 +151,19 @@ async function runOps(ops: readonly Op[], style: 'leveled' | 'tiered'): Promise<
           break
         }
         case 'del':
-          await db.delete(keyOf(op.k), op.ts === 0 ? {} : { timestamp: op.ts, version: model.seq + 1 })
+          await db.delete(
+            keyOf(op.k),
+            op.ts === 0 ? {} : { timestamp: op.ts, version: model.seq + 1 },
+          )
           model.write(op.k, op.ts, undefined)
           break
         case 'get':
           expect(latest(op.k) ?? null, where).toEqual(model.readable(op.k, model.seq)[0] ?? null)
           break
         case 'versions': {
-          const got = db.versions(keyOf(op.k)).map((i) => dec.decode(i.value.subarray(0, 8)).split('|')[0])
+          const got = db
+            .versions(keyOf(op.k))
+            .map((i) => dec.decode(i.value.subarray(0, 8)).split('|')[0])
           expect(got, where).toEqual(model.readable(op.k, model.seq))
           break
         }
@@ -175,7 +186,9 @@ async function runOps(ops: readonly Op[], style: 'leveled' | 'tiered'): Promise<
         case 'readAt': {
           const s = snaps[op.s]
           if (s === undefined) break
-          expect(latest(op.k, s.snap) ?? null, where).toEqual(model.readable(op.k, s.seq)[0] ?? null)
+          expect(latest(op.k, s.snap) ?? null, where).toEqual(
+            model.readable(op.k, s.seq)[0] ?? null,
+          )
           break
         }
         case 'release':
@@ -212,10 +225,10 @@ describe('lsm model', () => {
   for (const style of ['leveled', 'tiered'] as const) {
     it(`lsm model: random op sequences (${style}): match the in-memory model`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(opArb, { minLength: 300, maxLength: 1500 }), (ops) =>
+        fc.asyncProperty(fc.array(opArb, { minLength: 1000, maxLength: 2000 }), (ops) =>
           runOps(ops, style),
         ),
-        { numRuns: 4, seed: style === 'leveled' ? 11 : 12 },
+        { numRuns: 3, seed: style === 'leveled' ? 11 : 12 },
       )
     }, 120_000)
   }

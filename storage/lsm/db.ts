@@ -28,13 +28,7 @@ import { emptyVersion, recoverManifest, VersionSet } from './manifest/version-se
 import type { FileMeta, Version } from './manifest/version.ts'
 import { Memtable } from './memtable.ts'
 import { resolveOptions, type DbOptions, type ResolvedOptions } from './options.ts'
-import {
-  collectKey,
-  findLatest,
-  scanGroups,
-  type ReadView,
-  type ScanBounds,
-} from './read-path.ts'
+import { collectKey, findLatest, scanGroups, type ReadView, type ScanBounds } from './read-path.ts'
 import { removeOrphans, replayWals } from './recovery.ts'
 import { readableAt, type Entry } from './retention.ts'
 import { TableReader } from './sstable/reader.ts'
@@ -155,7 +149,7 @@ export class Db {
     const walNo = o.wal ? this.#vs.newFileNo() : 0
     if (o.wal) {
       const file = await o.fs.create(joinPath(o.dir, walName(walNo)))
-      this.#wal = new WalWriter(walNo, file)
+      this.#wal = new WalWriter(walNo, file, this.#onWalSync)
       this.#wals.set(walNo, this.#wal)
       await o.fs.fsyncDir(o.dir)
     }
@@ -184,7 +178,10 @@ export class Db {
     for (const file of tables) {
       if (this.#tables.has(file.fileNo)) continue
       const path = joinPath(this.#o.dir, tableName(file.fileNo))
-      this.#tables.set(file.fileNo, await TableReader.open(this.#o.fs, path, file.fileNo, this.#cache))
+      this.#tables.set(
+        file.fileNo,
+        await TableReader.open(this.#o.fs, path, file.fileNo, this.#cache),
+      )
     }
     const vlogs = [...(version?.vlogs.keys() ?? []), ...(edit?.addVlogs ?? []).map((v) => v.fileNo)]
     for (const fileNo of vlogs) await this.#vlogs.ensureOpen(fileNo)
@@ -214,6 +211,10 @@ export class Db {
     return table
   }
 
+  readonly #onWalSync = (): void => {
+    this.counters.walSyncs++
+  }
+
   #check(): void {
     if (this.#fatal !== undefined) throw this.#fatal
     if (this.#closed) throw new ShoalError('closed', 'db is closed')
@@ -221,7 +222,7 @@ export class Db {
 
   // ---------------------------------------------------------------- writes
 
-  put(key: Uint8Array, value: Uint8Array, options: ItemPutOptions = {}): Promise<void> {
+  async put(key: Uint8Array, value: Uint8Array, options: ItemPutOptions = {}): Promise<void> {
     const put: PutOptions = {
       ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
       ...(options.version === undefined ? {} : { version: options.version }),
@@ -232,7 +233,7 @@ export class Db {
     return this.write(new WriteBatch().put(key, value, put), options)
   }
 
-  delete(
+  async delete(
     key: Uint8Array,
     options: WriteOptions & { timestamp?: number; version?: number } = {},
   ): Promise<void> {
@@ -265,11 +266,7 @@ export class Db {
       () => undefined,
     )
     const { wal, end } = await admitted
-    if (options.sync === true && wal !== undefined) {
-      const syncs = wal.syncCount
-      await wal.syncTo(end)
-      this.counters.walSyncs += wal.syncCount - syncs
-    }
+    if (options.sync === true && wal !== undefined) await wal.syncTo(end)
   }
 
   #apply(batch: WriteBatch): { wal: WalWriter | undefined; end: number } {
@@ -330,7 +327,11 @@ export class Db {
     let wal: WalWriter | undefined
     if (o.wal) {
       const walNo = this.#vs.newFileNo()
-      wal = new WalWriter(walNo, await o.fs.create(joinPath(o.dir, walName(walNo))))
+      wal = new WalWriter(
+        walNo,
+        await o.fs.create(joinPath(o.dir, walName(walNo))),
+        this.#onWalSync,
+      )
       await o.fs.fsyncDir(o.dir)
       this.#wals.set(walNo, wal)
     }
@@ -545,7 +546,9 @@ export class Db {
     await this.flush()
     await this.#serial(async () => {
       const version = this.#vs.current
-      const inputs = version.levels.flatMap((files, level) => files.map((file) => ({ level, file })))
+      const inputs = version.levels.flatMap((files, level) =>
+        files.map((file) => ({ level, file })),
+      )
       if (inputs.length === 0) return
       const deepest = Math.max(1, ...inputs.map((i) => i.level))
       const tiered = this.#o.compactionStyle === 'tiered'
@@ -729,8 +732,11 @@ export class Db {
           const pointer = decodePointer(it.value(), table.path)
           const record = this.#vlogs.readRecord(pointer)
           if (seqOf(record.ikey) !== seqOf(it.key())) {
-            throw corruption(joinPath(this.#o.dir, vlogName(pointer.fileNo)), pointer.offset,
-              'value-log record belongs to another entry')
+            throw corruption(
+              joinPath(this.#o.dir, vlogName(pointer.fileNo)),
+              pointer.offset,
+              'value-log record belongs to another entry',
+            )
           }
           pointers++
         }

@@ -52,8 +52,7 @@ function readInverted(bytes: Uint8Array, at: number): number {
   const invHi =
     ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0
   const invLo =
-    ((bytes[at + 4]! << 24) | (bytes[at + 5]! << 16) | (bytes[at + 6]! << 8) | bytes[at + 7]!) >>>
-    0
+    ((bytes[at + 4]! << 24) | (bytes[at + 5]! << 16) | (bytes[at + 6]! << 8) | bytes[at + 7]!) >>> 0
   return (0xffffffff - invHi) * TWO_32 + (0xffffffff - invLo)
 }
 

@@ -74,7 +74,12 @@ export function resolveOptions(options: DbOptions): ResolvedOptions {
     retention: options.retention ?? keepLatestOnly,
     autoCompaction: options.autoCompaction ?? true,
   }
-  for (const name of ['memtableBytes', 'blockBytes', 'bloomBitsPerKey', 'targetFileBytes'] as const) {
+  for (const name of [
+    'memtableBytes',
+    'blockBytes',
+    'bloomBitsPerKey',
+    'targetFileBytes',
+  ] as const) {
     positive(name, resolved[name])
   }
   positive('levelBaseBytes', resolved.levelBaseBytes)

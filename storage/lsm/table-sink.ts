@@ -5,12 +5,7 @@
  * value-log files being collected (GC), and finishes by fsyncing every file and the directory.
  */
 import { joinPath, type FileSystem, type WritableFile } from '../vfs/vfs.ts'
-import {
-  decodePointer,
-  encodePointer,
-  inlinePayload,
-  readExpiry,
-} from './entry-value.ts'
+import { decodePointer, encodePointer, inlinePayload, readExpiry } from './entry-value.ts'
 import { tableName, vlogName } from './file-names.ts'
 import { Kind, kindOf, withKind } from './internal-key.ts'
 import type { FileMeta, VlogMeta } from './manifest/version.ts'
@@ -145,5 +140,4 @@ export class TableSink {
     await this.#ctx.fs.fsyncDir(this.#ctx.dir)
     return { files: this.#done, vlog, bytesWritten: this.#bytesWritten + this.#vlogBytes }
   }
-
 }

@@ -10,7 +10,7 @@ import type { DbOptions } from '../../storage/lsm/options.ts'
 
 export const KEY_COUNT = 400
 /** Ops in flight in the child; bounds how far past the last ack a recovered prefix may reach. */
-export const WINDOW = 16
+export const WINDOW = 32
 
 export interface Op {
   readonly index: number
@@ -36,7 +36,7 @@ export function crashDbOptions(fs: FileSystem, dir: string): DbOptions {
   return {
     fs,
     dir,
-    memtableBytes: 8 * 1024,
+    memtableBytes: 4 * 1024,
     blockBytes: 1024,
     targetFileBytes: 16 * 1024,
     levelBaseBytes: 48 * 1024,

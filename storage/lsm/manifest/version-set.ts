@@ -11,7 +11,13 @@ import { fromUtf8, utf8 } from '../../../shared/codecs/bytes.ts'
 import { joinPath, type FileSystem, type WritableFile } from '../../vfs/vfs.ts'
 import { CURRENT, CURRENT_TEMP, manifestName } from '../file-names.ts'
 import { frameRecord, readRecords } from '../wal/record.ts'
-import { applyEdit, decodeEdit, encodeEdit, snapshotEdit, type VersionEdit } from './version-edit.ts'
+import {
+  applyEdit,
+  decodeEdit,
+  encodeEdit,
+  snapshotEdit,
+  type VersionEdit,
+} from './version-edit.ts'
 import { Version } from './version.ts'
 
 export interface RecoveredState {

@@ -63,11 +63,7 @@ export class TableReader {
       const footer = decodeFooter(file.readAt(size - FOOTER_BYTES, FOOTER_BYTES), path, size)
       const read = (handle: BlockHandle): Uint8Array => readBlock(file, handle, size)
       const filter = read(footer.filter)
-      const properties = decodeProperties(
-        read(footer.properties),
-        path,
-        footer.properties.offset,
-      )
+      const properties = decodeProperties(read(footer.properties), path, footer.properties.offset)
       const index = decodeBlock(read(footer.index), path, footer.index.offset)
       return new TableReader(fileNo, file, cache, { filter, index, properties })
     } catch (error) {

@@ -16,9 +16,12 @@ export class WalWriter {
   syncCount = 0
   bytesWritten = 0
 
-  constructor(fileNo: number, file: WritableFile) {
+  readonly #onSync: () => void
+
+  constructor(fileNo: number, file: WritableFile, onSync: () => void = () => undefined) {
     this.fileNo = fileNo
     this.#file = file
+    this.#onSync = onSync
     this.#syncedBytes = file.sizeBytes
   }
 
@@ -52,6 +55,7 @@ export class WalWriter {
     const target = this.#file.sizeBytes
     try {
       this.syncCount++
+      this.#onSync()
       await this.#file.sync()
       this.#syncedBytes = Math.max(this.#syncedBytes, target)
     } catch (error) {
