@@ -128,7 +128,7 @@ describe('raftlog engine', () => {
     expect(engine.lastIndex(1)).toBe(2)
   })
 
-  it('engine: rule violations: reject the whole call with bad-request, change nothing', async () => {
+  it('engine: rule violations: whole call rejected with bad-request, nothing changed', async () => {
     const engine = await RaftLogEngine.open(new MemFileSystem(), dir)
     await engine.append([
       { shardId: 1, entries: entries(1, 3, 2), hardState: { term: 2, vote: 1, commit: 0 } },

@@ -265,14 +265,12 @@ export class RaftLogEngine {
   #encodeCall(target: BatchTarget, call: QueuedCall, active: Segment): ShoalError | undefined {
     const writes: LogWrite[] = []
     if (call.kind === 'compact') {
-      const shard = this.#shards.get(call.shardId)
-      const term = shard?.term(call.throughIndex)
-      if (shard === undefined || term === undefined) {
-        return new ShoalError(
-          'bad-request',
-          `shard ${call.shardId}: cannot compact through ` +
-            `${call.throughIndex} (log ${shard?.firstIndex ?? 1}..${shard?.lastIndex ?? 0})`,
-        )
+      const shard = this.#shard(call.shardId, false)
+      const term = shard.term(call.throughIndex)
+      if (term === undefined) {
+        const log = `${shard.firstIndex}..${shard.lastIndex}`
+        const what = `cannot compact through ${call.throughIndex} (log ${log})`
+        return new ShoalError('bad-request', `shard ${call.shardId}: ${what}`)
       }
       writes.push({ shardId: call.shardId, snapshot: { index: call.throughIndex, term } })
     } else {

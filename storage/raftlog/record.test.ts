@@ -153,7 +153,7 @@ describe('raftlog record', () => {
     }
   })
 
-  it('record: any single bit flip: is detected as invalid or incomplete', () => {
+  it('record: one bit flipped anywhere: is detected as invalid or incomplete', () => {
     const bytes = encode(vectors[1]![0])
     for (let bit = 0; bit < bytes.length * 8; bit++) {
       const flipped = bytes.slice()
