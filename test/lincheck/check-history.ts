@@ -15,6 +15,7 @@ import { MiB } from '../../shared/limits.ts'
 import { isCheckable, validateOperation, type Operation, type Value } from './operation.ts'
 import { prepassUniqueValues } from './prepass.ts'
 import { CompiledOps, ValueTable } from './register-model.ts'
+import { unobservedValues } from './unobserved-values.ts'
 import { violationFromPrepass, violationFromSearch, type PartitionView } from './violation.ts'
 import type { Violation } from './violation.ts'
 import { searchPartition, type SearchResult } from './wgl.ts'
@@ -148,11 +149,11 @@ interface PartitionOutcome {
 
 function checkPartition(key: string, ops: Operation[], budget: Budget): PartitionOutcome {
   const startMs = budget.nowMs()
-  const table = new ValueTable()
+  const table = new ValueTable(unobservedValues(ops, budget.initialValue))
   const initialState = table.intern(budget.initialValue)
   const compiled = new CompiledOps(ops, table)
   let returnTimes = ops.map((op) => (op.outcome === 'unknown' ? Infinity : op.returnMs))
-  const view = (): PartitionView => ({ key, ops, returnTimes, compiled, table, initialState })
+  const view = (): PartitionView => ({ key, ops, returnTimes, initialValue: budget.initialValue })
   const report = (verdict: Verdict, search: SearchResult | null): PartitionReport => ({
     key,
     ops: ops.length,

@@ -1,97 +1,113 @@
 /**
- * MemoCache: the set of (linearized ops, model state) configurations the search has already
- * explored (Lowe's improvement to Wing & Gong; Porcupine's `cache`). Reaching a configuration a
- * second time, by another order of the same ops, cannot lead anywhere new, so it is pruned.
+ * MemoCache: the configurations (linearized set, model state) the search has already reached
+ * (Lowe's improvement to Wing & Gong; Porcupine's `cache`). Reaching a configuration again, by
+ * another order of the same ops, cannot lead anywhere new, so the search prunes it.
  *
- * The linearized set is a bitset (`Uint32Array`). Its hash is Zobrist's: each op has a random
- * 64-bit word (two u32 halves, from a seeded Prng) and the set's hash is the XOR of its ops'
- * words, so linearizing or undoing an op updates the hash in O(1) instead of rehashing the set.
- * Entries are stored in one growable slab (`wordsPerSet` words each) with chained buckets, and
- * the whole cache is bounded by `bytesMax`: past it, `add` reports `full` and the search gives
- * up with `unknown` rather than grow without limit.
+ * Dominance for optional ops (unknown outcome): a configuration with the same required ops and
+ * state as a cached one, and a superset of its optional ops, is pruned too. Every completion
+ * from it is also a completion from the cached one, which has more optional ops still available
+ * and loses nothing by leaving an optional op out (it can always go last, unchecked). Without
+ * this, each pending timed-out write doubles the configurations the search must exhaust before
+ * it can call a history illegal.
+ *
+ * Entries live in one growable word slab: the required words low..high (see linearized-set.ts)
+ * then the optional words; buckets are chained through an index array under a 53-bit key mixing
+ * the Zobrist hash with the state. The whole cache is bounded by `bytesMax`: past it, `add`
+ * answers `full` and the search gives up with `unknown` rather than grow without limit.
  */
 import { assert } from '../../shared/assert.ts'
-import type { Prng } from '../../shared/random/prng.ts'
-
-/** The per-op random words of the Zobrist hash. */
-export class ZobristWords {
-  readonly high: Uint32Array
-  readonly low: Uint32Array
-
-  constructor(count: number, prng: Prng) {
-    this.high = new Uint32Array(count)
-    this.low = new Uint32Array(count)
-    for (let i = 0; i < count; i++) {
-      this.high[i] = prng.nextU32()
-      this.low[i] = prng.nextU32()
-    }
-  }
-}
+import type { LinearizedSet } from './linearized-set.ts'
 
 export type AddResult = 'added' | 'present' | 'full'
 
 const initialEntries = 1024
+const initialSlabWords = 16 * 1024
+/** Per entry beyond its words: five Int32 fields and about 40 bytes of Map bucket. */
+const entryOverheadBytes = 60
 
 export class MemoCache {
-  readonly #wordsPerSet: number
-  readonly #entriesMax: number
+  readonly #bytesMax: number
   readonly #buckets = new Map<number, number>()
-  #sets: Uint32Array
-  #states: Int32Array
-  #chain: Int32Array
+  #slab = new Uint32Array(initialSlabWords)
+  #slabUsed = 0
+  #offset = new Int32Array(initialEntries)
+  #low = new Int32Array(initialEntries)
+  #high = new Int32Array(initialEntries)
+  #state = new Int32Array(initialEntries)
+  #chain = new Int32Array(initialEntries)
   #size = 0
 
-  constructor(opCount: number, bytesMax: number) {
-    this.#wordsPerSet = Math.max(1, Math.ceil(opCount / 32))
-    // Per entry: the set, the state, the chain link, and about 40 bytes of Map bucket.
-    const entryBytes = this.#wordsPerSet * 4 + 8 + 40
-    this.#entriesMax = Math.max(1, Math.floor(bytesMax / entryBytes))
-    const entries = Math.min(initialEntries, this.#entriesMax)
-    this.#sets = new Uint32Array(entries * this.#wordsPerSet)
-    this.#states = new Int32Array(entries)
-    this.#chain = new Int32Array(entries)
+  constructor(bytesMax: number) {
+    assert(bytesMax > 0, 'the cache needs a positive bound')
+    this.#bytesMax = bytesMax
   }
 
   get size(): number {
     return this.#size
   }
 
-  /** Records (set, state) under its hash; `present` if it was already there. */
-  add(hashHigh: number, hashLow: number, set: Uint32Array, state: number): AddResult {
-    assert(set.length === this.#wordsPerSet, 'bitset width does not match the cache')
-    const key = bucketKey(hashHigh, hashLow, state)
+  get bytes(): number {
+    return this.#slabUsed * 4 + this.#size * entryOverheadBytes
+  }
+
+  /** Records (set, state); `present` if it or a configuration dominating it is cached. */
+  add(set: LinearizedSet, state: number): AddResult {
+    const key = bucketKey(set.hashHigh, set.hashLow, state)
     const head = this.#buckets.get(key) ?? -1
     for (let entry = head; entry !== -1; entry = this.#chain[entry]!) {
-      if (this.#states[entry] === state && this.#equalSet(entry, set)) return 'present'
+      if (this.#state[entry] === state && this.#dominates(entry, set)) return 'present'
     }
-    if (this.#size === this.#entriesMax) return 'full'
-    if (this.#size === this.#states.length) this.#grow()
+    const span = Math.max(0, set.high - set.low + 1)
+    const words = span + set.optional.length
+    if (this.bytes + words * 4 + entryOverheadBytes > this.#bytesMax) return 'full'
+    this.#reserve(words)
     const entry = this.#size++
-    this.#sets.set(set, entry * this.#wordsPerSet)
-    this.#states[entry] = state
+    const offset = this.#slabUsed
+    if (span > 0) this.#slab.set(set.required.subarray(set.low, set.high + 1), offset)
+    this.#slab.set(set.optional, offset + span)
+    this.#slabUsed += words
+    this.#offset[entry] = offset
+    this.#low[entry] = set.low
+    this.#high[entry] = set.high
+    this.#state[entry] = state
     this.#chain[entry] = head
     this.#buckets.set(key, entry)
     return 'added'
   }
 
-  #equalSet(entry: number, set: Uint32Array): boolean {
-    const base = entry * this.#wordsPerSet
-    for (let w = 0; w < set.length; w++) if (this.#sets[base + w] !== set[w]) return false
+  /** Same required ops, and the cached optional ops are a subset of the set's. */
+  #dominates(entry: number, set: LinearizedSet): boolean {
+    if (this.#low[entry] !== set.low || this.#high[entry] !== set.high) return false
+    const offset = this.#offset[entry]!
+    const span = Math.max(0, set.high - set.low + 1)
+    for (let w = 0; w < span; w++) {
+      if (this.#slab[offset + w] !== set.required[set.low + w]) return false
+    }
+    const optional = set.optional
+    for (let w = 0; w < optional.length; w++) {
+      if ((this.#slab[offset + span + w]! & ~optional[w]!) !== 0) return false
+    }
     return true
   }
 
-  #grow(): void {
-    const entries = Math.min(this.#states.length * 2, this.#entriesMax)
-    assert(entries > this.#states.length, 'cache grown past its bound')
-    const sets = new Uint32Array(entries * this.#wordsPerSet)
-    sets.set(this.#sets)
-    this.#sets = sets
-    const states = new Int32Array(entries)
-    states.set(this.#states)
-    this.#states = states
-    const chain = new Int32Array(entries)
-    chain.set(this.#chain)
-    this.#chain = chain
+  #reserve(words: number): void {
+    if (this.#slabUsed + words > this.#slab.length) {
+      const slab = new Uint32Array(Math.max(this.#slab.length * 2, this.#slabUsed + words))
+      slab.set(this.#slab.subarray(0, this.#slabUsed))
+      this.#slab = slab
+    }
+    if (this.#size === this.#state.length) {
+      const grow = (from: Int32Array): Int32Array<ArrayBuffer> => {
+        const to = new Int32Array(from.length * 2)
+        to.set(from)
+        return to
+      }
+      this.#offset = grow(this.#offset)
+      this.#low = grow(this.#low)
+      this.#high = grow(this.#high)
+      this.#state = grow(this.#state)
+      this.#chain = grow(this.#chain)
+    }
   }
 }
 

@@ -5,8 +5,9 @@
  * and the window is that op plus the ops overlapping it in real time plus the last few ops
  * linearized before it (with the register value after each), sorted by invocation time.
  */
+import { assert } from '../../shared/assert.ts'
 import { describeOperation, type Operation, type Value } from './operation.ts'
-import { nullState, type CompiledOps, type ValueTable } from './register-model.ts'
+import { applyToRegister } from './register-model.ts'
 
 /** The window shows at most this many ops; the closest to the blocked op by time are kept. */
 const windowOpsMax = 40
@@ -39,20 +40,20 @@ export interface PartitionView {
   readonly key: string
   readonly ops: readonly Operation[]
   readonly returnTimes: readonly number[]
-  readonly compiled: CompiledOps
-  readonly table: ValueTable
-  readonly initialState: number
+  readonly initialValue: Value
 }
 
 /** Builds the report from the search's deepest partial linearization (op indices, in order). */
 export function violationFromSearch(view: PartitionView, longest: readonly number[]): Violation {
   const position = new Map<number, number>()
-  const stateAfter: number[] = []
-  let state = view.initialState
+  const stateAfter: Value[] = []
+  let state = view.initialValue
   longest.forEach((op, i) => {
-    state = view.compiled.step(state, op)
+    const after = applyToRegister(view.ops[op]!, state)
+    assert(after !== undefined, 'the partial linearization replays legally')
+    state = after
     position.set(op, i)
-    stateAfter.push(state === -1 ? nullState : state)
+    stateAfter.push(state)
   })
   let blocked = -1
   view.ops.forEach((_, i) => {
@@ -63,12 +64,10 @@ export function violationFromSearch(view: PartitionView, longest: readonly numbe
   const rows: WindowRow[] = []
   const rowOf = (i: number, role: WindowRow['role']): WindowRow => {
     const at = position.get(i) ?? null
-    const after = at === null ? nullState : stateAfter[at]!
-    const stateValue = view.table.valueOf(after)
     return {
       op: view.ops[i]!,
       position: at,
-      stateAfter: stateValue,
+      stateAfter: at === null ? null : stateAfter[at]!,
       role,
       returnMs: view.returnTimes[i]!,
     }
@@ -92,7 +91,7 @@ export function violationFromSearch(view: PartitionView, longest: readonly numbe
     reason: 'no order of the ops respects real time and the register model',
     blocked: blockedOp,
     linearizedCount: longest.length,
-    stateAtBlock: view.table.valueOf(longest.length === 0 ? view.initialState : state),
+    stateAtBlock: state,
     window: rows,
   }
 }

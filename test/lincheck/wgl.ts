@@ -7,6 +7,15 @@
  * finite return is linearized: ops still pending with unknown outcomes can all be placed at the
  * end, after everything else, where their unchecked outputs cannot fail.
  *
+ * Candidates are tried in two passes per configuration: required ops (finite return) first, then
+ * optional ones (unknown outcome, kept in a list of their own; one is a candidate if it was
+ * invoked by the first pending return), so a linearizable history is rarely sidetracked by a
+ * pending timed-out write. Two reductions keep those writes from multiplying the work:
+ * pending blind writes with one effect (all deletes; all puts of values nobody reads) are
+ * interchangeable, so only the first of each class is tried per configuration; and a blind
+ * write is not tried right after another optional op, whose effect it would erase (the
+ * configuration before that op tries it). The memo cache's dominance rule does the rest.
+ *
  * Iterative (an explicit stack, no recursion), allocation-free in the loop, and bounded: the
  * clock is read every `stepsPerClockRead` steps against the deadline, and the memo cache has a
  * byte bound; either exhausted gives `unknown`. With `trackLongest`, the deepest partial
@@ -14,9 +23,9 @@
  * for when re-running a partition already known to be illegal).
  */
 import { assert } from '../../shared/assert.ts'
-import { SeededPrng } from '../../shared/random/prng.ts'
 import { EntryList, headNode } from './entry-list.ts'
-import { MemoCache, ZobristWords } from './memo-cache.ts'
+import { LinearizedSet } from './linearized-set.ts'
+import { MemoCache } from './memo-cache.ts'
 import type { CompiledOps } from './register-model.ts'
 
 const stepsPerClockRead = 4096
@@ -48,101 +57,153 @@ export function searchPartition(input: SearchInput): SearchResult {
   return new Search(input).run()
 }
 
+/** Pass 1 tries required candidates, pass 2 optional ones (unknown outcome). */
+const requiredPass = 1
+const optionalPass = 2
+/** What a step of the walk decided, besides "go on from this node". */
+const illegal = -1
+
 class Search {
   readonly #input: SearchInput
-  readonly #list: EntryList
-  readonly #zobrist: ZobristWords
+  readonly #requiredList: EntryList
+  readonly #optionalList: EntryList
+  readonly #set: LinearizedSet
   readonly #cache: MemoCache
-  readonly #linearized: Uint32Array
   readonly #stackNode: Int32Array
   readonly #stackState: Int32Array
+  readonly #stackPass: Uint8Array
+  readonly #stackTried: Uint8Array
+  readonly #stackLimit: Float64Array
   #depth = 0
   #state: number
-  #hashHigh = 0
-  #hashLow = 0
+  #pass = requiredPass
+  /** In the optional pass: optional ops invoked after this time are not candidates yet. */
+  #limitMs = 0
+  /** Blind-write classes (register-model.ts) already tried as optional ops here. */
+  #triedClasses = 0
   #required = 0
   #steps = 0
+  #gaveUp: SearchResult['gaveUp'] = null
   #longest: number[] | null = null
 
   constructor(input: SearchInput) {
     const count = input.ops.count
     assert(input.callTimes.length === count && input.returnTimes.length === count, 'times')
     this.#input = input
-    this.#list = new EntryList(input.callTimes, input.returnTimes)
-    this.#zobrist = new ZobristWords(count, new SeededPrng(input.zobristSeed))
-    this.#cache = new MemoCache(count, input.cacheBytesMax)
-    this.#linearized = new Uint32Array(Math.max(1, Math.ceil(count / 32)))
+    const ops = Array.from({ length: count }, (_, op) => op)
+    const required = ops.filter((op) => input.returnTimes[op] !== Infinity)
+    const optional = ops.filter((op) => input.returnTimes[op] === Infinity)
+    this.#requiredList = new EntryList(required, input.callTimes, input.returnTimes, true)
+    this.#optionalList = new EntryList(optional, input.callTimes, input.returnTimes, false)
+    this.#set = new LinearizedSet(input.callTimes, input.returnTimes, input.zobristSeed)
+    this.#cache = new MemoCache(input.cacheBytesMax)
     this.#stackNode = new Int32Array(count)
     this.#stackState = new Int32Array(count)
+    this.#stackPass = new Uint8Array(count)
+    this.#stackTried = new Uint8Array(count)
+    this.#stackLimit = new Float64Array(count)
     this.#state = input.initialState
-    for (const time of input.returnTimes) if (time !== Infinity) this.#required++
+    this.#required = required.length
   }
 
   run(): SearchResult {
-    const list = this.#list
-    let node = list.next[headNode]!
+    let node = this.#requiredList.next[headNode]!
     while (this.#required > 0) {
       if (++this.#steps % stepsPerClockRead === 0 && this.#input.nowMs() > this.#input.deadlineMs) {
         return this.#result('unknown', 'deadline')
       }
-      assert(node !== list.tailNode, 'search ran off the list with required ops left')
-      if (!list.isCall(node)) {
-        if (this.#depth === 0) return this.#result('not-linearizable', null)
-        node = this.#undo()
-        continue
-      }
-      const op = list.opOf[node]!
-      const after = this.#input.ops.step(this.#state, op)
-      if (after === -1) {
-        node = list.next[node]!
-        continue
-      }
-      this.#toggle(op)
-      const added = this.#cache.add(this.#hashHigh, this.#hashLow, this.#linearized, after)
-      if (added === 'full') return this.#result('unknown', 'memory')
-      if (added === 'present') {
-        this.#toggle(op)
-        node = list.next[node]!
-        continue
-      }
-      this.#push(node, after)
-      node = list.next[headNode]!
+      node = this.#pass === requiredPass ? this.#visitRequired(node) : this.#visitOptional(node)
+      if (this.#gaveUp !== null) return this.#result('unknown', this.#gaveUp)
+      if (node === illegal) return this.#result('not-linearizable', null)
     }
     return this.#result('linearizable', null)
   }
 
-  #push(node: number, after: number): void {
-    const op = this.#list.opOf[node]!
+  /** One node of the required list: the next node to visit, or `illegal`. */
+  #visitRequired(node: number): number {
+    const list = this.#requiredList
+    assert(node !== list.tailNode, 'search ran off the list with required ops left')
+    if (list.isCall(node)) return this.#attempt(node) ? list.next[headNode]! : list.next[node]!
+    if (this.#optionalList.next[headNode] !== this.#optionalList.tailNode) {
+      this.#pass = optionalPass
+      this.#limitMs = this.#input.returnTimes[list.opOf[node]!]!
+      return this.#optionalList.next[headNode]!
+    }
+    return this.#backtrack()
+  }
+
+  /** One node of the optional list: the next node to visit, or `illegal`. */
+  #visitOptional(node: number): number {
+    const list = this.#optionalList
+    if (node === list.tailNode || this.#input.callTimes[list.opOf[node]!]! > this.#limitMs) {
+      return this.#backtrack()
+    }
+    const blindClass = this.#input.ops.blindClass(list.opOf[node]!)
+    if (blindClass !== 0) {
+      if (this.#cameByOptional() || (this.#triedClasses & blindClass) !== 0) return list.next[node]!
+      this.#triedClasses |= blindClass
+    }
+    return this.#attempt(node) ? this.#requiredList.next[headNode]! : list.next[node]!
+  }
+
+  /** Tries to linearize the op of `node` (in the current pass's list) now; true if it did. */
+  #attempt(node: number): boolean {
+    const list = this.#pass === requiredPass ? this.#requiredList : this.#optionalList
+    const op = list.opOf[node]!
+    const after = this.#input.ops.step(this.#state, op)
+    if (after === -1) return false
+    this.#set.toggle(op)
+    const added = this.#cache.add(this.#set, after)
+    if (added !== 'added') {
+      this.#set.toggle(op)
+      if (added === 'full') this.#gaveUp = 'memory'
+      return false
+    }
     this.#stackNode[this.#depth] = node
     this.#stackState[this.#depth] = this.#state
+    this.#stackPass[this.#depth] = this.#pass
+    this.#stackTried[this.#depth] = this.#triedClasses
+    this.#stackLimit[this.#depth] = this.#limitMs
     this.#depth++
     this.#state = after
-    this.#list.lift(node)
-    if (this.#input.returnTimes[op] !== Infinity) this.#required--
+    this.#pass = requiredPass
+    this.#triedClasses = 0
+    list.lift(node)
+    if (list === this.#requiredList) this.#required--
     if (this.#input.trackLongest && this.#depth > (this.#longest?.length ?? 0)) {
-      this.#longest = Array.from(this.#stackNode.subarray(0, this.#depth), (n) => {
-        return this.#list.opOf[n]!
-      })
+      this.#longest = this.#stackOps()
     }
+    return true
   }
 
-  /** Pops the latest choice and returns the entry after it, the next candidate to try. */
-  #undo(): number {
+  /** Undoes the latest choice; returns the node after it, the next candidate, or `illegal`. */
+  #backtrack(): number {
+    if (this.#depth === 0) return illegal
     this.#depth--
     const node = this.#stackNode[this.#depth]!
-    const op = this.#list.opOf[node]!
     this.#state = this.#stackState[this.#depth]!
-    this.#toggle(op)
-    this.#list.unlift(node)
-    if (this.#input.returnTimes[op] !== Infinity) this.#required++
-    return this.#list.next[node]!
+    this.#pass = this.#stackPass[this.#depth]!
+    this.#triedClasses = this.#stackTried[this.#depth]!
+    this.#limitMs = this.#stackLimit[this.#depth]!
+    const list = this.#pass === requiredPass ? this.#requiredList : this.#optionalList
+    this.#set.toggle(list.opOf[node]!)
+    list.unlift(node)
+    if (list === this.#requiredList) this.#required++
+    return list.next[node]!
   }
 
-  /** Flips op's bit in the linearized set and its Zobrist word in the hash. */
-  #toggle(op: number): void {
-    this.#linearized[op >>> 5]! ^= 1 << (op & 31)
-    this.#hashHigh ^= this.#zobrist.high[op]!
-    this.#hashLow ^= this.#zobrist.low[op]!
+  /** Whether the latest op linearized is optional. */
+  #cameByOptional(): boolean {
+    return this.#depth > 0 && this.#stackPass[this.#depth - 1] === optionalPass
+  }
+
+  #stackOps(): number[] {
+    const ops: number[] = []
+    for (let i = 0; i < this.#depth; i++) {
+      const list = this.#stackPass[i] === requiredPass ? this.#requiredList : this.#optionalList
+      ops.push(list.opOf[this.#stackNode[i]!]!)
+    }
+    return ops
   }
 
   #result(verdict: SearchResult['verdict'], gaveUp: SearchResult['gaveUp']): SearchResult {
