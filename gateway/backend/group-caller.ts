@@ -7,9 +7,9 @@
  * a node teaches the cache who leads. For an `any` call (eventual reads) any replica may answer;
  * the call starts at a replica chosen by the caller's spread index so load spreads.
  *
- * Retries never outlive the request deadline. When every replica failed, the caller backs off
- * (jittered exponential, from the injected Prng) and tries again until the deadline, then gives
- * up with `shard-unavailable`. A non-idempotent write is re-sent only when it provably never left
+ * Retries never outlive the request deadline. When every replica failed, the RetryPolicy decides
+ * the backoff (jittered exponential, from the injected Prng) and the caller tries again, until
+ * the policy gives up; then the call fails with `shard-unavailable`. A non-idempotent write is re-sent only when it provably never left
  * the gateway (the client was not connected, or it was refused before sending); after an
  * ambiguous failure (`unavailable` on a live connection) it fails with that error, so the client
  * sees an ambiguous 503 instead of a silent double apply.
@@ -20,6 +20,7 @@ import { isShoalError, ShoalError } from '../../shared/errors.ts'
 import type { Prng } from '../../shared/random/prng.ts'
 import type { Clock, Timers } from '../../shared/time/clock.ts'
 import type { LeaderCache } from '../routing/leader-cache.ts'
+import type { RetryPolicy } from '../routing/retry-policy.ts'
 import type { ShardMap } from '../routing/shard-map.ts'
 import type { NodePool } from './node-pool.ts'
 
@@ -38,21 +39,11 @@ export interface GroupCall<T> {
   readonly spread?: number
 }
 
-export interface GroupCallerOptions {
-  readonly backoffMsMin: number
-  readonly backoffMsMax: number
-}
-
-export const defaultGroupCallerOptions: GroupCallerOptions = { backoffMsMin: 10, backoffMsMax: 250 }
-
 type NotLeaderAnswer = { kind: 'not-leader'; leaderHint: string | null }
 
 function isNotLeader(value: unknown): value is NotLeaderAnswer {
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    'kind' in value &&
-    value.kind === 'not-leader'
+    typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'not-leader'
   )
 }
 
@@ -63,14 +54,14 @@ export class GroupCaller {
   readonly #prng: Prng
   readonly #pool: NodePool
   readonly #leaders: LeaderCache
-  readonly #options: GroupCallerOptions
+  readonly #policy: RetryPolicy
   #map: ShardMap
 
   constructor(
     clock: Clock,
     timers: Timers,
     prng: Prng,
-    deps: { pool: NodePool; leaders: LeaderCache; map: ShardMap; options?: GroupCallerOptions },
+    deps: { pool: NodePool; leaders: LeaderCache; map: ShardMap; policy: RetryPolicy },
   ) {
     this.#clock = clock
     this.#timers = timers
@@ -78,7 +69,7 @@ export class GroupCaller {
     this.#pool = deps.pool
     this.#leaders = deps.leaders
     this.#map = deps.map
-    this.#options = deps.options ?? defaultGroupCallerOptions
+    this.#policy = deps.policy
   }
 
   updateMap(map: ShardMap): void {
@@ -88,14 +79,22 @@ export class GroupCaller {
   async call<T>(call: GroupCall<T>): Promise<Exclude<T, NotLeaderAnswer>> {
     this.stats.calls++
     let lastError: ShoalError | null = null
-    for (let round = 0; ; round++) {
+    for (let attempt = 1; ; attempt++) {
       const outcome = await this.#round(call)
       if (outcome.kind === 'answer') return outcome.value
       lastError = outcome.error ?? lastError
-      const delayMs = this.#backoffMs(round)
-      if (this.#clock.monotonicMs() + delayMs >= call.deadlineMs) break
+      const decision = this.#policy.next({
+        attempt,
+        error: lastError?.code ?? 'shard-unavailable',
+        // Ambiguous write failures were thrown in #classify; what is left was not applied.
+        outcome: 'not-applied',
+        operation: call.idempotent ? 'read' : 'write',
+        deadlineLeftMs: call.deadlineMs - this.#clock.monotonicMs(),
+        prng: this.#prng,
+      })
+      if (decision.kind === 'give-up') break
       this.stats.retries++
-      await this.#sleep(delayMs, call.signal)
+      await this.#sleep(decision.afterMs, call.signal)
     }
     const why = lastError === null ? 'no leader answered' : lastError.message
     throw new ShoalError('shard-unavailable', `group ${call.group}: ${why}`)
@@ -198,12 +197,6 @@ export class GroupCaller {
     if (this.#clock.monotonicMs() >= call.deadlineMs) {
       throw new ShoalError('deadline-exceeded', `group ${call.group}: deadline passed`)
     }
-  }
-
-  #backoffMs(round: number): number {
-    const { backoffMsMin, backoffMsMax } = this.#options
-    const ceiling = Math.min(backoffMsMax, backoffMsMin * 2 ** Math.min(round, 10))
-    return Math.round(backoffMsMin / 2 + this.#prng.nextFloat() * (ceiling - backoffMsMin / 2))
   }
 
   #sleep(delayMs: number, signal: AbortSignal): Promise<void> {
