@@ -12,7 +12,8 @@
  * `pipelined` (64 and 256 requests kept in flight on one connection: requests/s, p50/p99).
  * The request is a kv.put-sized body (16-byte key, 100-byte value); the answer has the same
  * size. The peer runs in a child process (forked with this file, `--serve <engine>`), so client
- * and server each get a core, as gateway and node would. Prints one JSON line per measurement.
+ * and server each get a core, as gateway and node would. Prints one JSON line per measurement,
+ * with CPU time per request on each side beside the wall-clock figures (see CpuMeter).
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { connect, createServer, type Socket } from 'node:net'
@@ -59,12 +60,22 @@ export async function runRpcBench(options: { quick: boolean }): Promise<void> {
       // Warm up both processes' JITs (the first second runs at a fraction of the steady rate).
       await runPipelined(peer.call, { concurrency: 64, durationMs: sizes.warmupMs })
       for (let index = 0; index < sizes.warmupRequests; index++) await peer.call()
+      const cpu = new CpuMeter(child)
+      await cpu.start()
       const latencies = await runSequential(peer.call, sizes.roundTrips)
-      print({ engine, workload: 'round-trip', concurrency: 1, ...summarize(latencies) })
+      const roundTripCpu = await cpu.perRequest(latencies.length)
+      print(
+        { engine, workload: 'round-trip', concurrency: 1, ...summarize(latencies) },
+        roundTripCpu,
+      )
       for (const concurrency of [64, 256]) {
         const durationMs = sizes.pipelinedMs
+        await cpu.start()
         const result = await runPipelined(peer.call, { concurrency, durationMs })
-        print({ engine, workload: 'pipelined', concurrency, ...result })
+        print(
+          { engine, workload: 'pipelined', concurrency, ...result },
+          await cpu.perRequest(result['requests'] ?? 0),
+        )
       }
       peer.close()
     } finally {
@@ -73,10 +84,57 @@ export async function runRpcBench(options: { quick: boolean }): Promise<void> {
   }
 }
 
-function print(fields: Record<string, unknown>): void {
+function print(fields: Record<string, unknown>, cpu: Record<string, number>): void {
   const frameBytes =
     frameOverheadBytes + new BodyCodec().encode(callBody({ method, params })).length
-  process.stdout.write(`${JSON.stringify({ bench: 'rpc', ...fields, frameBytes })}\n`)
+  process.stdout.write(`${JSON.stringify({ bench: 'rpc', ...fields, ...cpu, frameBytes })}\n`)
+}
+
+/**
+ * CPU time per request in the client (this process) and the peer (the child), from
+ * process.cpuUsage(). Wall-clock rates depend on what else runs on the machine; CPU per request
+ * does much less, and 1e6 / max(client, peer) is the rate one connection could reach with a
+ * core for each side.
+ */
+class CpuMeter {
+  readonly #child: ChildProcess
+  #clientStart: NodeJS.CpuUsage = process.cpuUsage()
+  #peerStartUs = 0
+
+  constructor(child: ChildProcess) {
+    this.#child = child
+  }
+
+  async start(): Promise<void> {
+    this.#peerStartUs = await this.#peerCpuUs()
+    this.#clientStart = process.cpuUsage()
+  }
+
+  async perRequest(requests: number): Promise<Record<string, number>> {
+    const client = process.cpuUsage(this.#clientStart)
+    const peerUs = (await this.#peerCpuUs()) - this.#peerStartUs
+    const per = (us: number): number => Math.round((us / Math.max(1, requests)) * 10) / 10
+    const clientCpuUsPerRequest = per(client.user + client.system)
+    const peerCpuUsPerRequest = per(peerUs)
+    const slowerUs = Math.max(clientCpuUsPerRequest, peerCpuUsPerRequest)
+    return {
+      clientCpuUsPerRequest,
+      peerCpuUsPerRequest,
+      cpuBoundRequestsPerSec: Math.round(1e6 / slowerUs),
+    }
+  }
+
+  async #peerCpuUs(): Promise<number> {
+    const answer = new Promise<number>((resolve) => {
+      this.#child.once('message', (message: unknown) => {
+        const fields: Record<string, unknown> =
+          typeof message === 'object' && message !== null ? { ...message } : {}
+        resolve(typeof fields['cpuUs'] === 'number' ? fields['cpuUs'] : Number.NaN)
+      })
+    })
+    this.#child.send({ cpu: true })
+    return answer
+  }
 }
 
 async function runSequential(call: Call, requests: number): Promise<number[]> {
@@ -207,6 +265,10 @@ async function serve(engine: Engine): Promise<void> {
     port = typeof address === 'object' && address !== null ? address.port : 0
   }
   process.send?.({ port })
+  process.on('message', () => {
+    const usage = process.cpuUsage()
+    process.send?.({ cpuUs: usage.user + usage.system })
+  })
   process.on('disconnect', () => process.exit(0))
 }
 
