@@ -29,7 +29,11 @@ export function bodyLimit(limitFor: (c: Context<EdgeEnv>) => number): Middleware
       }
       if (Number(contentLength) > limitBytes) throw tooLarge(limitBytes)
     }
-    const stream = c.req.raw.body
+    // GET and HEAD requests carry no body into the app (fetch forbids one; @hono/node-server
+    // never attaches it, and Node discards it). Not touching `raw.body` there also spares
+    // node-server building a full Request per read.
+    const method = c.req.method
+    const stream = method === 'GET' || method === 'HEAD' ? null : c.req.raw.body
     c.set('body', stream === null ? emptyBody : await readWithin(stream, limitBytes))
     await next()
   }

@@ -5,7 +5,7 @@
 // the deadline timers deterministically.
 import { describe, expect, it } from 'vitest'
 import { isShoalError } from '../../shared/errors.ts'
-import { buildFixture, expectProblem, type Fixture } from '../routes/route-fixture.ts'
+import { buildFixture, expectProblem, tokens, type Fixture } from '../routes/route-fixture.ts'
 
 const key = '/v1/tables/alpha/keys/k'
 const settle = () => new Promise((resolve) => setImmediate(resolve))
@@ -47,6 +47,33 @@ describe('deadline', () => {
     await settle()
     f.clock.advance(1_000)
     await expectProblem(await pending, 504)
+  })
+
+  it('deadline: a client that goes away aborts the backend call with aborted', async () => {
+    const reasons: unknown[] = []
+    const f = buildFixture({
+      gate: (operation, signal) =>
+        operation !== 'get'
+          ? Promise.resolve()
+          : new Promise((_, reject) =>
+              signal.addEventListener('abort', () => {
+                reasons.push(signal.reason)
+                reject(signal.reason)
+              }),
+            ),
+    })
+    await f.createTable('alpha')
+    const client = new AbortController()
+    const request = new Request(`http://localhost${key}`, {
+      headers: { authorization: `Bearer ${tokens.ops}` },
+      signal: client.signal,
+    })
+    const pending = Promise.resolve(f.app.request(request))
+    await settle()
+    client.abort()
+    expect((await pending).status).toBe(499)
+    expect(isShoalError(reasons[0], 'aborted')).toBe(true)
+    expect(f.clock.pendingCount()).toBe(0)
   })
 
   it('deadline: answered requests cancel their timer', async () => {

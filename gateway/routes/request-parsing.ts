@@ -16,9 +16,21 @@ import type { EdgeEnv, EdgeLimits } from '../middleware/edge-env.ts'
 
 export const tableNamePattern = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
 
+/** Parsed once per request: routes read the path segments and the query from it. */
+const parsedUrls = new WeakMap<Request, URL>()
+
+function requestUrl(c: Context<EdgeEnv>): URL {
+  let url = parsedUrls.get(c.req.raw)
+  if (url === undefined) {
+    url = new URL(c.req.url)
+    parsedUrls.set(c.req.raw, url)
+  }
+  return url
+}
+
 /** The raw (still percent-encoded) path segment at `index` (0 is the empty one before /v1). */
 function rawSegment(c: Context<EdgeEnv>, index: number): string {
-  const segment = new URL(c.req.url).pathname.split('/')[index]
+  const segment = requestUrl(c).pathname.split('/')[index]
   if (segment === undefined) throw new ShoalError('bad-request', 'the path is incomplete')
   return segment
 }
@@ -85,7 +97,7 @@ export function keyParam(
  * parameters are refused rather than ignored.
  */
 export function parseQuery<T extends z.ZodType>(c: Context<EdgeEnv>, schema: T): z.infer<T> {
-  const params = new URL(c.req.url).searchParams
+  const params = requestUrl(c).searchParams
   const query: Record<string, string> = {}
   for (const [name, value] of params) {
     if (Object.hasOwn(query, name)) {
