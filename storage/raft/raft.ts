@@ -45,6 +45,9 @@ export type ReadResult =
   | { readonly kind: 'pending' }
   | { readonly kind: 'dropped'; readonly reason: DropReason }
 
+/** A proposed entry: the leader assigns term and index. */
+export type Proposal = Pick<Entry, 'type' | 'data'>
+
 type CampaignKind = 'pre-election' | 'election' | 'transfer'
 
 /** Heartbeat answers with no progress before a stalled follower is probed again. */
@@ -562,10 +565,14 @@ export class Raft {
     return this.log.term(this.log.committed) === this.term
   }
 
-  private appendEntries(entries: ReadonlyArray<Pick<Entry, 'type' | 'data'>>): Index {
+  private appendEntries(entries: readonly Proposal[]): Index {
     let index = this.log.lastIndex()
-    const full: Entry[] = []
-    for (const entry of entries) full.push({ ...entry, term: this.term, index: ++index })
+    const term = this.term
+    const full: Entry[] = new Array<Entry>(entries.length)
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!
+      full[i] = { term, index: ++index, type: entry.type, data: entry.data }
+    }
     this.log.append(full)
     this.progress.get(this.id)?.maybeUpdate(index)
     this.maybeCommit() // a single-voter group commits at once
@@ -573,17 +580,15 @@ export class Raft {
   }
 
   /** Leader: appends proposals, refusing a conf change while another is pending. */
-  private appendProposals(entries: readonly Entry[]): ProposeResult {
-    const accepted: Array<Pick<Entry, 'type' | 'data'>> = []
-    for (const entry of entries) {
-      if (entry.type === 'conf-change') {
-        const refusal = this.checkConfChange(entry.data)
-        if (refusal !== undefined) return dropped(refusal)
-        this.pendingConfIndex = this.log.lastIndex() + accepted.length + 1
-      }
-      accepted.push({ type: entry.type, data: entry.data })
+  private appendProposals(entries: readonly Proposal[]): ProposeResult {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!
+      if (entry.type !== 'conf-change') continue
+      const refusal = this.checkConfChange(entry.data)
+      if (refusal !== undefined) return dropped(refusal)
+      this.pendingConfIndex = this.log.lastIndex() + i + 1
     }
-    const index = this.appendEntries(accepted)
+    const index = this.appendEntries(entries)
     this.bcastAppend()
     return { kind: 'appended', index, term: this.term }
   }
@@ -598,7 +603,7 @@ export class Raft {
 
   // ----- API (called through RawNode) -----
 
-  propose(entries: readonly Entry[]): ProposeResult {
+  propose(entries: readonly Proposal[]): ProposeResult {
     assert(entries.length <= limits.raftProposalsPerMsgMax, 'raft: too many entries in one call')
     if (this.role === 'leader') {
       if (this.leadTransferee !== NONE) return dropped('transferring')
@@ -606,13 +611,14 @@ export class Raft {
     }
     if (this.lead === NONE) return dropped('no-leader')
     if (this.cfg.disableProposalForwarding) return dropped('not-leader')
-    this.send({ type: 'prop', to: this.lead, entries })
+    const forwarded = entries.map((e) => ({ term: 0, index: 0, type: e.type, data: e.data }))
+    this.send({ type: 'prop', to: this.lead, entries: forwarded })
     return { kind: 'forwarded', to: this.lead }
   }
 
   proposeConfChange(change: ConfChange): ProposeResult {
     const data = encodeConfChange(change)
-    return this.propose([{ term: 0, index: 0, type: 'conf-change', data }])
+    return this.propose([{ type: 'conf-change', data }])
   }
 
   readIndex(context: Uint8Array): ReadResult {

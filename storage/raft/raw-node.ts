@@ -56,12 +56,12 @@ export class RawNode {
   }
 
   propose(data: Uint8Array): ProposeResult {
-    return this.raft.propose([{ term: 0, index: 0, type: 'normal', data }])
+    return this.raft.propose([{ type: 'normal', data }])
   }
 
   /** Proposes many entries at once (one append for all; the batching path). */
   proposeBatch(datas: readonly Uint8Array[]): ProposeResult {
-    return this.raft.propose(datas.map((data) => ({ term: 0, index: 0, type: 'normal', data })))
+    return this.raft.propose(datas.map((data) => ({ type: 'normal', data })))
   }
 
   proposeConfChange(change: ConfChange): ProposeResult {
@@ -142,11 +142,15 @@ export class RawNode {
       log.unstable.stableSnapTo(rd.snapshot.metadata.index)
       if (rd.snapshot.metadata.index > log.applied) log.appliedTo(rd.snapshot.metadata.index)
     }
-    for (const entry of rd.committedEntries) {
-      log.appliedTo(entry.index)
-      const change = confChangeOf(entry)
-      if (change !== undefined) this.raft.applyConfChange(change)
+    const committed = rd.committedEntries
+    for (let i = 0; i < committed.length; i++) {
+      const entry = committed[i]!
+      if (entry.type !== 'conf-change') continue
+      log.appliedTo(entry.index) // changes apply in log order, each at its own index
+      this.raft.applyConfChange(confChangeOf(entry)!)
     }
+    const lastApplied = committed[committed.length - 1]
+    if (lastApplied !== undefined) log.appliedTo(lastApplied.index)
   }
 
   status(): RaftStatus {
