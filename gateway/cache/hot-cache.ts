@@ -46,8 +46,15 @@ export const defaultHotCacheOptions: HotCacheOptions = {
 }
 
 export class HotCache {
-  readonly stats = { hits: 0, misses: 0, tooStale: 0, stored: 0, refused: 0, invalidations: 0,
-    evictions: 0 }
+  readonly stats = {
+    hits: 0,
+    misses: 0,
+    tooStale: 0,
+    stored: 0,
+    refused: 0,
+    invalidations: 0,
+    evictions: 0,
+  }
   readonly #options: HotCacheOptions
   readonly #lru: LRUCache<string, Entry>
 

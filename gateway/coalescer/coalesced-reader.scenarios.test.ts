@@ -112,7 +112,7 @@ describe('coalesced-reader scenarios', () => {
     expect(h.clock.pendingCount()).toBe(0)
   })
 
-  it('coalesced-reader: flight in the air cancelled: the forming flight departs at once', async () => {
+  it('coalesced-reader: flight in the air cancelled: forming flight departs at once', async () => {
     const h = harness({ roundTripMs: 10 })
     const controller = new AbortController()
     const first = settle(
@@ -169,7 +169,7 @@ describe('coalesced-reader scenarios', () => {
     await Promise.all(reads)
   })
 
-  it('coalesced-reader: aborted or expired before starting: rejected without a flight', async () => {
+  it('coalesced-reader: aborted or expired before start: rejected, no flight', async () => {
     const h = harness({ roundTripMs: 10 })
     const controller = new AbortController()
     controller.abort()
@@ -219,7 +219,8 @@ describe('coalesced-reader scenarios', () => {
       const roundTrips = durationMs / roundTripMs
       console.log(
         `hot key ${consistency}: ${clientReads} client reads, ${backendReads} ` +
-          `backend reads over ${roundTrips} round trips (${(clientReads / backendReads).toFixed(1)}` +
+          `backend reads over ${roundTrips} round trips ` +
+          `(${(clientReads / backendReads).toFixed(1)}` +
           ' client reads per backend read)',
       )
       expect(clientReads).toBe(durationMs * readsPerMs)

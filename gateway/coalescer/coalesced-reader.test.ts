@@ -20,9 +20,7 @@ interface Register {
   ackedVersion: number
 }
 
-type ClientOp =
-  | { kind: 'write' }
-  | { kind: 'read'; consistency: Consistency; abort: boolean }
+type ClientOp = { kind: 'write' } | { kind: 'read'; consistency: Consistency; abort: boolean }
 
 const opArb: fc.Arbitrary<ClientOp> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'write' as const }) },
@@ -122,10 +120,12 @@ const interleavingProperty = (joinAnyInFlight: boolean): fc.IAsyncPropertyWithHo
   )
 
 describe('coalesced-reader interleavings', () => {
-  it('coalesced-reader: any interleaving: a strong read sees every write acked before it', async () => {
+  it('coalesced-reader: every interleaving: strong reads see earlier acked writes', async () => {
     await fc.assert(interleavingProperty(false), { numRuns: 400, timeout: 5000 })
-    console.log(`interleavings: ${coverage.runs} runs, ${coverage.strongReadsAfterAck} ` +
-      'strong reads began after an acknowledged write')
+    console.log(
+      `interleavings: ${coverage.runs} runs, ${coverage.strongReadsAfterAck} ` +
+        'strong reads began after an acknowledged write',
+    )
     expect(coverage.strongReadsAfterAck).toBeGreaterThan(100)
   })
 

@@ -1,7 +1,7 @@
 // Goal: the coalescer's decisions follow the join rule of ARCHITECTURE.md step by step.
 // Method: datadriven transcripts in testdata/*.txt (etcd-raft style): each block is one
 // command (`new`, `read`, `reply`, `leave`, `stats`) and the decision or settlement it must
-// print. Time is an argument (`at=<ms>`). `SHOAL_REWRITE=1 npx vitest run gateway/coalescer`
+// print. Time is an argument (`at=<ms>`). `npx vitest run gateway/coalescer --mode rewrite`
 // rewrites the expectations; commit a rewrite only if you can explain the diff.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -97,12 +97,17 @@ class Transcript {
   leave(waiter: WaiterId, nowMs: number): string {
     const left = this.coalescer.leave(waiter, { nowMs })
     const show = (id: FlightId | null): string => (id === null ? '-' : String(id))
-    return `left waiter=${waiter} cancel=${show(left.cancel)} send=${show(left.send)} ` +
+    return (
+      `left waiter=${waiter} cancel=${show(left.cancel)} send=${show(left.send)} ` +
       `dropped=${show(left.dropped)}`
+    )
   }
 }
 
 const testdata = join(import.meta.dirname, 'testdata')
+/** Vitest's `--mode rewrite` shows up as import.meta.env.MODE (tests read no env). */
+const meta: { url: string; env?: Record<string, unknown> } = import.meta
+const rewrite = meta.env?.['MODE'] === 'rewrite'
 
 describe('coalescer transcripts', () => {
   for (const file of readdirSync(testdata).filter((name) => name.endsWith('.txt'))) {
@@ -111,15 +116,15 @@ describe('coalescer transcripts', () => {
       const blocks = parseBlocks(readFileSync(path, 'utf8'))
       const transcript = new Transcript()
       const actual = blocks.map((block) => ({ ...block, actual: transcript.run(block.command) }))
-      if (process.env['SHOAL_REWRITE'] === '1') {
+      if (rewrite) {
         const text = actual
           .map((b) => [...b.comments, b.command, '----', b.actual, ''].join('\n'))
           .join('\n')
         writeFileSync(path, text)
         return
       }
-      for (const block of actual) expect(`${block.command}\n${block.actual}`)
-        .toBe(`${block.command}\n${block.expected}`)
+      for (const block of actual)
+        expect(`${block.command}\n${block.actual}`).toBe(`${block.command}\n${block.expected}`)
     })
   }
 })

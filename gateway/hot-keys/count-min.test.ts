@@ -35,7 +35,7 @@ describe('count-min', () => {
     { name: 'uniform', width: 256, depth: 5, seed: 4 },
   ]
   for (const c of cases) {
-    it(`count-min: ${c.name} w=${c.width} d=${c.depth}: never under, within eps*N w.p. 1-delta`, () => {
+    it(`count-min: ${c.name} w=${c.width} d=${c.depth}: never under, eps*N w.p. 1-delta`, () => {
       const prng = new SeededPrng(c.seed)
       const stream = c.name.startsWith('zipf')
         ? zipfStream(prng, { n: 5_000, s: Number(c.name.split(' ')[1]), length: 50_000 })
@@ -53,9 +53,11 @@ describe('count-min', () => {
       }
       expect(under).toBe(0)
       const overShare = overBound / stream.exact.size
-      console.log(`count-min ${c.name} w=${c.width} d=${c.depth}: ${overBound} of ` +
-        `${stream.exact.size} keys over eps*N=${sketch.errorBound().toFixed(0)} (delta ` +
-        `${sketch.delta.toFixed(3)})`)
+      console.log(
+        `count-min ${c.name} w=${c.width} d=${c.depth}: ${overBound} of ` +
+          `${stream.exact.size} keys over eps*N=${sketch.errorBound().toFixed(0)} (delta ` +
+          `${sketch.delta.toFixed(3)})`,
+      )
       expect(overShare).toBeLessThanOrEqual(sketch.delta)
     })
   }

@@ -34,8 +34,10 @@ describe('detector accuracy', () => {
         }
       }
       const recall = recalls.reduce((a, b) => a + b, 0) / recalls.length
-      console.log(`detector zipf ${s}: top-10 recall ${recalls.join(', ')}; ` +
-        `memory ${memoryBytesMax} bytes (${(memoryBytesMax / KiB).toFixed(1)} KiB)`)
+      console.log(
+        `detector zipf ${s}: top-10 recall ${recalls.join(', ')}; ` +
+          `memory ${memoryBytesMax} bytes (${(memoryBytesMax / KiB).toFixed(1)} KiB)`,
+      )
       expect(recall).toBeGreaterThanOrEqual(0.95)
       expect(memoryBytesMax).toBeLessThanOrEqual(64 * KiB)
     })

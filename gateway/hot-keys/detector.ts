@@ -161,7 +161,8 @@ export class HotKeyDetector {
 
   /** Drops keys from the hot set that have cooled below coolRatio * threshold. */
   sweep(nowMs: number): void {
-    for (const key of [...this.#hot.keys()]) this.#update(key, this.estimate(key, nowMs).total, nowMs)
+    for (const key of [...this.#hot.keys()])
+      this.#update(key, this.estimate(key, nowMs).total, nowMs)
   }
 
   /** The top keys of the window by estimated count, with rates and error bounds. */

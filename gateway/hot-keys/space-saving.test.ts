@@ -17,7 +17,11 @@ describe('space-saving', () => {
     expect(top.top(5).map((entry) => entry.key)).toEqual(['a', 'c'])
   })
 
-  for (const [s, seed] of [[0.8, 1], [1.0, 2], [1.3, 3]] as const) {
+  for (const [s, seed] of [
+    [0.8, 1],
+    [1.0, 2],
+    [1.3, 3],
+  ] as const) {
     it(`space-saving: zipf ${s}: bounds hold against exact counts`, () => {
       const capacity = 64
       const { keys, exact } = zipfStream(new SeededPrng(seed), { n: 20_000, s, length: 50_000 })

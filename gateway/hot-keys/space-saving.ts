@@ -86,7 +86,11 @@ export class SpaceSaving {
   top(limit: number): TopKEntry[] {
     const entries: TopKEntry[] = []
     for (let slot = 0; slot < this.#used; slot++) {
-      entries.push({ key: this.#keys[slot]!, count: this.#counts[slot]!, error: this.#errors[slot]! })
+      entries.push({
+        key: this.#keys[slot]!,
+        count: this.#counts[slot]!,
+        error: this.#errors[slot]!,
+      })
     }
     entries.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1))
     return entries.slice(0, limit)
@@ -98,8 +102,11 @@ export class SpaceSaving {
 
   get memoryBytes(): number {
     const arrays =
-      this.#counts.byteLength + this.#errors.byteLength + this.#heap.byteLength +
-      this.#position.byteLength + this.capacity * 8 // the #keys array of references
+      this.#counts.byteLength +
+      this.#errors.byteLength +
+      this.#heap.byteLength +
+      this.#position.byteLength +
+      this.capacity * 8 // the #keys array of references
     return arrays + 2 * this.#keyUnits + this.#used * entryOverheadBytes
   }
 

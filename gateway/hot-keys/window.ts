@@ -32,9 +32,7 @@ export class SlidingWindow<B> {
   #liveCache: B[] | null = null
   #liveEpoch = -1
 
-  constructor(
-    options: WindowOptions & { newBucket: () => B; clearBucket: (bucket: B) => void },
-  ) {
+  constructor(options: WindowOptions & { newBucket: () => B; clearBucket: (bucket: B) => void }) {
     assert(Number.isInteger(options.bucketCount) && options.bucketCount >= 1, 'bucketCount >= 1')
     assert(options.windowMs % options.bucketCount === 0, 'windowMs must divide into buckets')
     assert(options.windowMs / options.bucketCount >= 1, 'a bucket spans at least 1 ms')

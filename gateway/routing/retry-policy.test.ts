@@ -30,7 +30,11 @@ describe('retry-policy', () => {
   it('retry-policy: write with unknown outcome: gives up, whatever the error', () => {
     for (const error of ['unavailable', 'not-leader', 'overloaded'] as const) {
       const decision = policy.next({
-        ...base, error, operation: 'write', outcome: 'unknown', prng: new SeededPrng(1),
+        ...base,
+        error,
+        operation: 'write',
+        outcome: 'unknown',
+        prng: new SeededPrng(1),
       })
       expect(decision).toEqual({ kind: 'give-up', reason: 'outcome-unknown' })
     }
@@ -40,7 +44,10 @@ describe('retry-policy', () => {
     const refused = policy.next({ ...base, operation: 'write', prng: new SeededPrng(1) })
     expect(refused.kind).toBe('retry')
     const idempotent = policy.next({
-      ...base, operation: 'idempotent-write', outcome: 'unknown', prng: new SeededPrng(1),
+      ...base,
+      operation: 'idempotent-write',
+      outcome: 'unknown',
+      prng: new SeededPrng(1),
     })
     expect(idempotent.kind).toBe('retry')
   })
@@ -48,7 +55,8 @@ describe('retry-policy', () => {
   it('retry-policy: non-transient errors: never retried', () => {
     for (const error of ['bad-request', 'not-found', 'corruption', 'deadline-exceeded'] as const) {
       expect(policy.next({ ...base, error, prng: new SeededPrng(1) })).toEqual({
-        kind: 'give-up', reason: 'not-retryable',
+        kind: 'give-up',
+        reason: 'not-retryable',
       })
     }
   })
@@ -74,10 +82,12 @@ describe('retry-policy', () => {
 
   it('retry-policy: attempts exhausted or deadline too close: gives up', () => {
     expect(policy.next({ ...base, attempt: 5, prng: new SeededPrng(1) })).toEqual({
-      kind: 'give-up', reason: 'attempts-exhausted',
+      kind: 'give-up',
+      reason: 'attempts-exhausted',
     })
     expect(policy.next({ ...base, deadlineLeftMs: 9, prng: new SeededPrng(1) })).toEqual({
-      kind: 'give-up', reason: 'deadline',
+      kind: 'give-up',
+      reason: 'deadline',
     })
   })
 
@@ -92,7 +102,7 @@ describe('retry-policy', () => {
     expect(run(7)).toEqual(run(7))
   })
 
-  it('retry-policy: any input: safe decisions only', () => {
+  it('retry-policy: every input: safe decisions only', () => {
     const defaults = new RetryPolicy(defaultRetryPolicyOptions)
     fc.assert(
       fc.property(
@@ -104,7 +114,12 @@ describe('retry-policy', () => {
         fc.integer(),
         (attempt, error, outcome, operation, deadlineLeftMs, seed) => {
           const decision = defaults.next({
-            attempt, error, outcome, operation, deadlineLeftMs, prng: new SeededPrng(seed),
+            attempt,
+            error,
+            outcome,
+            operation,
+            deadlineLeftMs,
+            prng: new SeededPrng(seed),
           })
           if (decision.kind === 'give-up') return
           expect(operation === 'write' && outcome === 'unknown').toBe(false)
@@ -112,8 +127,13 @@ describe('retry-policy', () => {
           expect(decision.afterMs).toBeGreaterThanOrEqual(0)
           expect(decision.afterMs).toBeLessThan(deadlineLeftMs)
           expect(decision.afterMs).toBeLessThanOrEqual(defaultRetryPolicyOptions.backoffMsMax)
-          expect(['not-leader', 'overloaded', 'rate-limited', 'shard-unavailable', 'unavailable'])
-            .toContain(error)
+          expect([
+            'not-leader',
+            'overloaded',
+            'rate-limited',
+            'shard-unavailable',
+            'unavailable',
+          ]).toContain(error)
         },
       ),
       { numRuns: 2000 },

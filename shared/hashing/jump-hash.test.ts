@@ -41,7 +41,7 @@ describe('jump-hash', () => {
     expect(jumpHash(256n, 1024)).toBe(520)
   })
 
-  it('jump-hash: growing n to n + 1 buckets: keys move only to bucket n, ~1/(n + 1) of them', () => {
+  it('jump-hash: n to n + 1 buckets: keys move only to bucket n, ~1/(n + 1) of them', () => {
     const prng = new SeededPrng(11)
     const keys = Array.from({ length: 20_000 }, () => randomKey(prng))
     let before = keys.map((key) => jumpHash(key, 1))

@@ -59,5 +59,7 @@ function mulU32High(a: number, b: number): number {
   const p01 = a0 * b1
   const p10 = a1 * b0
   const middle = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff)
-  return (a1 * b1 + Math.floor(p01 / 65536) + Math.floor(p10 / 65536) + Math.floor(middle / 65536)) >>> 0
+  return (
+    (a1 * b1 + Math.floor(p01 / 65536) + Math.floor(p10 / 65536) + Math.floor(middle / 65536)) >>> 0
+  )
 }

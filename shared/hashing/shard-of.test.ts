@@ -48,7 +48,8 @@ describe('shard-of', () => {
   it('shard-of: known answer: placement is frozen', () => {
     expect(partitionHash('users', utf8('alice'))).toBe(0xbe339e9558a6781cn)
     expect(shardOf({ table: 'users', partitionKey: utf8('alice') }, { shardCount: 1024 })).toBe(436)
-    expect(() => shardOf({ table: 'bad/name', partitionKey: utf8('a') }, { shardCount: 4 }))
-      .toThrow(expect.objectContaining({ code: 'bad-request' }))
+    expect(() =>
+      shardOf({ table: 'bad/name', partitionKey: utf8('a') }, { shardCount: 4 }),
+    ).toThrow(expect.objectContaining({ code: 'bad-request' }))
   })
 })

@@ -53,7 +53,8 @@ export function validateTableName(table: string): void {
   if (!tableNamePattern.test(table)) {
     throw new ShoalError(
       'bad-request',
-      `table name must match ${tableNamePattern.source} (got ${JSON.stringify(table.slice(0, 64))})`,
+      `table name must match ${tableNamePattern.source} ` +
+        `(got ${JSON.stringify(table.slice(0, 64))})`,
     )
   }
 }

@@ -77,8 +77,7 @@ export class HybridLogicalClock {
   /** A timestamp for a local event (a write) at wall time `wallMs`. */
   now(wallMs: number): HlcTimestamp {
     assert(Number.isSafeInteger(wallMs) && wallMs >= 0, 'wallMs must be a non-negative integer')
-    const next =
-      wallMs > this.#last.wallMs ? { wallMs, logical: 0 } : this.#successor(this.#last)
+    const next = wallMs > this.#last.wallMs ? { wallMs, logical: 0 } : this.#successor(this.#last)
     return this.#issue(next)
   }
 
