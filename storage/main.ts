@@ -1,0 +1,104 @@
+/**
+ * The storage node process:
+ *
+ *   npx tsx storage/main.ts --config cluster.yaml --node n1 [--listen host:port]
+ *     [--data-dir dir] [--log-level info]
+ *
+ * Environment overrides (flags win): SHOAL_CONFIG, SHOAL_NODE, SHOAL_LISTEN, SHOAL_DATA_DIR,
+ * SHOAL_LOG_LEVEL, SHOAL_TICK_MS. A configuration problem prints one line per problem to
+ * stderr and exits with code 2. Once serving, it prints `shoal-storage ready node=<id>
+ * port=<port>` on stdout (and node.status reports ready). SIGTERM / SIGINT close cleanly
+ * (stop ticks, close RPC, flush the LSM, close the log engine); a fatal storage error exits 1.
+ */
+import { parseArgs } from 'node:util'
+import { pino } from 'pino'
+import {
+  ConfigError, loadClusterFile, nodeDataDir, nodeEntry, parseHostPort,
+} from '../shared/config/cluster-file.ts'
+import { PinoLogger } from '../shared/logging/pino-logger.ts'
+import { SeededPrng } from '../shared/random/prng.ts'
+import { SystemClock, SystemTimers } from '../shared/time/clock.ts'
+import { StorageNode, type StorageNodeOptions } from './node/storage-node.ts'
+import { NodeFileSystem } from './vfs/node-fs.ts'
+
+function configError(problems: readonly string[]): never {
+  for (const problem of problems) process.stderr.write(`config error: ${problem}\n`)
+  process.exit(2)
+}
+
+function options(logger: PinoLogger): StorageNodeOptions {
+  let values: Record<string, string | undefined>
+  try {
+    values = parseArgs({
+      options: {
+        config: { type: 'string' }, node: { type: 'string' }, listen: { type: 'string' },
+        'data-dir': { type: 'string' }, 'log-level': { type: 'string' },
+      },
+      strict: true,
+    }).values
+  } catch (error) {
+    configError([error instanceof Error ? error.message : String(error)])
+  }
+  const env = process.env
+  const configPath = values.config ?? env.SHOAL_CONFIG
+  const nodeId = values.node ?? env.SHOAL_NODE
+  if (configPath === undefined) configError(['--config (or SHOAL_CONFIG) is required'])
+  if (nodeId === undefined) configError(['--node (or SHOAL_NODE) is required'])
+  const cluster = loadClusterFile(configPath)
+  const node = nodeEntry(cluster, nodeId)
+  const listenText = values.listen ?? env.SHOAL_LISTEN ?? node.address
+  const listen = parseHostPort(listenText)
+  if (listen === null) configError([`bad listen address "${listenText}": expected host:port`])
+  const tickText = env.SHOAL_TICK_MS
+  const tickMs = tickText === undefined ? undefined : Number(tickText)
+  if (tickMs !== undefined && !(Number.isInteger(tickMs) && tickMs >= 5 && tickMs <= 1000)) {
+    configError([`SHOAL_TICK_MS must be an integer in [5, 1000], got "${tickText}"`])
+  }
+  return {
+    cluster, nodeId, listen,
+    dataDir: values['data-dir'] ?? env.SHOAL_DATA_DIR ?? nodeDataDir(cluster, node),
+    fs: new NodeFileSystem(), clock: new SystemClock(), timers: new SystemTimers(),
+    prng: new SeededPrng((Date.now() ^ process.pid) >>> 0), logger,
+    ...(tickMs === undefined ? {} : { tickMs }),
+  }
+}
+
+async function main(): Promise<void> {
+  const level = process.env.SHOAL_LOG_LEVEL ?? 'info'
+  if (!Object.keys(pino.levels.values).includes(level)) {
+    configError([`SHOAL_LOG_LEVEL must be one of ${Object.keys(pino.levels.values).join(', ')}`])
+  }
+  const logger = PinoLogger.create({ name: 'shoal-storage', level })
+  let resolved: StorageNodeOptions
+  try {
+    resolved = options(logger)
+  } catch (error) {
+    if (error instanceof ConfigError) configError(error.problems)
+    throw error
+  }
+  const fatal = (error: unknown): void => {
+    logger.error('fatal storage error; exiting', { error: String(error) })
+    process.exit(1)
+  }
+  const node = await StorageNode.open({ ...resolved, onFatal: fatal })
+  await node.start()
+  logger.info('storage node ready', { node: resolved.nodeId, port: node.port })
+  process.stdout.write(`shoal-storage ready node=${resolved.nodeId} port=${node.port}\n`)
+  let closing = false
+  const shutdown = (signal: string): void => {
+    if (closing) return
+    closing = true
+    logger.info('shutting down', { signal })
+    node.close().then(
+      () => process.exit(0),
+      (error: unknown) => fatal(error),
+    )
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`shoal-storage failed to start: ${String(error)}\n`)
+  process.exit(1)
+})

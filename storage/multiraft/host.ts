@@ -1,0 +1,423 @@
+/**
+ * MultiRaftHost: drives every Raft group replica of one node (one RawNode each) over one shared
+ * RaftLogEngine, one transport and one state machine.
+ *
+ * A processing turn drains every group's Ready and follows ready.ts's contract for all of them
+ * at once: (1) persist ALL their entries and hard states with one engine.append, i.e. one fsync
+ * for the whole node (group commit); (2) send the messages, one `raft.batch` frame per peer
+ * node; (3) apply committed entries, in order, group by group; (4) serve read states once
+ * applied; (5) advance. Turns run one at a time; inputs that arrive during a turn (peer
+ * messages, proposals, ticks) are stepped into the RawNodes at once and handled by the next
+ * turn, which starts as soon as the current one ends. So a busy node fsyncs once per turn for
+ * everything that arrived meanwhile, and an idle node does nothing.
+ *
+ * Hard states that only move the commit index are not fsynced on their own (ready.ts allows
+ * it); they ride along with the next write. On restart the host raises the stored commit to
+ * the state machine's applied index, which is safe because only committed entries are applied.
+ *
+ * Durability `fast`: the proposal resolves when its entry leaves the leader's Ready for the
+ * log engine, before the fsync and before a quorum stored it. Loss window: a leader crash (or
+ * power loss) before the next group-commit fsync AND before a majority appended the entry
+ * loses it; about one turn (one fsync, typically 1-10 ms). The apply result is not known
+ * then, so conditional writes always use majority durability.
+ */
+import { assert } from '../../shared/assert.ts'
+import { ShoalError } from '../../shared/errors.ts'
+import type { Logger } from '../../shared/log.ts'
+import type { Prng } from '../../shared/random/prng.ts'
+import type { Clock, TimerHandle, Timers } from '../../shared/time/clock.ts'
+import type { RaftLogEngine, LogWrite } from '../raftlog/log-engine.ts'
+import type { ReadMode } from '../raft/config.ts'
+import type { Entry, HardState, Message, NodeId } from '../raft/messages.ts'
+import { NONE } from '../raft/messages.ts'
+import { RawNode } from '../raft/raw-node.ts'
+import type { Ready } from '../raft/ready.ts'
+import { GroupLogStorage } from './log-storage.ts'
+import { AppliedWaiters, ProposalWaiters, withDeadline } from './waiters.ts'
+import type { GroupMessage } from './wire.ts'
+
+export interface StateMachine<R> {
+  /** Applies committed entries of one group in log order; one result per entry. */
+  apply(group: number, entries: readonly Entry[]): Promise<R[]>
+}
+
+export interface HostTransport {
+  /** Sends one batch to a peer node; may drop it (Raft retries). */
+  send(peer: NodeId, msgs: readonly GroupMessage[]): void
+}
+
+export interface GroupSpec {
+  readonly group: number
+  readonly voters: readonly NodeId[]
+  /** The state machine's durable applied index for this group. */
+  readonly applied: number
+}
+
+export interface HostOptions<R> {
+  readonly nodeId: NodeId
+  readonly groups: readonly GroupSpec[]
+  readonly engine: RaftLogEngine
+  readonly stateMachine: StateMachine<R>
+  readonly transport: HostTransport
+  readonly clock: Clock
+  readonly timers: Timers
+  readonly prng: Prng
+  readonly logger: Logger
+  readonly tickMs: number
+  readonly electionTicks: number
+  readonly readMode: ReadMode
+  /** The host failed (log engine or state machine I/O): the process must exit and recover. */
+  readonly onFatal?: (error: unknown) => void
+}
+
+export type ProposeOutcome<R> =
+  | { readonly kind: 'applied'; readonly index: number; readonly result: R }
+  | { readonly kind: 'appended'; readonly index: number } // durability fast
+  | { readonly kind: 'not-leader'; readonly leader: NodeId }
+
+export type ReadOutcome =
+  | { readonly kind: 'ready'; readonly appliedIndex: number }
+  | { readonly kind: 'not-leader'; readonly leader: NodeId }
+
+interface Group<R> {
+  readonly id: number
+  readonly node: RawNode
+  readonly proposals: ProposalWaiters<ProposeOutcome<R>>
+  readonly fast: Set<number>
+  readonly reads: Map<string, { resolve(index: number): void; reject(e: unknown): void }>
+  readonly applied: AppliedWaiters
+  hardState: HardState | null
+  appliedIndex: number
+  leaderWaiters: Array<() => void>
+}
+
+export class MultiRaftHost<R> {
+  readonly #o: HostOptions<R>
+  readonly #groups = new Map<number, Group<R>>()
+  #tick: TimerHandle | null = null
+  #turn: Promise<void> | null = null
+  #again = false
+  #failure: unknown = undefined
+  #closed = false
+  #readSeq = 0
+  readonly stats = { turns: 0, appends: 0, messagesSent: 0, entriesApplied: 0 }
+
+  constructor(options: HostOptions<R>) {
+    assert(options.tickMs > 0, 'tick must be positive')
+    this.#o = options
+    for (const spec of options.groups) this.#addGroup(spec)
+  }
+
+  #addGroup(spec: GroupSpec): void {
+    const o = this.#o
+    assert(spec.voters.includes(o.nodeId), `group ${spec.group} does not include this node`)
+    const confState = { voters: [...spec.voters], learners: [] }
+    const storage = new GroupLogStorage(o.engine, spec.group, confState)
+    const applied = Math.min(spec.applied, storage.lastIndex())
+    const node = new RawNode({
+      id: o.nodeId, storage, prng: o.prng.fork(), electionTicks: o.electionTicks,
+      heartbeatTicks: 1, preVote: true, checkQuorum: true, readMode: o.readMode,
+      disableProposalForwarding: true, applied,
+    })
+    // Only committed entries are ever applied, so a commit index behind `applied` (a
+    // commit-only hard state that was not fsynced) can safely be raised to it.
+    if (node.raft.log.committed < applied) node.raft.log.committed = applied
+    node.raft.log.appliedTo(applied)
+    this.#groups.set(spec.group, {
+      id: spec.group, node, proposals: new ProposalWaiters(), fast: new Set(), reads: new Map(),
+      applied: new AppliedWaiters(), hardState: null, appliedIndex: applied, leaderWaiters: [],
+    })
+  }
+
+  get failure(): unknown {
+    return this.#failure
+  }
+
+  groupIds(): number[] {
+    return [...this.#groups.keys()]
+  }
+
+  hasGroup(group: number): boolean {
+    return this.#groups.has(group)
+  }
+
+  start(): void {
+    assert(this.#tick === null, 'host started twice')
+    this.#tick = this.#o.timers.every(this.#o.tickMs, () => {
+      for (const g of this.#groups.values()) g.node.tick()
+      this.#schedule()
+    })
+    this.#schedule()
+  }
+
+  /** Stops ticking, waits for the turn in flight and fails every waiter with `closed`. */
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#tick?.cancel()
+    while (this.#turn !== null) await this.#turn
+    const closed = new ShoalError('closed', 'the node is shutting down')
+    for (const g of this.#groups.values()) this.#failWaiters(g, closed)
+  }
+
+  /** A message from a peer; unknown groups are dropped (a stale or misdirected peer). */
+  step(group: number, message: Message): void {
+    const g = this.#groups.get(group)
+    if (g === undefined || this.#closed || message.to !== this.#o.nodeId) return
+    g.node.step(message)
+    this.#schedule()
+  }
+
+  leader(group: number): NodeId {
+    return this.#group(group).node.raft.lead
+  }
+
+  status(group: number): { role: string; term: number; leader: NodeId; commit: number;
+    applied: number; lastIndex: number } {
+    const g = this.#group(group)
+    const s = g.node.status()
+    return { role: s.softState.role, term: s.hardState.term, leader: s.softState.lead,
+      commit: s.hardState.commit, applied: g.appliedIndex, lastIndex: s.lastIndex }
+  }
+
+  appliedIndex(group: number): number {
+    return this.#group(group).appliedIndex
+  }
+
+  #group(group: number): Group<R> {
+    const g = this.#groups.get(group)
+    if (g === undefined) throw new ShoalError('not-found', `this node hosts no group ${group}`)
+    return g
+  }
+
+  #check(): void {
+    if (this.#failure !== undefined) throw new ShoalError('unavailable', 'the node failed')
+    if (this.#closed) throw new ShoalError('closed', 'the node is shutting down')
+  }
+
+  /** Waits (until the deadline) for the group to know a leader; returns it. */
+  async #awaitLeader(g: Group<R>, deadlineMs: number): Promise<NodeId> {
+    while (g.node.raft.lead === NONE) {
+      this.#check()
+      const left = deadlineMs - this.#o.clock.monotonicMs()
+      if (left <= 0) throw unavailable(g.id, 'no leader')
+      await new Promise<void>((resolve) => {
+        const timer = this.#o.timers.after(Math.min(left, this.#o.tickMs), resolve)
+        g.leaderWaiters.push(() => {
+          timer.cancel()
+          resolve()
+        })
+      })
+    }
+    return g.node.raft.lead
+  }
+
+  /**
+   * Proposes one command. Resolves with its apply result (or, with `fast`, once appended), or
+   * not-leader with a hint; rejects with shard-unavailable at the deadline (outcome unknown)
+   * and with unavailable when another leader's entry replaced it (not applied).
+   */
+  async propose(group: number, data: Uint8Array, deadlineMs: number,
+    fast = false): Promise<ProposeOutcome<R>> {
+    const g = this.#group(group)
+    const leader = await this.#awaitLeader(g, deadlineMs)
+    this.#check()
+    if (leader !== this.#o.nodeId) return { kind: 'not-leader', leader }
+    const result = g.node.propose(data)
+    if (result.kind !== 'appended') return { kind: 'not-leader', leader: g.node.raft.lead }
+    const { index, term } = result
+    const left = deadlineMs - this.#o.clock.monotonicMs()
+    return withDeadline<ProposeOutcome<R>>(this.#o.timers, left,
+      () => {
+        g.proposals.delete(index)
+        g.fast.delete(index)
+        return unavailable(group, `entry ${index} not applied in time; outcome unknown`)
+      },
+      (settle) => {
+        g.proposals.add(index, { term, ...settle })
+        if (fast) g.fast.add(index)
+        this.#schedule()
+      })
+  }
+
+  /** A linearizable read point: resolves once the local state machine covers it. */
+  async readIndex(group: number, deadlineMs: number): Promise<ReadOutcome> {
+    const g = this.#group(group)
+    const leader = await this.#awaitLeader(g, deadlineMs)
+    this.#check()
+    if (leader !== this.#o.nodeId) return { kind: 'not-leader', leader }
+    const key = String(++this.#readSeq)
+    const context = new TextEncoder().encode(key)
+    const left = deadlineMs - this.#o.clock.monotonicMs()
+    const applied = await withDeadline<number | null>(this.#o.timers, left,
+      () => {
+        g.reads.delete(key)
+        return unavailable(group, 'no quorum confirmed leadership in time')
+      },
+      (settle) => {
+        const result = g.node.readIndex(context)
+        if (result.kind === 'dropped') {
+          settle.resolve(null)
+          return
+        }
+        g.reads.set(key, {
+          resolve: (index) => g.applied.add(index, settle),
+          reject: settle.reject,
+        })
+        this.#schedule()
+      })
+    if (applied === null) return { kind: 'not-leader', leader: g.node.raft.lead }
+    return { kind: 'ready', appliedIndex: applied }
+  }
+
+  /** Resolves once the group's applied index reaches `index` (or rejects at the deadline). */
+  waitApplied(group: number, index: number, deadlineMs: number): Promise<number> {
+    const g = this.#group(group)
+    if (g.appliedIndex >= index) return Promise.resolve(g.appliedIndex)
+    return withDeadline<number>(this.#o.timers, deadlineMs - this.#o.clock.monotonicMs(),
+      () => unavailable(group, `applied index did not reach ${index} in time`),
+      (settle) => g.applied.add(index, settle))
+  }
+
+  // ------------------------------------------------------------------ turns
+
+  #schedule(): void {
+    if (this.#closed || this.#failure !== undefined) return
+    if (this.#turn !== null) {
+      this.#again = true
+      return
+    }
+    this.#turn = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#runTurns())
+      .catch((error: unknown) => this.#fail(error))
+      .finally(() => {
+        this.#turn = null
+      })
+  }
+
+  async #runTurns(): Promise<void> {
+    do {
+      this.#again = false
+      await this.#runTurn()
+    } while (this.#again && !this.#closed && this.#failure === undefined)
+  }
+
+  async #runTurn(): Promise<void> {
+    const readies: Array<[Group<R>, Ready]> = []
+    for (const g of this.#groups.values()) {
+      if (g.node.hasReady()) readies.push([g, g.node.ready()])
+    }
+    if (readies.length === 0) return
+    this.stats.turns++
+    await this.#persist(readies)
+    this.#send(readies)
+    for (const [g, rd] of readies) await this.#apply(g, rd)
+    for (const [g, rd] of readies) {
+      for (const rs of rd.readStates) {
+        const key = new TextDecoder().decode(rs.context)
+        const read = g.reads.get(key)
+        g.reads.delete(key)
+        read?.resolve(rs.index)
+      }
+      g.node.advance(rd)
+      g.applied.release(g.appliedIndex)
+      if (rd.softState !== null) this.#onSoftState(g)
+    }
+  }
+
+  async #persist(readies: ReadonlyArray<[Group<R>, Ready]>): Promise<void> {
+    const writes: LogWrite[] = []
+    let mustSync = false
+    for (const [g, rd] of readies) {
+      assert(rd.snapshot === null, 'snapshots are not sent by this host')
+      if (rd.hardState !== null) g.hardState = rd.hardState
+      mustSync ||= rd.mustSync
+      if (rd.entries.length === 0 && !rd.mustSync) continue
+      const entries = rd.entries.map((e) => {
+        assert(e.type === 'normal', 'membership is static: no conf-change entries')
+        return { index: e.index, term: e.term, data: e.data }
+      })
+      writes.push({
+        shardId: g.id,
+        ...(entries.length === 0 ? {} : { entries }),
+        ...(g.hardState === null ? {} : { hardState: g.hardState }),
+      })
+      for (const e of rd.entries) {
+        if (g.fast.delete(e.index)) {
+          const waiter = g.proposals.get(e.index)
+          g.proposals.delete(e.index)
+          if (waiter !== undefined && waiter.term === e.term) {
+            waiter.resolve({ kind: 'appended', index: e.index })
+          }
+        }
+      }
+    }
+    if (!mustSync || writes.length === 0) return
+    this.stats.appends++
+    await this.#o.engine.append(writes)
+  }
+
+  #send(readies: ReadonlyArray<[Group<R>, Ready]>): void {
+    const byPeer = new Map<NodeId, GroupMessage[]>()
+    for (const [g, rd] of readies) {
+      for (const message of rd.messages) {
+        let list = byPeer.get(message.to)
+        if (list === undefined) byPeer.set(message.to, (list = []))
+        list.push({ group: g.id, message })
+      }
+    }
+    for (const [peer, msgs] of byPeer) {
+      this.stats.messagesSent += msgs.length
+      this.#o.transport.send(peer, msgs)
+    }
+  }
+
+  async #apply(g: Group<R>, rd: Ready): Promise<void> {
+    const entries = rd.committedEntries
+    if (entries.length === 0) return
+    const results = await this.#o.stateMachine.apply(g.id, entries)
+    assert(results.length === entries.length, 'one apply result per entry')
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!
+      g.proposals.applied(entry.index, entry.term,
+        { kind: 'applied', index: entry.index, result: results[i]! })
+    }
+    g.appliedIndex = entries[entries.length - 1]!.index
+    this.stats.entriesApplied += entries.length
+  }
+
+  #onSoftState(g: Group<R>): void {
+    const waiters = g.leaderWaiters
+    g.leaderWaiters = []
+    for (const wake of waiters) wake()
+    if (g.node.raft.role !== 'leader') {
+      // Reads waiting for a heartbeat quorum will not be answered by a deposed leader.
+      for (const read of g.reads.values()) read.reject(notLeaderAnymore(g.id))
+      g.reads.clear()
+    }
+  }
+
+  #failWaiters(g: Group<R>, error: ShoalError): void {
+    g.proposals.rejectAll(error)
+    g.applied.rejectAll(error)
+    for (const read of g.reads.values()) read.reject(error)
+    g.reads.clear()
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failure !== undefined) return
+    this.#failure = error
+    this.#o.logger.error('multiraft host failed; the node must restart', { error: String(error) })
+    this.#tick?.cancel()
+    const failed = new ShoalError('unavailable', `the node failed: ${String(error)}`)
+    for (const g of this.#groups.values()) this.#failWaiters(g, failed)
+    this.#o.onFatal?.(error)
+  }
+}
+
+function unavailable(group: number, why: string): ShoalError {
+  return new ShoalError('shard-unavailable', `shard ${group}: ${why}`)
+}
+
+function notLeaderAnymore(group: number): ShoalError {
+  return new ShoalError('not-leader', `shard ${group}: leadership lost during the read`)
+}

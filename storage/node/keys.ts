@@ -1,0 +1,113 @@
+/**
+ * The node's LSM key layout. One LSM holds every group replica of the node, so every key
+ * starts with its group (shard) id, big-endian, and a group's keys are one contiguous range:
+ *
+ *   data:  u32be group | encodeRawItemKey({ table: u64be tableId, partitionKey, sortKey })
+ *   meta:  u32be group | ff | name            (applied index, catalog state)
+ *
+ * A table id is a Raft index (< 2^53), so its u64be form starts with 00, which the item-key
+ * escape turns into 00 ff: a data key's fifth byte is always 00 and never collides with meta.
+ * One partition's items are a contiguous range, ordered by sort key.
+ *
+ * Stored value: lp contentType (varint length) | value bytes. The item's LSM timestamp is the
+ * command's timestamp, its version the Raft index of the entry that wrote it.
+ */
+import { ByteReader } from '../../shared/codecs/byte-reader.ts'
+import { ByteWriter } from '../../shared/codecs/byte-writer.ts'
+import { fromUtf8, utf8 } from '../../shared/codecs/bytes.ts'
+import { ShoalError } from '../../shared/errors.ts'
+import { decodeRawItemKey, encodeRawItemKey } from '../../shared/keys/item-key.ts'
+import type { ItemRef } from './command.ts'
+
+const metaMarker = 0xff
+const appliedName = utf8('applied')
+const catalogName = utf8('catalog')
+
+export function groupPrefix(group: number): Uint8Array {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, group)
+  return out
+}
+
+/** The exclusive end of a group's key range. */
+export function groupEnd(group: number): Uint8Array {
+  if (group === 0xffffffff) return new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff])
+  return groupPrefix(group + 1)
+}
+
+function tableBytes(tableId: number): Uint8Array {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, BigInt(tableId))
+  return out
+}
+
+function withGroup(group: number, rest: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + rest.length)
+  new DataView(out.buffer).setUint32(0, group)
+  out.set(rest, 4)
+  return out
+}
+
+export function dataKey(group: number, ref: ItemRef): Uint8Array {
+  return withGroup(group, encodeRawItemKey({ table: tableBytes(ref.tableId),
+    partitionKey: ref.partitionKey, sortKey: ref.sortKey }))
+}
+
+/** Every item of one partition starts with this; the sort key follows raw. */
+export function partitionPrefix(group: number, tableId: number, partitionKey: Uint8Array):
+  Uint8Array {
+  return dataKey(group, { tableId, partitionKey, sortKey: new Uint8Array(0) })
+}
+
+function metaKey(group: number, name: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + name.length)
+  new DataView(out.buffer).setUint32(0, group)
+  out[4] = metaMarker
+  out.set(name, 5)
+  return out
+}
+
+export function appliedKey(group: number): Uint8Array {
+  return metaKey(group, appliedName)
+}
+
+export function catalogKey(group: number): Uint8Array {
+  return metaKey(group, catalogName)
+}
+
+export function isMetaKey(key: Uint8Array): boolean {
+  return key.length >= 5 && key[4] === metaMarker
+}
+
+/** The table id of a data key, or undefined for meta keys. */
+export function tableIdOfKey(key: Uint8Array): number | undefined {
+  if (key.length < 5 || isMetaKey(key)) return undefined
+  const raw = decodeRawItemKey(key.subarray(4))
+  if (raw.table.length !== 8) throw new ShoalError('corruption', 'data key with a bad table id')
+  return Number(new DataView(raw.table.buffer, raw.table.byteOffset, 8).getBigUint64(0))
+}
+
+export function encodeStoredValue(contentType: string, value: Uint8Array): Uint8Array {
+  const type = utf8(contentType)
+  return new ByteWriter(type.length + value.length + 8)
+    .writeLengthPrefixed(type).writeBytes(value).finish()
+}
+
+export function decodeStoredValue(stored: Uint8Array): { contentType: string; value: Uint8Array } {
+  const reader = new ByteReader(stored, 'stored value')
+  const contentType = fromUtf8(reader.readLengthPrefixed())
+  return { contentType, value: reader.readBytes(reader.remaining) }
+}
+
+export function encodeIndex(index: number): Uint8Array {
+  return new ByteWriter(8).writeU64(index).finish()
+}
+
+export function decodeIndex(bytes: Uint8Array): number {
+  return new ByteReader(bytes, 'applied index').readU64()
+}
+
+/** A string form of a key for Sets and Maps (one char per byte). */
+export function bytesKey(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1')
+}
