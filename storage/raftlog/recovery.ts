@@ -10,10 +10,13 @@
  *    begin on), which only drops unacknowledged records of that same batch.
  * 3. A complete rewrite of shard S holds S's whole live state (snapshot marker, every live
  *    entry, hard state) as of its batch. So replaying S from its last complete rewrite on,
- *    and ignoring S's older records, gives the same state as replaying everything. Older
- *    segments that GC deleted only ever held such ignorable records of rewritten shards, or
- *    records of shards whose later compact-prefix marker makes them irrelevant.
- * 4. Every other record is replayed under the same rules the live engine checked before
+ *    and ignoring S's older records, gives the same state as replaying everything.
+ * 4. GC deletes a segment only when every shard with a record in it has a complete rewrite
+ *    in a later segment, and deletes oldest first with a directory fsync after each. So a
+ *    shard's surviving records either start at its true beginning or are ignored up to a
+ *    complete rewrite, and a crash can only bring back a prefix of the deleted segments
+ *    (whose records are ignored by the same rule), keeping the ids consecutive.
+ * 5. Every other record is replayed under the same rules the live engine checked before
  *    writing it (shard-log.ts), so a rule violation here means the disk is corrupt, and so
  *    does a shard whose first entries do not attach (a missing segment).
  * Recovery holds all segment bytes in memory while it runs (bounded by the log's size).
