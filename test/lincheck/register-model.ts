@@ -94,6 +94,13 @@ export class CompiledOps {
     })
   }
 
+  /** Gets and failed cas: never change the state, so a legal one can be linearized greedily. */
+  isReadOnly(i: number): boolean {
+    return (
+      this.#f[i] === fGet || (this.#f[i] === fCas && this.#checked[i] === 1 && this.#ok[i] === 0)
+    )
+  }
+
   /**
    * Blind writes whose resulting state is the same whatever the state before: all deletes
    * (null), and puts of unobserved values. Two ops of one class have the same effect; a bit

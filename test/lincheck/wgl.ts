@@ -16,6 +16,11 @@
  * write is not tried right after another optional op, whose effect it would erase (the
  * configuration before that op tries it). The memo cache's dominance rule does the rest.
  *
+ * Reads are greedy: if a get or failed cas is a candidate and legal in the current state, some
+ * completion starts with it whenever any completion exists (it changes no state, every op that
+ * returned before its invocation is already linearized, and moving it earlier only relaxes real
+ * time), so it is linearized with no alternatives, and if that fails the configuration fails.
+ *
  * Iterative (an explicit stack, no recursion), allocation-free in the loop, and bounded: the
  * clock is read every `stepsPerClockRead` steps against the deadline, and the memo cache has a
  * byte bound; either exhausted gives `unknown`. With `trackLongest`, the deepest partial
@@ -74,6 +79,8 @@ class Search {
   readonly #stackPass: Uint8Array
   readonly #stackTried: Uint8Array
   readonly #stackLimit: Float64Array
+  /** 1 for a greedy read: its configuration has no alternatives to try. */
+  readonly #stackGreedy: Uint8Array
   #depth = 0
   #state: number
   #pass = requiredPass
@@ -102,12 +109,13 @@ class Search {
     this.#stackPass = new Uint8Array(count)
     this.#stackTried = new Uint8Array(count)
     this.#stackLimit = new Float64Array(count)
+    this.#stackGreedy = new Uint8Array(count)
     this.#state = input.initialState
     this.#required = required.length
   }
 
   run(): SearchResult {
-    let node = this.#requiredList.next[headNode]!
+    let node = this.#enter()
     while (this.#required > 0) {
       if (++this.#steps % stepsPerClockRead === 0 && this.#input.nowMs() > this.#input.deadlineMs) {
         return this.#result('unknown', 'deadline')
@@ -123,7 +131,7 @@ class Search {
   #visitRequired(node: number): number {
     const list = this.#requiredList
     assert(node !== list.tailNode, 'search ran off the list with required ops left')
-    if (list.isCall(node)) return this.#attempt(node) ? list.next[headNode]! : list.next[node]!
+    if (list.isCall(node)) return this.#attempt(node, false) ? this.#enter() : list.next[node]!
     if (this.#optionalList.next[headNode] !== this.#optionalList.tailNode) {
       this.#pass = optionalPass
       this.#limitMs = this.#input.returnTimes[list.opOf[node]!]!
@@ -143,11 +151,35 @@ class Search {
       if (this.#cameByOptional() || (this.#triedClasses & blindClass) !== 0) return list.next[node]!
       this.#triedClasses |= blindClass
     }
-    return this.#attempt(node) ? this.#requiredList.next[headNode]! : list.next[node]!
+    return this.#attempt(node, false) ? this.#enter() : list.next[node]!
+  }
+
+  /**
+   * At a configuration just reached: linearizes legal reads greedily while there are any, then
+   * returns the node to walk from (or the result of backtracking if a greedy read led nowhere).
+   */
+  #enter(): number {
+    for (;;) {
+      const read = this.#legalRead()
+      if (read === -1) return this.#requiredList.next[headNode]!
+      if (!this.#attempt(read, true)) return this.#gaveUp === null ? this.#backtrack() : illegal
+    }
+  }
+
+  /** A candidate get or failed cas that is legal in the current state, or -1. */
+  #legalRead(): number {
+    const list = this.#requiredList
+    for (let node = list.next[headNode]!; list.isCall(node); node = list.next[node]!) {
+      const op = list.opOf[node]!
+      if (this.#input.ops.isReadOnly(op) && this.#input.ops.step(this.#state, op) !== -1) {
+        return node
+      }
+    }
+    return -1
   }
 
   /** Tries to linearize the op of `node` (in the current pass's list) now; true if it did. */
-  #attempt(node: number): boolean {
+  #attempt(node: number, greedy: boolean): boolean {
     const list = this.#pass === requiredPass ? this.#requiredList : this.#optionalList
     const op = list.opOf[node]!
     const after = this.#input.ops.step(this.#state, op)
@@ -164,6 +196,7 @@ class Search {
     this.#stackPass[this.#depth] = this.#pass
     this.#stackTried[this.#depth] = this.#triedClasses
     this.#stackLimit[this.#depth] = this.#limitMs
+    this.#stackGreedy[this.#depth] = greedy ? 1 : 0
     this.#depth++
     this.#state = after
     this.#pass = requiredPass
@@ -176,9 +209,20 @@ class Search {
     return true
   }
 
-  /** Undoes the latest choice; returns the node after it, the next candidate, or `illegal`. */
+  /**
+   * Undoes the latest choice and returns the node after it, the next candidate, or `illegal`.
+   * A greedy read had no alternatives, so its configuration is undone as well.
+   */
   #backtrack(): number {
-    if (this.#depth === 0) return illegal
+    for (;;) {
+      if (this.#depth === 0) return illegal
+      const greedy = this.#stackGreedy[this.#depth - 1] === 1
+      const node = this.#pop()
+      if (!greedy) return node
+    }
+  }
+
+  #pop(): number {
     this.#depth--
     const node = this.#stackNode[this.#depth]!
     this.#state = this.#stackState[this.#depth]!
