@@ -5,18 +5,35 @@
 // directory fsync before any other directory change.
 import { describe, expect, it } from 'vitest'
 import { utf8 } from '../../shared/codecs/bytes.ts'
+import { SeededPrng } from '../../shared/random/prng.ts'
+import type { Timers } from '../../shared/time/clock.ts'
+import { FaultFileSystem } from '../vfs/fault-fs.ts'
 import type { TraceEvent } from '../vfs/mem-fs.ts'
 import { MemFileSystem } from '../vfs/mem-fs.ts'
 import { RaftLogEngine } from './log-engine.ts'
 
 const dir = '/node/raftlog'
 
+/** Timers that fire on the next microtask: a sync then completes after its call returns. */
+const microtaskTimers: Timers = {
+  after: (_delayMs, callback) => {
+    queueMicrotask(callback)
+    return { cancel: () => {} }
+  },
+  every: () => {
+    throw new Error('not used')
+  },
+}
+
 async function tracedWorkload(): Promise<{ trace: TraceEvent[]; acks: number[] }> {
-  const fs = new MemFileSystem({ trace: true })
-  const engine = await RaftLogEngine.open(fs, dir, {
-    segmentBytesTarget: 2048,
-    closedSegmentsMax: 1,
+  const mem = new MemFileSystem({ trace: true })
+  // The trace records a sync when it reaches the disk, after the injected latency.
+  const fs = new FaultFileSystem(mem, {
+    prng: new SeededPrng(1),
+    latency: { timers: microtaskTimers, minMs: 1, maxMs: 1 },
   })
+  const options = { segmentBytesTarget: 2048, closedSegmentsMax: 1 }
+  const engine = await RaftLogEngine.open(fs, dir, options)
   const acks: number[] = [] // trace length when each append resolved
   const next = new Map<number, number>()
   for (let round = 0; round < 60; round++) {
@@ -26,15 +43,16 @@ async function tracedWorkload(): Promise<{ trace: TraceEvent[]; acks: number[] }
       next.set(shardId, index + 1)
       const data = utf8(`r${round} s${shardId} i${index}`.padEnd(40 + ((round * 13) % 90), '-'))
       return engine.append([{ shardId, entries: [{ index, term: 1, data }] }]).then(() => {
-        acks.push(fs.trace.length)
+        acks.push(mem.trace.length)
       })
     })
-    if (round % 9 === 8)
-      calls.push(engine.compact(round % 5, Math.max(0, (next.get(round % 5) ?? 1) - 3)))
+    const shardId = round % 5
+    const through = Math.max(0, (next.get(shardId) ?? 1) - 3)
+    if (round % 9 === 8) calls.push(engine.compact(shardId, through))
     await Promise.all(calls)
   }
   await engine.close()
-  return { trace: fs.trace, acks }
+  return { trace: mem.trace, acks }
 }
 
 describe('raftlog trace ordering', () => {
