@@ -56,7 +56,7 @@ async function tracedWorkload(): Promise<{ trace: TraceEvent[]; acks: number[] }
 }
 
 describe('raftlog trace ordering', () => {
-  it('ordering: acks, batches, segment creation and removal: follow the durability rules', async () => {
+  it('ordering: acks, batches, segment create and remove: follow durability rules', async () => {
     const { trace, acks } = await tracedWorkload()
     const unsynced = new Map<string, number>() // path -> appended bytes not yet synced
     const syncedUpTo: boolean[] = [] // per trace position: is every append so far synced?
