@@ -81,6 +81,7 @@ export const limits = {
   gatewayKeepAliveTimeoutMs: 5_000, // idle keep-alive sockets are closed after this
   gatewayRequestsPerSocketMax: 10_000, // a pipelining client is re-balanced eventually
   gatewayConnectionsMax: 10_000, // sockets at once; each holds buffers and a parser
+  // Pure cores: item keys (shared/keys), coalescer, hot keys, hot cache, retry policy, HLC.
   tableNameBytesMax: 128, // ^[a-zA-Z0-9_.-]{1,128}$: a name, not data; fits a path segment
   partitionKeyBytesMax: 1 * KiB, // escaped worst case 2 KiB; encoded item key stays < keyBytesMax
   sortKeyBytesMax: 1 * KiB, // Mussel-style sort keys are short; the encoded key must fit 4 KiB
