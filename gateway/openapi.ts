@@ -301,6 +301,32 @@ function scanAndBatchPaths(limits: EdgeLimits): Json {
   }
 }
 
+const rate = { type: 'number', minimum: 0 }
+const hotKeysSchema: Json = {
+  type: 'object',
+  properties: {
+    windowMs: int,
+    keys: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          table: { type: 'string' },
+          key: { type: 'string' },
+          count: rate,
+          ratePerSec: rate,
+          readsPerSec: rate,
+          writesPerSec: rate,
+          errorPerSec: { ...rate, description: 'the true rate is within ratePerSec +- this' },
+          share: { type: 'number', minimum: 0, maximum: 1 },
+          hot: { type: 'boolean' },
+          firstHotAtMs: { type: ['integer', 'null'] },
+        },
+      },
+    },
+  },
+}
+
 function opsPaths(): Json {
   return {
     '/v1/hotkeys': {
@@ -310,7 +336,7 @@ function opsPaths(): Json {
           query('window', { type: 'string', pattern: '^[0-9]+(ms|s|m)$' }, 'e.g. 10s'),
           query('limit', int, 'at most this many keys'),
         ],
-        responses: { '200': json('Hot keys', { type: 'object' }), ...commonErrors },
+        responses: { '200': json('Hot keys', hotKeysSchema), ...commonErrors },
       },
     },
     '/v1/cluster': {

@@ -13,19 +13,28 @@ import { boundedInteger, parseQuery } from './request-parsing.ts'
 
 export const hotKeysPath = '/v1/hotkeys'
 
+/**
+ * One hot key as the route renders it. Field names follow gateway/hot-keys/detector.ts's
+ * HotKeyReport, so the adapter in main is a split of its key into table and item key.
+ */
 export interface HotKey {
   readonly table: string
-  /** The partition key as text (sort keys are not tracked separately). */
+  /** The item key as text. */
   readonly key: string
+  /** Requests counted in the window (estimate). */
+  readonly count: number
   readonly ratePerSec: number
+  /** Reads and writes are counted separately. */
+  readonly readsPerSec: number
+  readonly writesPerSec: number
   /** The sketch's guarantee: the true rate is within ratePerSec +- this bound. */
-  readonly rateErrorBoundPerSec: number
+  readonly errorPerSec: number
   /** Of all requests in the window, in [0, 1]. */
   readonly share: number
-  readonly reads: number
-  readonly writes: number
-  /** Wall ms when the key first crossed the hot threshold; null if it is not hot (yet). */
-  readonly hotSinceMs: number | null
+  /** Above the hot threshold now. */
+  readonly hot: boolean
+  /** Wall ms when the key first crossed the hot threshold; null if it is not hot. */
+  readonly firstHotAtMs: number | null
 }
 
 export interface HotKeySource {

@@ -13,12 +13,14 @@ async function setup(): Promise<Fixture> {
 const hot = (table: string, key: string) => ({
   table,
   key,
+  count: 1000,
   ratePerSec: 100,
-  rateErrorBoundPerSec: 2,
+  readsPerSec: 90,
+  writesPerSec: 10,
+  errorPerSec: 2,
   share: 0.5,
-  reads: 90,
-  writes: 10,
-  hotSinceMs: 1_700_000_000_000,
+  hot: true,
+  firstHotAtMs: 1_700_000_000_000,
 })
 
 describe('ops', () => {
@@ -61,6 +63,7 @@ describe('ops', () => {
     expect(f.hotKeys.lastQuery).toEqual({ windowMs: 30_000, limit: 2 })
     expect(body.windowMs).toBe(30_000)
     expect(body.keys.map((k) => k.key)).toEqual(['k1', 'k2'])
+    expect(body.keys[0]).toEqual(hot('alpha', 'k1'))
     const mine = await f.send('GET', '/v1/hotkeys', { token: tokens.alice })
     const keys = ((await mine.json()) as { keys: Array<{ key: string }> }).keys
     expect(keys.map((k) => k.key)).toEqual(['k1', 'k3'])
