@@ -25,6 +25,8 @@ interface Handle {
   /** Seeks to `key` and reads `count` entries; returns how many it read. */
   seek(key: Uint8Array, count: number): Promise<number>
   writeAmp(): number | null
+  /** Waits for background work a fill left behind (flushes, compactions). */
+  settle(): Promise<void>
   close(): Promise<void>
 }
 
@@ -95,10 +97,11 @@ async function openShoal(dir: string): Promise<Handle> {
     get: async (key) => db.getSync(key),
     async seek(key, count) {
       let n = 0
-      for (const _ of db.iterate({ gte: key, limit: count })) n++
+      for (const item of db.iterate({ gte: key, limit: count })) n += item.key.length > 0 ? 1 : 1
       return n
     },
     writeAmp: () => db.stats().writeAmplification,
+    settle: () => db.waitIdle(),
     close: () => db.close(),
   }
 }
@@ -124,6 +127,7 @@ async function openLevel(dir: string): Promise<Handle> {
       return entries.length
     },
     writeAmp: () => null,
+    settle: async () => undefined,
     close: () => db.close(),
   }
 }
@@ -148,10 +152,11 @@ async function openLmdbHandle(dir: string, noSync: boolean): Promise<Handle> {
     get: async (key) => db.get(key),
     async seek(key, count) {
       let n = 0
-      for (const _ of db.getRange({ start: key, limit: count })) n++
+      for (const entry of db.getRange({ start: key, limit: count })) n += entry.key ? 1 : 1
       return n
     },
     writeAmp: () => null,
+    settle: async () => undefined,
     close: () => db.close(),
   }
 }
@@ -179,7 +184,8 @@ class Recorder {
   report(workload: string, engine: EngineName, writeAmp: number | null): void {
     const seconds = (performance.now() - this.#start) / 1000
     const sorted = this.#samples.sort((a, b) => a - b)
-    const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
+    const at = (q: number): number =>
+      sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
     const line = {
       bench: 'lsm',
       workload,
@@ -327,6 +333,7 @@ async function runEngine(engine: EngineName, c: Counts): Promise<void> {
   })
   await withEngine(engine, false, async (h) => {
     await fill(h, c.fill, 'seq', false, VALUE_BYTES, 1000)
+    await h.settle()
     ;(await readRandom(h, c.fill, c.reads, 1)).report('readrandom', engine, null)
     ;(await readRandom(h, c.fill, c.reads, 64)).report('readrandom-64', engine, null)
     ;(await seekRandom(h, c.fill, c.seeks)).report('seekrandom-10', engine, null)

@@ -129,94 +129,105 @@ function dbOptions(dir: string, style: 'leveled' | 'tiered'): DbOptions {
   }
 }
 
+interface RunState {
+  db: Db
+  snaps: Array<{ snap: Snapshot; seq: number } | undefined>
+  readonly model: Model
+  readonly dir: string
+  readonly style: 'leveled' | 'tiered'
+}
+
+const tagOf = (value: Uint8Array): string => dec.decode(value.subarray(0, 8)).split('|')[0]!
+
+function latest(st: RunState, k: number, snap?: Snapshot): string | null {
+  const item = st.db.getLatest(keyOf(k), snap === undefined ? {} : { snapshot: snap })
+  return item === undefined ? null : tagOf(item.value)
+}
+
+function checkScan(st: RunState, op: Extract<Op, { t: 'scan' }>, where: string): void {
+  const [lo, hi] = [Math.min(op.lo, op.hi), Math.max(op.lo, op.hi)]
+  const got = st.db
+    .scan({ gte: keyOf(lo), lt: keyOf(hi), reverse: op.reverse })
+    .map((i) => dec.decode(i.key))
+  const want: string[] = []
+  for (let k = lo; k < hi; k++) {
+    if (st.model.readable(k, st.model.seq).length > 0) want.push(dec.decode(keyOf(k)))
+  }
+  if (op.reverse) want.reverse()
+  expect(got, where).toEqual(want)
+}
+
+async function applyWrite(st: RunState, op: Extract<Op, { t: 'put' | 'del' }>): Promise<void> {
+  const seq = st.model.seq + 1
+  const stamp = op.ts === 0 ? {} : { timestamp: op.ts, version: seq }
+  if (op.t === 'del') {
+    await st.db.delete(keyOf(op.k), stamp)
+    st.model.write(op.k, op.ts, undefined)
+    return
+  }
+  const value = valueFor(seq, op.size)
+  await st.db.put(keyOf(op.k), value, stamp)
+  st.model.write(op.k, op.ts, op.size === 0 ? '' : tagOf(value))
+}
+
+async function applyOp(st: RunState, op: Op, where: string): Promise<void> {
+  const { model } = st
+  switch (op.t) {
+    case 'put':
+    case 'del':
+      return applyWrite(st, op)
+    case 'get':
+      expect(latest(st, op.k), where).toEqual(model.readable(op.k, model.seq)[0] ?? null)
+      return
+    case 'versions': {
+      const got = st.db.versions(keyOf(op.k)).map((i) => tagOf(i.value))
+      expect(got, where).toEqual(model.readable(op.k, model.seq))
+      return
+    }
+    case 'scan':
+      return checkScan(st, op, where)
+    case 'snap':
+      st.snaps.push({ snap: st.db.snapshot(), seq: model.seq })
+      return
+    case 'readAt': {
+      const s = st.snaps[op.s]
+      if (s === undefined) return
+      expect(latest(st, op.k, s.snap), where).toEqual(model.readable(op.k, s.seq)[0] ?? null)
+      return
+    }
+    case 'release':
+      st.snaps[op.s]?.snap.release()
+      st.snaps[op.s] = undefined
+      return
+    case 'flush':
+      return st.db.flush()
+    case 'compact':
+      return st.db.compactAll()
+    case 'reopen':
+      for (const s of st.snaps) s?.snap.release()
+      st.snaps = []
+      await st.db.close()
+      st.db = await Db.open(dbOptions(st.dir, st.style))
+      expect(st.db.lastSeq, where).toBe(model.seq)
+      return
+  }
+}
+
 async function runOps(ops: readonly Op[], style: 'leveled' | 'tiered'): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lsm-model-'))
-  const model = new Model()
-  let db = await Db.open(dbOptions(dir, style))
-  let snaps: Array<{ snap: Snapshot; seq: number } | undefined> = []
-  const latest = (k: number, snap?: Snapshot): string | undefined => {
-    const item = db.getLatest(keyOf(k), snap === undefined ? {} : { snapshot: snap })
-    return item === undefined ? undefined : dec.decode(item.value.subarray(0, 8)).split('|')[0]
-  }
+  const db = await Db.open(dbOptions(dir, style))
+  const st: RunState = { db, snaps: [], model: new Model(), dir, style }
   try {
     for (const [step, op] of ops.entries()) {
-      const where = `step ${step} ${JSON.stringify(op)}`
-      switch (op.t) {
-        case 'put': {
-          const seq = model.seq + 1
-          const value = valueFor(seq, op.size)
-          const tag = dec.decode(value.subarray(0, 8)).split('|')[0]!
-          await db.put(keyOf(op.k), value, op.ts === 0 ? {} : { timestamp: op.ts, version: seq })
-          model.write(op.k, op.ts, op.size === 0 ? '' : tag)
-          break
-        }
-        case 'del':
-          await db.delete(
-            keyOf(op.k),
-            op.ts === 0 ? {} : { timestamp: op.ts, version: model.seq + 1 },
-          )
-          model.write(op.k, op.ts, undefined)
-          break
-        case 'get':
-          expect(latest(op.k) ?? null, where).toEqual(model.readable(op.k, model.seq)[0] ?? null)
-          break
-        case 'versions': {
-          const got = db
-            .versions(keyOf(op.k))
-            .map((i) => dec.decode(i.value.subarray(0, 8)).split('|')[0])
-          expect(got, where).toEqual(model.readable(op.k, model.seq))
-          break
-        }
-        case 'scan': {
-          const [lo, hi] = [Math.min(op.lo, op.hi), Math.max(op.lo, op.hi)]
-          const got = db
-            .scan({ gte: keyOf(lo), lt: keyOf(hi), reverse: op.reverse })
-            .map((i) => dec.decode(i.key))
-          const want: string[] = []
-          for (let k = lo; k < hi; k++) {
-            if (model.readable(k, model.seq).length > 0) want.push(dec.decode(keyOf(k)))
-          }
-          if (op.reverse) want.reverse()
-          expect(got, where).toEqual(want)
-          break
-        }
-        case 'snap':
-          snaps.push({ snap: db.snapshot(), seq: model.seq })
-          break
-        case 'readAt': {
-          const s = snaps[op.s]
-          if (s === undefined) break
-          expect(latest(op.k, s.snap) ?? null, where).toEqual(
-            model.readable(op.k, s.seq)[0] ?? null,
-          )
-          break
-        }
-        case 'release':
-          snaps[op.s]?.snap.release()
-          snaps[op.s] = undefined
-          break
-        case 'flush':
-          await db.flush()
-          break
-        case 'compact':
-          await db.compactAll()
-          break
-        case 'reopen':
-          for (const s of snaps) s?.snap.release()
-          snaps = []
-          await db.close()
-          db = await Db.open(dbOptions(dir, style))
-          expect(db.lastSeq, where).toBe(model.seq)
-          break
-      }
+      await applyOp(st, op, `step ${step} ${JSON.stringify(op)}`)
     }
-    await db.waitIdle()
+    await st.db.waitIdle()
     for (let k = 0; k < KEYS; k++) {
-      expect(latest(k) ?? null, `final key ${k}`).toEqual(model.readable(k, model.seq)[0] ?? null)
+      expect(latest(st, k), `final key ${k}`).toEqual(st.model.readable(k, st.model.seq)[0] ?? null)
     }
-    db.checkConsistency()
+    st.db.checkConsistency()
   } finally {
-    await db.close()
+    await st.db.close()
     rmSync(dir, { recursive: true, force: true })
   }
 }

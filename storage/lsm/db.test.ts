@@ -94,7 +94,7 @@ describe('lsm db', () => {
     await db.close()
   })
 
-  it('wal recovery: a flipped bit before the tail: fails naming the WAL file and offset', async () => {
+  it('wal recovery: a flipped bit before the tail: fails naming file and offset', async () => {
     const dir = freshDir()
     const db = await Db.open(small(dir, { memtableBytes: 1 << 20 }))
     for (let i = 0; i < 50; i++) await db.put(enc(`k${i}`), enc(`v${i}`), { sync: true })
@@ -108,7 +108,7 @@ describe('lsm db', () => {
     await expect(Db.open(small(dir))).rejects.toThrow(/at offset \d+/)
   })
 
-  it('wal off: flush with metadata: data and metadata survive, unflushed writes do not', async () => {
+  it('wal off: flush with metadata: both survive, unflushed writes do not', async () => {
     const dir = freshDir()
     let db = await Db.open(small(dir, { wal: false }))
     expect(db.metadata).toBeUndefined()
@@ -128,7 +128,7 @@ describe('lsm db', () => {
     await db.close()
   })
 
-  it('versions: writes with older timestamps: never hide a newer one, ties go to the higher version', async () => {
+  it('versions: older timestamps written later: never hide a newer one', async () => {
     const db = await Db.open(small(freshDir(), { retention: () => ({ maxVersions: 3 }) }))
     const key = enc('item')
     await db.put(key, enc('t20'), { timestamp: 20, version: 1 })
@@ -146,7 +146,7 @@ describe('lsm db', () => {
     await db.close()
   })
 
-  it('maxVersions: compaction: drops old versions but keeps what a live snapshot reads', async () => {
+  it('maxVersions: compaction: drops old versions, keeps what a snapshot reads', async () => {
     const db = await Db.open(small(freshDir(), { retention: () => ({ maxVersions: 2 }) }))
     const key = enc('k')
     for (let v = 1; v <= 3; v++) await db.put(key, enc(`v${v}`), { timestamp: v, version: v })
@@ -213,7 +213,7 @@ describe('lsm db', () => {
     await db.close()
   })
 
-  it('limits: a key over 4 KiB: rejected with too-large; a 4 KiB key and an empty key work', async () => {
+  it('limits: a key over 4 KiB: too-large; 4 KiB and empty keys work', async () => {
     const db = await Db.open(small(freshDir()))
     await expect(db.put(new Uint8Array(limits.keyBytesMax + 1), enc('x'))).rejects.toMatchObject({
       code: 'too-large',
@@ -244,7 +244,7 @@ describe('lsm db', () => {
     await db.close()
   })
 
-  it('corruption: a flipped bit in a table, manifest or value log: clear error naming the file', async () => {
+  it('corruption: a bit flip in table, manifest, value log: error names the file', async () => {
     const dir = freshDir()
     let db = await Db.open(small(dir))
     for (let i = 0; i < 300; i++)

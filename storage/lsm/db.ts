@@ -97,7 +97,7 @@ export class Db {
   #jobChain: Promise<unknown> = Promise.resolve()
   #admission: Promise<void> = Promise.resolve()
   #progress: Deferred<void> = deferred<void>()
-  #fatal: unknown
+  #fatal: Error | undefined
   #closed = false
 
   private constructor(o: ResolvedOptions, vs: VersionSet, mem: Memtable) {
@@ -384,7 +384,7 @@ export class Db {
 
   #fail(error: unknown): void {
     if (this.#fatal === undefined) {
-      this.#fatal = error
+      this.#fatal = error instanceof Error ? error : new ShoalError('internal', String(error))
       this.#o.logger.error('lsm background failure', { error: String(error) })
     }
     this.#wake()

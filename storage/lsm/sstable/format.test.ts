@@ -155,7 +155,7 @@ describe('sstable format', () => {
     reader.close()
   })
 
-  it('table: corrupted bytes anywhere: a corruption error naming the file, never wrong data', async () => {
+  it('table: corrupted bytes anywhere: an error naming the file, never wrong data', async () => {
     const entries = entriesFor(300, (i) => `c-${String(i).padStart(4, '0')}`)
     const { path } = await writeTable('c.sst', entries, 512)
     const original = readFileSync(path)

@@ -11,7 +11,7 @@ export class WalWriter {
   readonly #file: WritableFile
   #syncedBytes = 0
   #syncing: Promise<void> | undefined
-  #failure: unknown
+  #failure: Error | undefined
   #retired = false
   syncCount = 0
   bytesWritten = 0
@@ -59,7 +59,7 @@ export class WalWriter {
       await this.#file.sync()
       this.#syncedBytes = Math.max(this.#syncedBytes, target)
     } catch (error) {
-      this.#failure = error
+      this.#failure = error instanceof Error ? error : new Error(String(error))
     } finally {
       this.#syncing = undefined
     }
