@@ -20,7 +20,7 @@
  * connection (`overloaded` beyond) and bytes not yet taken by the socket (`overloaded`).
  */
 import { connect, type Socket } from 'node:net'
-import { assert } from '../assert.ts'
+import { assert, AssertionError, assertNever } from '../assert.ts'
 import { ShoalError } from '../errors.ts'
 import { limits } from '../limits.ts'
 import type { Logger } from '../log.ts'
@@ -307,6 +307,7 @@ export class RpcClient {
         if (this.#link !== link) return
       }
     } catch (error) {
+      if (error instanceof AssertionError) throw error // our bug, not the peer's (R5)
       const failure =
         error instanceof ShoalError ? error : new ShoalError('protocol', String(error))
       this.#logger.warn('rpc peer sent a bad frame', { peer: this.#peerName(), error: failure })
@@ -330,7 +331,7 @@ export class RpcClient {
       case FrameKind.message:
         throw new ShoalError('protocol', `unexpected ${frameKindName(frame.kind)} frame`)
       default:
-        throw new ShoalError('protocol', `unexpected frame ${String(frame)}`)
+        return assertNever(frame.kind, 'frame kind the decoder should have refused')
     }
   }
 

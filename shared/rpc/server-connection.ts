@@ -14,7 +14,7 @@
  * client has already given up), and so is a response that comes too late.
  */
 import type { Socket } from 'node:net'
-import { assert } from '../assert.ts'
+import { assert, AssertionError, assertNever } from '../assert.ts'
 import { isShoalError, ShoalError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import { BodyCodec } from '../protocol/body-codec.ts'
@@ -140,13 +140,14 @@ export class ServerConnection {
       case FrameKind.error:
         // A connection-level complaint from the client; it closes after sending it.
         this.#logger.warn('rpc peer refused the connection', { peer: this.#peer?.nodeId })
+        this.#state = 'closing'
         return this.#close()
       case FrameKind.hello:
       case FrameKind.welcome:
       case FrameKind.response:
         throw new ShoalError('protocol', `unexpected ${frameKindName(frame.kind)} frame`)
       default:
-        throw new ShoalError('protocol', `unexpected frame kind ${String(frame)}`)
+        return assertNever(frame.kind, 'frame kind the decoder should have refused')
     }
   }
 
@@ -317,7 +318,9 @@ export class ServerConnection {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: ShoalError }
 
+/** A refusal for what a bad frame caused; our own broken assertions are never swallowed (R5). */
 function asProtocolError(error: unknown): ShoalError {
+  if (error instanceof AssertionError) throw error
   if (isShoalError(error)) return error
   return new ShoalError('protocol', `bad frame: ${String(error)}`, { cause: error })
 }
