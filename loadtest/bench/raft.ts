@@ -14,7 +14,7 @@ import type { Message, NodeId } from '../../storage/raft/messages.ts'
 import { MemoryRaftStorage } from '../../storage/raft/raft-storage.ts'
 import { RawNode } from '../../storage/raft/raw-node.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
-import { bootstrapStorage } from '../../test/sim/raft/cluster.ts'
+import { bootstrapStorage } from '../../storage/raft/bootstrap.ts'
 
 const ENTRY_BYTES = 64
 const COMPACT_EVERY = 20_000

@@ -7,7 +7,7 @@
  * on every state change; after the fault phase everything heals and a new write must commit on
  * every voter within a bounded virtual time (liveness).
  */
-import { encodeConfChange } from '../../../storage/raft/conf-change.ts'
+import { bootstrapStorage } from '../../../storage/raft/bootstrap.ts'
 import type { PlantedBug, ReadMode } from '../../../storage/raft/config.ts'
 import type { Entry, Message, NodeId } from '../../../storage/raft/messages.ts'
 import { messageTypes } from '../../../storage/raft/messages.ts'
@@ -413,21 +413,4 @@ export class RaftSim implements SimHost {
     if (leader === undefined || this.#livenessWrite === 0) return false
     return leader.raw!.raft.conf.voters.every((id) => this.#livenessAppliedBy.has(id))
   }
-}
-
-/** Storage of an initial voter: the membership as committed conf-change entries at term 1. */
-export function bootstrapStorage(voters: readonly NodeId[]): MemoryRaftStorage {
-  const storage = new MemoryRaftStorage({
-    metadata: { index: 0, term: 0, confState: { voters: [...voters], learners: [] } },
-    data: new Uint8Array(0),
-  })
-  const entries: Entry[] = voters.map((id, i) => ({
-    term: 1,
-    index: i + 1,
-    type: 'conf-change',
-    data: encodeConfChange({ kind: 'add-voter', nodeId: id }),
-  }))
-  storage.append(entries)
-  storage.setHardState({ term: 1, vote: 0, commit: entries.length })
-  return storage
 }
