@@ -89,4 +89,31 @@ describe('app: openapi', () => {
     )
     for (const entry of documented) expect(registered.has(entry), entry).toBe(true)
   })
+
+  it('app: documented query parameters are accepted, undocumented ones refused', async () => {
+    const f = buildFixture()
+    await f.createTable('alpha')
+    type Operation = { parameters?: Array<{ name: string; in: string }> }
+    const doc = (await (await f.send('GET', '/openapi.json', { token: null })).json()) as {
+      paths: Record<string, Record<string, Operation>>
+    }
+    const fill = { table: 'alpha', key: 'k', pk: 'p', sk: 's' }
+    for (const [template, operations] of Object.entries(doc.paths)) {
+      if (!template.startsWith('/v1/')) continue
+      const path = template.replace(/\{([a-z]+)\}/g, (_, name: keyof typeof fill) => fill[name])
+      for (const [method, operation] of Object.entries(operations)) {
+        const init = method === 'get' ? {} : { body: '{}' }
+        const names = (operation.parameters ?? [])
+          .filter((p) => p.in === 'query')
+          .map((p) => p.name)
+        for (const name of names) {
+          const response = await f.send(method.toUpperCase(), `${path}?${name}=x`, init)
+          const text = await response.text()
+          expect(text, `${method} ${template} ?${name}`).not.toContain('Unrecognized key')
+        }
+        const unknown = await f.send(method.toUpperCase(), `${path}?zzz=1`, init)
+        expect(unknown.status, `${method} ${template} ?zzz`).toBe(400)
+      }
+    }
+  })
 })
