@@ -533,7 +533,7 @@ export class Db {
     await this.#install(result.edit)
     const first = plan.inputs[0]
     if (first !== undefined && first.level > 0) {
-      this.#compactPointers.set(first.level, userKeyOf(first.file.largest).slice())
+      this.#compactPointers.set(first.level, first.file.largest)
     }
     if (plan.trivialMove) this.counters.trivialMoves++
     else this.counters.compactions++

@@ -37,6 +37,7 @@ export function levelTargetBytes(level: number, options: PickerOptions): number 
   return options.levelBaseBytes * Math.pow(options.sizeRatio, Math.max(0, level - 1))
 }
 
+/** `compactPointers`: per level, the largest internal key of the last table compacted there. */
 export function pickCompaction(
   version: Version,
   options: PickerOptions,
