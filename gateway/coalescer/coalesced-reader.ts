@@ -32,6 +32,8 @@ export interface CoalescedRead<V> {
   readonly role: WaiterRole
   /** Waiters the flight settled, this one included. */
   readonly fanIn: number
+  /** When the backend read was sent (monotonic ms): pass it to HotCache.set as readAtMs. */
+  readonly departedAtMs: number
 }
 
 /** A read shed by the waiter limit: the HTTP layer answers 503 with Retry-After. */
@@ -159,13 +161,18 @@ export class CoalescedReader<R, V> {
     if (settlement.waiters.length === 0) return // cancelled: its waiters were settled on leave
     this.#flights.delete(flightId)
     const fanIn = settlement.waiters.length
+    const departedAtMs = settlement.departedAtMs
+    assert(departedAtMs !== null, 'a settled flight was sent')
     for (const waiterId of settlement.waiters) {
       const waiter = this.#waiters.get(waiterId)
       assert(waiter !== undefined, 'a settled waiter is tracked')
       this.#waiters.delete(waiterId)
       waiter.cleanup()
-      if (outcome.ok) waiter.result.resolve({ value: outcome.value, role: waiter.role, fanIn })
-      else waiter.result.reject(outcome.error)
+      if (outcome.ok) {
+        waiter.result.resolve({ value: outcome.value, role: waiter.role, fanIn, departedAtMs })
+      } else {
+        waiter.result.reject(outcome.error)
+      }
     }
     if (settlement.next !== null) this.#start(settlement.next)
   }

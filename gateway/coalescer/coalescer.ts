@@ -40,6 +40,11 @@ export interface Settlement {
   readonly waiters: readonly WaiterId[]
   /** The forming flight of the same key, which departs now; the shell must send it. */
   readonly next: FlightId | null
+  /**
+   * When the settled flight was sent (null for a cancelled one): its value was current at some
+   * instant at or after this, so a cache entry made from it is as old as this, not older.
+   */
+  readonly departedAtMs: number | null
 }
 
 export interface LeaveResult {
@@ -162,7 +167,9 @@ export class Coalescer {
    */
   onReply(flightId: FlightId, options: { ok: boolean; nowMs: number }): Settlement {
     const flight = this.#flights.get(flightId)
-    if (flight === undefined) return { flight: flightId, waiters: [], next: null }
+    if (flight === undefined) {
+      return { flight: flightId, waiters: [], next: null, departedAtMs: null }
+    }
     assert(flight.state === 'in-flight', 'a forming flight cannot have a reply')
     const state = this.#keys.get(flight.key)
     assert(state !== undefined && state.inFlight === flight, 'flight must be its key in the air')
@@ -172,7 +179,7 @@ export class Coalescer {
     this.#flights.delete(flightId)
     this.#countSettled(flight, waiters.length, options)
     const next = this.#depart(state, flight.key, options.nowMs)
-    return { flight: flightId, waiters, next }
+    return { flight: flightId, waiters, next, departedAtMs: flight.departedAtMs }
   }
 
   /** A waiter leaves (deadline or abort). Unknown or settled waiters are a no-op. */
