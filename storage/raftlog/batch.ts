@@ -5,6 +5,7 @@
  */
 import { assert } from '../../shared/assert.ts'
 import type { ByteWriter } from '../../shared/codecs/byte-writer.ts'
+import { ShoalError } from '../../shared/errors.ts'
 import { limits } from '../../shared/limits.ts'
 import type { LogRecord, RecordEntry } from './record.ts'
 import { encodeRecord, encodedRecordBytes, entryHeaderBytes } from './record.ts'
@@ -129,6 +130,34 @@ export function writeBytes(write: LogWrite): number {
   }
   if (write.hardState !== undefined) {
     bytes += encodedRecordBytes({ kind: 'hard-state', shardId, hardState: write.hardState })
+  }
+  return bytes
+}
+
+/** Shape checks done at the call, before queueing. Returns the call's encoded bytes. */
+export function validateCall(writes: readonly LogWrite[]): number {
+  if (writes.length === 0) throw new ShoalError('bad-request', 'append needs at least one write')
+  const seen = new Set<number>()
+  let bytes = 0
+  for (const write of writes) {
+    const { shardId } = write
+    if (!Number.isSafeInteger(shardId) || shardId < 0 || shardId > 0xffffffff) {
+      throw new ShoalError('bad-request', `shard id ${shardId} is not a u32`)
+    }
+    if (seen.has(shardId)) throw new ShoalError('bad-request', `shard ${shardId} twice in a call`)
+    seen.add(shardId)
+    for (const entry of write.entries ?? []) {
+      if (!Number.isSafeInteger(entry.index) || !Number.isSafeInteger(entry.term)) {
+        throw new ShoalError('bad-request', `shard ${shardId}: entry index and term must be u64`)
+      }
+      if (entry.data.length > limits.raftLogRecordBytesMax - 64) {
+        throw new ShoalError('too-large', `shard ${shardId}: entry ${entry.index} too large`)
+      }
+    }
+    bytes += writeBytes(write)
+  }
+  if (bytes > limits.raftLogWriteBytesMax) {
+    throw new ShoalError('too-large', `append of ${bytes} bytes over raftLogWriteBytesMax`)
   }
   return bytes
 }

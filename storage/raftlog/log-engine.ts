@@ -37,9 +37,9 @@ import { limits } from '../../shared/limits.ts'
 import type { FileSystem, ReadableFile, WritableFile } from '../vfs/vfs.ts'
 import { joinPath } from '../vfs/vfs.ts'
 import type { BatchTarget } from './batch.ts'
-import { encodeRewrite, encodeWrite, writeBytes } from './batch.ts'
+import { encodeRewrite, encodeWrite, validateCall } from './batch.ts'
+import { EntryReader } from './entry-reader.ts'
 import type { HardState } from './record.ts'
-import { decodeEntry } from './record.ts'
 import { recoverLog } from './recovery.ts'
 import { createSegment, segmentFileName } from './segment.ts'
 import type { LogEntry, LogWrite } from './shard-log.ts'
@@ -89,6 +89,11 @@ export class RaftLogEngine {
   /** Oldest first; the last one is active. Invariant: ids are consecutive. */
   readonly #segments: Segment[] = []
   readonly #segmentsById = new Map<number, Segment>()
+  readonly #reader = new EntryReader((segmentId) => {
+    const segment = this.#segmentsById.get(segmentId)
+    assert(segment !== undefined, `entry in deleted segment ${segmentId}`)
+    return segment.reader
+  })
   #active: WritableFile
   #queue: QueuedCall[] = []
   /** Callers of the batch being written and synced; rejected too if it fails. */
@@ -304,7 +309,7 @@ export class RaftLogEngine {
   #rewrite(target: BatchTarget, shardId: number, active: Segment): void {
     const shard = this.#shards.get(shardId)
     assert(shard !== undefined, 'rewrite of an unknown shard')
-    const live = this.#read(shard, shard.firstIndex, shard.lastIndex + 1, Infinity)
+    const live = this.#reader.read(shard, shard.firstIndex, shard.lastIndex + 1, Infinity)
     encodeRewrite(target, shard, live)
     active.shards.add(shardId)
     this.#rewrittenIn.set(shardId, active.id)
@@ -374,58 +379,7 @@ export class RaftLogEngine {
     const shard = this.#shards.get(shardId) ?? new ShardLog(shardId)
     assert(lo <= hi && hi <= shard.lastIndex + 1, `entries [${lo}, ${hi}) past the log's end`)
     if (lo < shard.firstIndex) return 'compacted'
-    return this.#read(shard, lo, hi, maxBytes)
-  }
-
-  #read(shard: ShardLog, lo: number, hi: number, maxBytes: number): LogEntry[] {
-    const result: LogEntry[] = []
-    let dataBytes = 0
-    let index = lo
-    while (index < hi) {
-      // One readAt per run of entries that sit back to back in the same segment.
-      const start = shard.location(index)
-      let end = index + 1
-      let spanBytes = start.sizeBytes
-      dataBytes += start.sizeBytes
-      while (end < hi) {
-        const next = shard.location(end)
-        const adjacent =
-          next.segmentId === start.segmentId && next.offset === start.offset + spanBytes
-        if (!adjacent || dataBytes + next.sizeBytes > maxBytes) break
-        spanBytes += next.sizeBytes
-        dataBytes += next.sizeBytes
-        end++
-      }
-      this.#readSpan(shard, index, end, start.segmentId, start.offset, spanBytes, result)
-      index = end
-      if (index < hi && dataBytes + shard.location(index).sizeBytes > maxBytes) break
-    }
-    return result
-  }
-
-  #readSpan(
-    shard: ShardLog,
-    lo: number,
-    hi: number,
-    segmentId: number,
-    offset: number,
-    spanBytes: number,
-    out: LogEntry[],
-  ): void {
-    const segment = this.#segmentsById.get(segmentId)
-    assert(segment !== undefined, `entry in deleted segment ${segmentId}`)
-    const bytes = segment.reader.readAt(offset, spanBytes)
-    let position = 0
-    for (let index = lo; index < hi; index++) {
-      const { sizeBytes } = shard.location(index)
-      const slice = bytes.subarray(position, position + sizeBytes)
-      const entry = decodeEntry(slice, index, segment.path, offset + position)
-      if (entry.term !== shard.term(index)) {
-        throw new ShoalError('corruption', `entry ${index} term differs in ${segment.path}`)
-      }
-      out.push({ index, term: entry.term, data: entry.data })
-      position += sizeBytes
-    }
+    return this.#reader.read(shard, lo, hi, maxBytes)
   }
 
   /** Term of `index`, for snapshotIndex..lastIndex of the shard. */
@@ -469,32 +423,4 @@ export class RaftLogEngine {
     this.#active.close()
     for (const segment of this.#segments) segment.reader.close()
   }
-}
-
-/** Shape checks done at the call, before queueing. Returns the call's encoded bytes. */
-function validateCall(writes: readonly LogWrite[]): number {
-  if (writes.length === 0) throw new ShoalError('bad-request', 'append needs at least one write')
-  const seen = new Set<number>()
-  let bytes = 0
-  for (const write of writes) {
-    const { shardId } = write
-    if (!Number.isSafeInteger(shardId) || shardId < 0 || shardId > 0xffffffff) {
-      throw new ShoalError('bad-request', `shard id ${shardId} is not a u32`)
-    }
-    if (seen.has(shardId)) throw new ShoalError('bad-request', `shard ${shardId} twice in a call`)
-    seen.add(shardId)
-    for (const entry of write.entries ?? []) {
-      if (!Number.isSafeInteger(entry.index) || !Number.isSafeInteger(entry.term)) {
-        throw new ShoalError('bad-request', `shard ${shardId}: entry index and term must be u64`)
-      }
-      if (entry.data.length > limits.raftLogRecordBytesMax - 64) {
-        throw new ShoalError('too-large', `shard ${shardId}: entry ${entry.index} too large`)
-      }
-    }
-    bytes += writeBytes(write)
-  }
-  if (bytes > limits.raftLogWriteBytesMax) {
-    throw new ShoalError('too-large', `append of ${bytes} bytes over raftLogWriteBytesMax`)
-  }
-  return bytes
 }
