@@ -127,7 +127,8 @@ function runPerTick(ticks: number, perTick: number): void {
   }
   const seconds = (performance.now() - started) / 1000
   latencies.sort((a, b) => a - b)
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? -1
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? -1
   const committed = leader.applied - startIndex
   print({ workload: `per-tick-${perTick}`, entries: committed,
     opsPerSec: Math.round(committed / seconds), p50Ticks: pct(0.5), p99Ticks: pct(0.99) })

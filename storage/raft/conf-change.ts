@@ -2,7 +2,7 @@
  * Membership changes, one server at a time. A change is proposed as a 'conf-change' log entry
  * and takes effect on every replica when that entry is applied (RawNode.advance).
  *
- * Safety (Ongaro's thesis, section 4.2 and the 2015 single-server bug fix): any two majorities
+ * Safety (Ongaro's thesis, section 4.2, and the 2015 single-server bug fix): two majorities
  * of configurations that differ by one voter overlap, so no two leaders can be elected in one
  * term across the change, PROVIDED a leader never has two changes in flight and never proposes a
  * change before it has committed (and applied) an entry of its own term. Raft enforces both:

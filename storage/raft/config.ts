@@ -68,7 +68,8 @@ export function resolveConfig(config: RaftConfig): ResolvedConfig {
     maxMsgBytes: config.maxMsgBytes ?? limits.raftMsgBytesMax,
     maxInflightMsgs: config.maxInflightMsgs ?? limits.raftInflightMsgsMax,
     maxInflightBytes: config.maxInflightBytes ?? limits.raftInflightBytesMax,
-    maxCommittedBytesPerReady: config.maxCommittedBytesPerReady ?? limits.raftCommittedBytesPerReadyMax,
+    maxCommittedBytesPerReady:
+      config.maxCommittedBytesPerReady ?? limits.raftCommittedBytesPerReadyMax,
     applied: config.applied ?? 0,
     plantedBug: config.plantedBug,
   }

@@ -73,7 +73,7 @@ describe('raft message codec', () => {
     )
   })
 
-  it('message codec: any truncation: a typed protocol error', () => {
+  it('message codec: every truncation: a typed protocol error', () => {
     fc.assert(
       fc.property(messageArb, fc.nat(), (m, cut) => {
         const encoded = encodeMessage(m)

@@ -88,7 +88,7 @@ describe('raft elections', () => {
     expect(net.raft(2).role).toBe('leader')
   })
 
-  it('transfer: to an up-to-date follower: it leads the next term; proposals pause meanwhile', () => {
+  it('transfer: to a lagging follower: it catches up, leads the next term; proposals pause', () => {
     const net = new TestNetwork([1, 2, 3])
     net.elect(1)
     const term = net.raft(1).term

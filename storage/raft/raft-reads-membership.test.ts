@@ -156,7 +156,7 @@ describe('raft membership', () => {
     })
   })
 
-  it('conf change: leader crashes mid-change: one config wins everywhere, next change works', () => {
+  it('conf change: leader fails mid-change: one config everywhere, next change works', () => {
     const net = new TestNetwork([1, 2, 3])
     net.elect(1)
     addSpare(net, 4)

@@ -118,7 +118,7 @@ describe('raft replication', () => {
     expect(leaderless.propose(2, 'x')).toEqual({ kind: 'dropped', reason: 'no-leader' })
   })
 
-  it('snapshot: a lagging follower behind compaction: installs the snapshot, then catches up', () => {
+  it('snapshot: a follower behind compaction: installs the snapshot, then catches up', () => {
     const net = new TestNetwork([1, 2, 3])
     net.elect(1)
     net.isolate(3)

@@ -15,7 +15,9 @@ import type { ConfChange } from './conf-change.ts'
 import { applyToConfState, decodeConfChange, encodeConfChange } from './conf-change.ts'
 import type { RaftConfig, ResolvedConfig } from './config.ts'
 import { resolveConfig } from './config.ts'
-import type { ConfState, Entry, HardState, Index, Message, NodeId, Snapshot, Term } from './messages.ts'
+import type {
+  ConfState, Entry, HardState, Index, Message, NodeId, Snapshot, Term,
+} from './messages.ts'
 import { NONE, TRANSFER_CONTEXT, entryBytes, isTransferContext, message } from './messages.ts'
 import { Progress } from './progress.ts'
 import { committedIndex, voteResult } from './quorum.ts'
@@ -357,7 +359,8 @@ export class Raft {
   }
 
   private stepLowerTerm(m: Message): void {
-    if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === 'app' || m.type === 'heartbeat')) {
+    const fromLeader = m.type === 'app' || m.type === 'heartbeat'
+    if ((this.cfg.checkQuorum || this.cfg.preVote) && fromLeader) {
       // Tell a deposed leader about the new term so it steps down (etcd does the same).
       this.send({ type: 'app-resp', to: m.from })
     } else if (m.type === 'pre-vote') {

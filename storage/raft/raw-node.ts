@@ -106,7 +106,8 @@ export class RawNode {
     const r = this.raft
     const hardState = r.hardState()
     const soft = this.#softState()
-    const softChanged = soft.lead !== this.#prevSoftState.lead || soft.role !== this.#prevSoftState.role
+    const prevSoft = this.#prevSoftState
+    const softChanged = soft.lead !== prevSoft.lead || soft.role !== prevSoft.role
     const hardChanged = !hardStateEqual(hardState, this.#prevHardState)
     const entries = r.log.unstable.entries.slice()
     const rd: Ready = {

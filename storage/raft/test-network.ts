@@ -34,7 +34,11 @@ export class TestNetwork {
   readonly #overrides: NodeOverrides
 
   /** Nodes `ids` bootstrapped as the voters of a new group (or with given storages). */
-  constructor(ids: readonly NodeId[], overrides: NodeOverrides = {}, storages?: MemoryRaftStorage[]) {
+  constructor(
+    ids: readonly NodeId[],
+    overrides: NodeOverrides = {},
+    storages?: readonly MemoryRaftStorage[],
+  ) {
     this.#overrides = overrides
     ids.forEach((id, i) => this.addNode(id, storages?.[i] ?? bootstrapStorage(ids)))
   }

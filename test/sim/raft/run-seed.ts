@@ -34,7 +34,8 @@ export function runSeed(
   plantedBug?: PlantedBug,
   profile: 'default' | 'churn' = 'default',
 ): SimResult {
-  const sim = new RaftSim({ seed, steps, profile, ...(plantedBug === undefined ? {} : { plantedBug }) })
+  const bug = plantedBug === undefined ? {} : { plantedBug }
+  const sim = new RaftSim({ seed, steps, profile, ...bug })
   let failure: string | undefined
   try {
     for (let i = 0; i < steps; i++) sim.step()

@@ -1,7 +1,8 @@
 /**
  * Simulator CLI: `npx tsx test/sim/raft/run.ts [--seeds N] [--steps M] [--seed S]
- * [--planted-bug B] [--profile default|churn]`. Runs seeds S..S+N-1 (default S = 1), prints one JSON summary, and for a
- * failing seed the command that replays it exactly. Exit code 1 on any failure.
+ * [--planted-bug B] [--profile default|churn]`. Runs seeds S..S+N-1 (default S = 1), prints
+ * one JSON summary, and for a failing seed the command that replays it exactly. Exit code 1 on
+ * any failure.
  */
 import type { PlantedBug } from '../../../storage/raft/config.ts'
 import { runSeed } from './run-seed.ts'
@@ -21,7 +22,8 @@ function main(): void {
   const profile = argValue(args, '--profile') ?? 'default'
   const badProfile = profile !== 'default' && profile !== 'churn'
   const badBug = bug !== undefined && !bugs.includes(bug)
-  if (badBug || badProfile || ![seed, seeds, steps].every((n) => Number.isSafeInteger(n) && n >= 0)) {
+  const badNumber = ![seed, seeds, steps].every((n) => Number.isSafeInteger(n) && n >= 0)
+  if (badBug || badProfile || badNumber) {
     process.stderr.write('usage: run.ts [--seeds N] [--steps M] [--seed S] [--planted-bug B]\n')
     process.exitCode = 2
     return
