@@ -24,7 +24,7 @@
 import { corruption } from '../../shared/errors.ts'
 import { limits } from '../../shared/limits.ts'
 import type { FileSystem } from '../vfs/vfs.ts'
-import { joinPath } from '../vfs/vfs.ts'
+import { dirOf, joinPath } from '../vfs/vfs.ts'
 import { entryHeaderBytes } from './record.ts'
 import type { LogRecord } from './record.ts'
 import type { ScannedRecord } from './segment.ts'
@@ -59,7 +59,11 @@ interface LoadedSegment {
 }
 
 export async function recoverLog(fs: FileSystem, dir: string): Promise<RecoveredLog> {
-  await fs.mkdirp(dir)
+  if (!(await fs.exists(dir))) {
+    // A new log directory: make its own name durable before any segment counts on it.
+    await fs.mkdirp(dir)
+    await fs.fsyncDir(dirOf(dir))
+  }
   const ids = (await fs.list(dir))
     .map(parseSegmentFileName)
     .filter((id): id is number => id !== undefined)
