@@ -1,193 +1,43 @@
-// Goal: the reference backend keeps the item semantics the real one must match: per-shard
-// increasing versions, server timestamps that never go back, reads by (timestamp, version),
-// tombstones, maxVersions trimming, item and table TTLs on the injected clock, CAS against
-// the visible version, scans with an exclusive resume point, and prompt aborts.
-// Method: direct calls with a ManualClock; a fast-check property against a naive model.
-import fc from 'fast-check'
+// Goal: the reference backend keeps the item semantics every backend must keep (the shared
+// conformance suite), with its expiry on the injected clock, and honours its test seams.
+// Method: backend-conformance.ts over a fresh MemoryBackend and ManualClock per test, plus
+// direct checks of the gate and readiness seams.
 import { describe, expect, it } from 'vitest'
-import { utf8 } from '../../shared/codecs/bytes.ts'
 import { isShoalError, ShoalError } from '../../shared/errors.ts'
 import { ManualClock } from '../../test/harness/manual-clock.ts'
-import type { ItemRef, TableSettingsInput } from './gateway-backend.ts'
+import { describeBackendConformance } from './backend-conformance.ts'
 import { MemoryBackend } from './memory-backend.ts'
 
-const call = { signal: new AbortController().signal }
-const settings = { ttlSeconds: null, maxVersions: 3, valueBytesMax: 1024 }
-
-function ref(pk: string, sk = ''): ItemRef {
-  return { table: 't', partitionKey: utf8(pk), sortKey: utf8(sk) }
-}
-
-async function setup(tableSettings: TableSettingsInput = settings) {
-  const clock = new ManualClock()
-  const backend = new MemoryBackend({ clock, shardCount: 4 })
-  await backend.createTable('t', tableSettings, call)
-  const put = (r: ItemRef, value: string, extra: Record<string, unknown> = {}) =>
-    backend.put(
-      { ...r, value: utf8(value), contentType: 'text/plain', durability: 'majority', ...extra },
-      call,
-    )
-  const get = async (r: ItemRef, asOf?: number): Promise<string | null> => {
-    const result = await backend.get(
-      { ...r, consistency: 'strong', ...(asOf === undefined ? {} : { asOf }) },
-      call,
-    )
-    return result.kind === 'found' ? Buffer.from(result.item.value).toString() : null
-  }
-  return { clock, backend, put, get }
-}
-
-describe('memory-backend: writes and reads', () => {
-  it('memory-backend: versions increase per key; server timestamps never go back', async () => {
-    const { put } = await setup()
-    let last = { version: 0, timestamp: 0 }
-    for (let i = 0; i < 5; i++) {
-      const result = await put(ref('k'), `v${i}`)
-      expect(result.kind).toBe('ok')
-      if (result.kind !== 'ok') return
-      expect(result.version).toBeGreaterThan(last.version)
-      expect(result.timestamp).toBeGreaterThan(last.timestamp)
-      last = result
-    }
-  })
-
-  it('memory-backend: created is true only when no visible item existed', async () => {
-    const { backend, put } = await setup()
-    expect(await put(ref('k'), 'a')).toMatchObject({ created: true })
-    expect(await put(ref('k'), 'b')).toMatchObject({ created: false })
-    await backend.delete({ ...ref('k'), durability: 'majority' }, call)
-    expect(await put(ref('k'), 'c')).toMatchObject({ created: true })
-  })
-
-  it('memory-backend: highest timestamp wins; a tombstone only hides older versions', async () => {
-    const { backend, put, get } = await setup()
-    await put(ref('k'), 'new', { timestamp: 200 })
-    await put(ref('k'), 'old', { timestamp: 100 })
-    expect(await get(ref('k'))).toBe('new')
-    await backend.delete({ ...ref('k'), durability: 'fast', timestamp: 150 }, call)
-    expect(await get(ref('k'))).toBe('new')
-    expect(await get(ref('k'), 160)).toBeNull()
-    expect(await get(ref('k'), 120)).toBe('old')
-  })
-
-  it('memory-backend: ties on timestamp go to the higher version', async () => {
-    const { put, get } = await setup()
-    await put(ref('k'), 'first', { timestamp: 100 })
-    await put(ref('k'), 'second', { timestamp: 100 })
-    expect(await get(ref('k'))).toBe('second')
-  })
-
-  it('memory-backend: keeps at most maxVersions, newest first', async () => {
-    const { backend, put } = await setup()
-    for (let ts = 1; ts <= 5; ts++) await put(ref('k'), `v${ts}`, { timestamp: ts })
-    const result = await backend.versions({ ...ref('k'), limit: 10, consistency: 'strong' }, call)
-    expect(result.kind === 'ok' && result.versions.map((v) => v.timestamp)).toEqual([5, 4, 3])
-  })
-
-  it('memory-backend: item TTL and table TTL follow the injected clock', async () => {
-    const { clock, put, get } = await setup()
-    await put(ref('a'), 'x', { ttlSeconds: 2 })
-    clock.advance(1_999)
-    expect(await get(ref('a'))).toBe('x')
-    clock.advance(1)
-    expect(await get(ref('a'))).toBeNull()
-    const table = await setup({ ...settings, ttlSeconds: 60 })
-    await table.put(ref('b'), 'y')
-    await table.put(ref('c'), 'old', { timestamp: table.clock.wallMs() - 61_000 })
-    expect(await table.get(ref('b'))).toBe('y')
-    expect(await table.get(ref('c'))).toBeNull()
-    table.clock.advance(60_000)
-    expect(await table.get(ref('b'))).toBeNull()
-  })
-
-  it('memory-backend: CAS compares with the visible version', async () => {
-    const { put } = await setup()
-    const first = await put(ref('k'), 'a')
-    if (first.kind !== 'ok') throw new Error('put failed')
-    const stale = { kind: 'if-match', version: first.version + 100 }
-    expect(await put(ref('k'), 'b', { condition: stale })).toEqual({
-      kind: 'precondition-failed',
-      currentVersion: first.version,
-    })
-    const fresh = { kind: 'if-match', version: first.version }
-    expect((await put(ref('k'), 'c', { condition: fresh })).kind).toBe('ok')
-    expect((await put(ref('k'), 'd', { condition: { kind: 'if-none-match' } })).kind).toBe(
-      'precondition-failed',
-    )
-  })
-
-  it('memory-backend: oversized value: too-large; missing table: a variant', async () => {
-    const { backend, put } = await setup()
-    await expect(put(ref('k'), 'x'.repeat(1025))).rejects.toSatisfy((e) =>
-      isShoalError(e, 'too-large'),
-    )
-    const missing = await backend.get({ ...ref('k'), table: 'nope', consistency: 'strong' }, call)
-    expect(missing).toEqual({ kind: 'table-not-found' })
-  })
-
-  it('memory-backend: an aborted signal rejects with its ShoalError reason', async () => {
-    const { backend } = await setup()
-    const controller = new AbortController()
-    controller.abort(new ShoalError('deadline-exceeded', 'late'))
-    const read = backend.get({ ...ref('k'), consistency: 'strong' }, controller)
-    await expect(read).rejects.toSatisfy((e) => isShoalError(e, 'deadline-exceeded'))
-    const other = new AbortController()
-    other.abort()
-    await expect(backend.listTables(other)).rejects.toSatisfy((e) => isShoalError(e, 'aborted'))
-  })
+describeBackendConformance('memory-backend', {
+  makeSubject: async () => {
+    const clock = new ManualClock()
+    return { backend: new MemoryBackend({ clock, shardCount: 4 }), clock }
+  },
+  controllableClock: true,
 })
 
-describe('memory-backend: scan', () => {
-  it('memory-backend: resumeAfter is exclusive and null on the last page', async () => {
-    const { backend, put } = await setup()
-    for (const sk of ['a', 'b', 'c']) await put(ref('p', sk), sk)
-    const scan = (after?: Uint8Array) =>
-      backend.scan(
-        {
-          table: 't',
-          partitionKey: utf8('p'),
-          limit: 2,
-          reverse: false,
-          consistency: 'strong',
-          ...(after === undefined ? {} : { after }),
-        },
-        call,
-      )
-    const first = await scan()
-    if (first.kind !== 'ok') throw new Error('scan failed')
-    expect(first.items.map((i) => Buffer.from(i.sortKey).toString())).toEqual(['a', 'b'])
-    expect(first.resumeAfter).toEqual(utf8('b'))
-    const second = await scan(first.resumeAfter ?? undefined)
-    expect(second.kind === 'ok' && second.items.map((i) => i.item.version)).toHaveLength(1)
-    expect(second.kind === 'ok' && second.resumeAfter).toBeNull()
-  })
-})
-
-describe('memory-backend: model', () => {
-  it('memory-backend: random puts/deletes with timestamps agree with a naive model', async () => {
-    const op = fc.record({
-      key: fc.constantFrom('a', 'b'),
-      timestamp: fc.integer({ min: 1, max: 20 }),
-      value: fc.option(fc.string({ maxLength: 3 }), { nil: null }),
+describe('memory-backend: seams', () => {
+  it('memory-backend: the gate runs before each operation and can fail it', async () => {
+    const seen: string[] = []
+    const backend = new MemoryBackend({
+      clock: new ManualClock(),
+      gate: async (operation) => {
+        seen.push(operation)
+        if (operation === 'dropTable') throw new ShoalError('shard-unavailable', 'no leader')
+      },
     })
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
-        const { backend, put, get } = await setup({ ...settings, maxVersions: 1000 })
-        const model = new Map<string, Array<{ ts: number; v: number; value: string | null }>>()
-        for (const { key, timestamp, value } of ops) {
-          const result =
-            value === null
-              ? await backend.delete({ ...ref(key), durability: 'majority', timestamp }, call)
-              : await put(ref(key), value, { timestamp })
-          if (result.kind !== 'ok') throw new Error('write failed')
-          model.set(key, [...(model.get(key) ?? []), { ts: timestamp, v: result.version, value }])
-        }
-        for (const key of ['a', 'b']) {
-          const entries = [...(model.get(key) ?? [])].sort((x, y) => y.ts - x.ts || y.v - x.v)
-          expect(await get(ref(key))).toBe(entries[0]?.value ?? null)
-        }
-      }),
-      { numRuns: 100 },
+    const call = { signal: new AbortController().signal }
+    await backend.listTables(call)
+    await expect(backend.dropTable('t', call)).rejects.toSatisfy((e) =>
+      isShoalError(e, 'shard-unavailable'),
     )
+    expect(seen).toEqual(['listTables', 'dropTable'])
+  })
+
+  it('memory-backend: readiness reports what the test sets', () => {
+    const backend = new MemoryBackend({ clock: new ManualClock() })
+    expect(backend.readiness().ready).toBe(true)
+    backend.setReadiness({ ready: false, reasons: ['catalog unreachable'] })
+    expect(backend.readiness()).toEqual({ ready: false, reasons: ['catalog unreachable'] })
   })
 })
