@@ -5,6 +5,7 @@
  * and stops exactly the processes it started. `write` / `read` route like a gateway: to the
  * shard's leader, following not-leader hints and retrying retryable errors until a deadline.
  */
+import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StorageMethod } from '../../shared/api/storage-api.ts'
@@ -16,7 +17,7 @@ import { SeededPrng } from '../../shared/random/prng.ts'
 import { RpcClient } from '../../shared/rpc/rpc-client.ts'
 import { SystemClock, SystemTimers } from '../../shared/time/clock.ts'
 import {
-  freePort, spawnTs, stop, tempDir, waitFor, type Spawned,
+  freePort, repoRoot, stop, tempDir, waitFor, type Spawned,
 } from '../../test/harness/processes.ts'
 
 const clock = new SystemClock()
@@ -77,8 +78,8 @@ export class ClusterFixture {
   /** Starts (or restarts) a node's process and waits for its readiness line. */
   async startNode(id: string): Promise<void> {
     const node = this.node(id)
-    const spawned = spawnTs('storage/main.ts', ['--config', this.configPath, '--node', id],
-      { env: { SHOAL_LOG_LEVEL: 'warn', ...this.#env } })
+    const spawned = spawnNode(['--config', this.configPath, '--node', id],
+      { SHOAL_LOG_LEVEL: 'warn', ...this.#env })
     node.process = spawned
     await waitFor(`${id} ready`, () => {
       if (spawned.child.exitCode !== null) {
@@ -206,6 +207,21 @@ export class ClusterFixture {
     for (const node of this.nodes) node.client.close()
     await Promise.all(this.nodes.map((node) => this.kill(node.id, 'SIGTERM')))
   }
+}
+
+/**
+ * Runs storage/main.ts in ONE node process with tsx as a loader. (The tsx CLI forks a child
+ * and cannot forward SIGKILL, so killing it would orphan the real node.)
+ */
+function spawnNode(args: string[], env: Record<string, string>): Spawned {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'storage/main.ts'),
+    ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let text = ''
+  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()))
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  if (child.pid === undefined) throw new Error('failed to spawn a storage node')
+  return { child, pid: child.pid, output: () => text, exited: () => exit }
 }
 
 function newClient(port: number, seed: number): RpcClient {
