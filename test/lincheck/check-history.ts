@@ -166,7 +166,7 @@ function checkPartition(key: string, ops: Operation[], budget: Budget): Partitio
   if (budget.prepass) {
     const pre = prepassUniqueValues(ops, returnTimes, budget.initialValue)
     if (pre.kind === 'violation') {
-      const violation = violationFromPrepass(view(), pre.reason, pre.observer, pre.writer)
+      const violation = violationFromPrepass(view(), pre.reason, pre.ops)
       return { report: report('not-linearizable', null), violation }
     }
     returnTimes = pre.returnTimes

@@ -96,21 +96,19 @@ export function violationFromSearch(view: PartitionView, longest: readonly numbe
   }
 }
 
-/** A pre-pass finding: the observing op and, when there is one, the only write of its value. */
+/** A pre-pass finding: the observing op, then the writes that show the problem. */
 export function violationFromPrepass(
   view: PartitionView,
   reason: string,
-  observer: number,
-  writer: number | null,
+  ops: readonly number[],
 ): Violation {
-  const row = (i: number, role: WindowRow['role']): WindowRow => {
+  const window = ops.map((i, k): WindowRow => {
     const op = view.ops[i]!
+    const role = k === 0 ? 'blocked' : 'writer'
     return { op, position: null, stateAfter: null, role, returnMs: view.returnTimes[i]! }
-  }
-  const window = [row(observer, 'blocked')]
-  if (writer !== null) window.push(row(writer, 'writer'))
-  window.sort((a, b) => a.op.callMs - b.op.callMs)
-  const blocked = view.ops[observer]!
+  })
+  window.sort((a, b) => a.op.callMs - b.op.callMs || a.op.id - b.op.id)
+  const blocked = view.ops[ops[0]!]!
   return { key: view.key, reason, blocked, linearizedCount: null, stateAtBlock: null, window }
 }
 
@@ -143,7 +141,7 @@ export function renderViolation(violation: Violation): string {
     const what = describeOperation(row.op).padEnd(40)
     let note: string
     if (row.role === 'blocked') note = '<-- cannot be linearized here'
-    else if (row.role === 'writer') note = '(the only write of that value)'
+    else if (row.role === 'writer') note = '(a write that shows it)'
     else if (row.position === null) note = 'not linearized'
     else note = `linearized #${row.position + 1} -> ${shown(row.stateAfter)}`
     lines.push(`  ${span} ${what} ${note}`)
