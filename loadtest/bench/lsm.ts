@@ -86,7 +86,15 @@ function valueFor(prng: SeededPrng, size: number): Uint8Array {
 }
 
 async function openShoal(dir: string): Promise<Handle> {
-  const db = await Db.open({ fs: new NodeFileSystem(), dir })
+  // LevelDB's default sizes (4 MiB write buffer, 2 MiB tables, 10 MiB L1) so both engines
+  // flush and compact the same amount of data.
+  const db = await Db.open({
+    fs: new NodeFileSystem(),
+    dir,
+    memtableBytes: 4 * 1024 * 1024,
+    targetFileBytes: 2 * 1024 * 1024,
+    levelBaseBytes: 10 * 1024 * 1024,
+  })
   return {
     async batch(entries, sync) {
       const batch = new WriteBatch()
@@ -122,9 +130,14 @@ async function openLevel(dir: string): Promise<Handle> {
     get: (key) => db.get(key),
     async seek(key, count) {
       const it = db.iterator({ gte: key, limit: count })
-      const entries = await it.nextv(count)
+      let n = 0
+      for (;;) {
+        const entries = await it.nextv(Math.min(1000, count - n))
+        n += entries.length
+        if (entries.length === 0 || n >= count) break
+      }
       await it.close()
-      return entries.length
+      return n
     },
     writeAmp: () => null,
     settle: async () => undefined,

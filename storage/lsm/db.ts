@@ -281,7 +281,7 @@ export class Db {
     }
     this.#mem.apply(batch.ops, firstSeq)
     this.counters.userWrites += batch.count
-    this.counters.userBytesWritten += batch.approximateBytes
+    this.counters.userBytesWritten += batch.userBytes
     return { wal, end }
   }
 
@@ -605,12 +605,13 @@ export class Db {
     const ikey = entry.ikey
     const source = 'entry'
     const [expiresAtMs] = readExpiry(entry.value, source)
+    // Inline values are views into cached blocks or memtable entries: hand out a copy.
     const value =
       kindOf(ikey) === Kind.pointer
         ? this.#vlogs.read(decodePointer(entry.value, source))
-        : inlinePayload(entry.value, source)
+        : inlinePayload(entry.value, source).slice()
     return {
-      key: userKeyOf(ikey),
+      key: userKeyOf(ikey).slice(),
       value,
       timestamp: timestampOf(ikey),
       version: versionOf(ikey),

@@ -49,6 +49,8 @@ function checkStamp(name: string, value: number | undefined): number {
 export class WriteBatch {
   readonly ops: BatchOp[] = []
   #bytes = 0
+  /** Key and value bytes as the caller sees them (the write-amplification denominator). */
+  userBytes = 0
 
   get count(): number {
     return this.ops.length
@@ -68,6 +70,7 @@ export class WriteBatch {
       )
     }
     const expiresAtMs = checkStamp('expiresAtMs', options.expiresAtMs)
+    this.userBytes += userKey.length + value.length
     return this.#add({
       kind: Kind.value,
       userKey,
@@ -79,6 +82,7 @@ export class WriteBatch {
 
   delete(userKey: Uint8Array, options: { timestamp?: number; version?: number } = {}): this {
     checkKey(userKey)
+    this.userBytes += userKey.length
     return this.#add({
       kind: Kind.delete,
       userKey,
