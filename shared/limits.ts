@@ -37,7 +37,7 @@ export const limits = {
   // --- rpc / protocol ---
   // shared/protocol/frame.ts and shared/rpc/*; each is the default of a configurable option.
   frameBytesMax: 16 * MiB + 64 * KiB, // one 16 MiB value chunk or raft batch plus its envelope
-  rpcInFlightPerConnectionMax: 256, // server: handlers running per connection before reads pause
+  rpcInFlightPerConnectionMax: 256, // server: handlers running at once on one connection
   rpcReadAheadBytesPerConnectionMax: 1 * MiB, // server: frames read while all slots are busy
   rpcPendingPerConnectionMax: 4096, // client: requests awaiting answers; beyond: overloaded
   rpcQueuedBytesPerConnectionMax: 64 * MiB, // client: unsent bytes while the socket drains
