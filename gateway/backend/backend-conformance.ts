@@ -31,9 +31,9 @@ export interface ConformanceOptions {
 const call = { signal: new AbortController().signal }
 const settings: TableSettingsInput = { ttlSeconds: null, maxVersions: 3, valueBytesMax: 1024 }
 
-export function describeBackendConformance(name: string, options: ConformanceOptions): void {
+function tableSetup(options: ConformanceOptions) {
   let tables = 0
-  async function setup(tableSettings: TableSettingsInput = settings) {
+  return async function setup(tableSettings: TableSettingsInput = settings) {
     const { backend, clock } = await options.makeSubject()
     tables += 1
     const table = `conformance-${tables}-${Date.now().toString(36)}`
@@ -58,8 +58,12 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
     }
     return { backend, clock, table, ref, put, get }
   }
+}
 
-  describe(`${name}: writes and reads`, () => {
+type Setup = ReturnType<typeof tableSetup>
+
+function describeVersioning(name: string, setup: Setup): void {
+  describe(`${name}: versions and ordering`, () => {
     it(`${name}: versions increase per key; server timestamps never go back`, async () => {
       const { put, ref } = await setup()
       let last = { version: 0, timestamp: 0 }
@@ -72,15 +76,13 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
         last = result
       }
     })
-
     it(`${name}: created is true only when no visible item existed`, async () => {
-      const { backend, put, ref, table } = await setup()
+      const { backend, put, ref } = await setup()
       expect(await put(ref('k'), 'a')).toMatchObject({ created: true })
       expect(await put(ref('k'), 'b')).toMatchObject({ created: false })
       await backend.delete({ ...ref('k'), durability: 'majority' }, call)
       expect(await put(ref('k'), 'c')).toMatchObject({ created: true })
     })
-
     it(`${name}: highest timestamp wins; a tombstone only hides older versions`, async () => {
       const { backend, put, get, ref } = await setup()
       await put(ref('k'), 'new', { timestamp: 200 })
@@ -91,21 +93,27 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
       expect(await get(ref('k'), 160)).toBeNull()
       expect(await get(ref('k'), 120)).toBe('old')
     })
-
     it(`${name}: ties on timestamp go to the higher version`, async () => {
       const { put, get, ref } = await setup()
       await put(ref('k'), 'first', { timestamp: 100 })
       await put(ref('k'), 'second', { timestamp: 100 })
       expect(await get(ref('k'))).toBe('second')
     })
-
     it(`${name}: keeps at most maxVersions, newest first`, async () => {
-      const { backend, put, ref, table } = await setup()
+      const { backend, put, ref } = await setup()
       for (let ts = 1; ts <= 5; ts++) await put(ref('k'), `v${ts}`, { timestamp: ts })
       const result = await backend.versions({ ...ref('k'), limit: 10, consistency: 'strong' }, call)
       expect(result.kind === 'ok' && result.versions.map((v) => v.timestamp)).toEqual([5, 4, 3])
     })
+  })
+}
 
+function describeExpiryAndConditions(
+  name: string,
+  setup: Setup,
+  options: ConformanceOptions,
+): void {
+  describe(`${name}: expiry, conditions, failures`, () => {
     it.skipIf(options.controllableClock !== true)(
       `${name}: item TTL and table TTL follow the injected clock`,
       async () => {
@@ -127,7 +135,6 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
         expect(await table.get(table.ref('b'))).toBeNull()
       },
     )
-
     it(`${name}: CAS compares with the visible version`, async () => {
       const { put, ref } = await setup()
       const first = await put(ref('k'), 'a')
@@ -143,16 +150,14 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
         'precondition-failed',
       )
     })
-
     it(`${name}: oversized value: too-large; missing table: a variant`, async () => {
-      const { backend, put, ref, table } = await setup()
+      const { backend, put, ref } = await setup()
       await expect(put(ref('k'), 'x'.repeat(1025))).rejects.toSatisfy((e) =>
         isShoalError(e, 'too-large'),
       )
       const missing = await backend.get({ ...ref('k'), table: 'nope', consistency: 'strong' }, call)
       expect(missing).toEqual({ kind: 'table-not-found' })
     })
-
     it(`${name}: an aborted signal rejects with its ShoalError reason`, async () => {
       const { backend, ref } = await setup()
       const controller = new AbortController()
@@ -164,8 +169,10 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
       await expect(backend.listTables(other)).rejects.toSatisfy((e) => isShoalError(e, 'aborted'))
     })
   })
+}
 
-  describe(`${name}: scan`, () => {
+function describeScanAndModel(name: string, setup: Setup, options: ConformanceOptions): void {
+  describe(`${name}: scan and model`, () => {
     it(`${name}: resumeAfter is exclusive and null on the last page`, async () => {
       const { backend, put, ref, table } = await setup()
       for (const sk of ['a', 'b', 'c']) await put(ref('p', sk), sk)
@@ -189,9 +196,6 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
       expect(second.kind === 'ok' && second.items.map((i) => i.item.version)).toHaveLength(1)
       expect(second.kind === 'ok' && second.resumeAfter).toBeNull()
     })
-  })
-
-  describe(`${name}: model`, () => {
     it(`${name}: random puts/deletes with timestamps agree with a naive model`, async () => {
       const op = fc.record({
         key: fc.constantFrom('a', 'b'),
@@ -219,4 +223,11 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
       )
     })
   })
+}
+
+export function describeBackendConformance(name: string, options: ConformanceOptions): void {
+  const setup = tableSetup(options)
+  describeVersioning(name, setup)
+  describeExpiryAndConditions(name, setup, options)
+  describeScanAndModel(name, setup, options)
 }
