@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { fromUtf8, utf8 } from '../../shared/codecs/bytes.ts'
 import { isShoalError } from '../../shared/errors.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { FaultFileSystem } from '../vfs/fault-fs.ts'
+import { NodeFileSystem } from '../vfs/node-fs.ts'
 import { MemFileSystem } from '../vfs/mem-fs.ts'
 import type { LogEntry } from './log-engine.ts'
 import { RaftLogEngine } from './log-engine.ts'
@@ -205,5 +209,34 @@ describe('raftlog engine', () => {
     const reopened = await RaftLogEngine.open(mem, dir)
     expect(reopened.lastIndex(1)).toBe(0) // the torn, unacknowledged batch is cut
     expect(reopened.stats.recoveredCutBytes).toBeGreaterThanOrEqual(0)
+  })
+
+  it('engine: on the real file system: rotation, GC and reopen read the same entries', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'shoal-raftlog-'))
+    try {
+      const fs = new NodeFileSystem()
+      const path = join(root, 'log')
+      const options = { segmentBytesTarget: 4096, closedSegmentsMax: 1 }
+      const engine = await RaftLogEngine.open(fs, path, options)
+      for (let index = 1; index <= 120; index++) {
+        await engine.append([
+          { shardId: 1, entries: entries(index, 1, 1, 'real'.repeat(10)) },
+          { shardId: 2, entries: entries(index, 1, 1, 'two') },
+        ])
+      }
+      await engine.compact(1, 100)
+      await engine.close()
+      expect(engine.stats.segmentsDeleted).toBeGreaterThan(0)
+      const reopened = await RaftLogEngine.open(fs, path, options)
+      expect(texts(reopened.entries(1, 119, 121, Infinity))).toEqual([
+        `119@1:${'real'.repeat(10)}119`,
+        `120@1:${'real'.repeat(10)}120`,
+      ])
+      const all = reopened.entries(2, 1, 121, Infinity)
+      expect(all !== 'compacted' && all.length).toBe(120)
+      await reopened.close()
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })
