@@ -112,7 +112,7 @@ export class CompiledOps {
 
   /** The state after applying op `i` to `state`, or -1 if the op's output is illegal there. */
   step(state: number, i: number): number {
-    switch (this.#f[i]) {
+    switch (this.#f[i]!) {
       case fGet:
         return this.#checked[i] === 0 || this.#value[i] === state ? state : -1
       case fPut:
