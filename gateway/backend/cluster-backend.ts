@@ -28,6 +28,7 @@ import type { CatalogClient } from './catalog-client.ts'
 import type { ClusterWatcher } from './cluster-watcher.ts'
 import type * as B from './gateway-backend.ts'
 import type { GroupCaller } from './group-caller.ts'
+import type { HotPath } from './hot-path.ts'
 
 export interface ClusterBackendOptions {
   /** Deadline of one backend read or write when the caller gave none. */
@@ -47,8 +48,14 @@ export function toStoredItem(item: Item): B.StoredItem {
 /** What a flight reads: the item or its absence (table-not-found travels as a value too). */
 export type FlightResult = Exclude<B.GetResult, { coalescing: unknown }>
 
+/**
+ * Reads share a flight only when they would get the same answer: same consistency, same asOf,
+ * and for eventual reads the same staleness allowance (a flight allowed 1 s of lag must not
+ * answer a read that allowed 10 ms).
+ */
 export function readCoalescingKey(request: B.GetRequest): string {
-  const variant = `${request.consistency}|${request.asOf ?? ''}`
+  const staleness = request.consistency === 'eventual' ? (request.maxStalenessMs ?? '') : ''
+  const variant = `${request.consistency}|${request.asOf ?? ''}|${staleness}`
   return coalescingKey({ ...request, tenant: request.table, variant })
 }
 
@@ -58,6 +65,7 @@ export class ClusterBackend implements B.GatewayBackend {
   readonly #reader: CoalescedReader<B.GetRequest, FlightResult>
   readonly #catalog: CatalogClient
   readonly #watcher: ClusterWatcher
+  readonly #hot: HotPath
   readonly #options: ClusterBackendOptions
   #map: ShardMap
   #spread = 0
@@ -69,6 +77,7 @@ export class ClusterBackend implements B.GatewayBackend {
       reader: CoalescedReader<B.GetRequest, FlightResult>
       catalog: CatalogClient
       watcher: ClusterWatcher
+      hot: HotPath
       map: ShardMap
       options: ClusterBackendOptions
     },
@@ -78,6 +87,7 @@ export class ClusterBackend implements B.GatewayBackend {
     this.#reader = deps.reader
     this.#catalog = deps.catalog
     this.#watcher = deps.watcher
+    this.#hot = deps.hot
     this.#map = deps.map
     this.#options = deps.options
   }
@@ -117,12 +127,18 @@ export class ClusterBackend implements B.GatewayBackend {
   }
 
   async get(request: B.GetRequest, options: B.CallOptions): Promise<B.GetResult> {
+    const cached = this.#hot.beforeRead(request)
+    if (cached !== null) {
+      return { kind: 'found', item: cached, coalescing: { role: 'cache', fanIn: 1 } }
+    }
     const read = await this.#reader.read(request, {
       consistency: request.consistency,
       deadlineMs: this.#deadlineMs(),
       signal: options.signal,
     })
     if (read.value.kind === 'table-not-found') return read.value
+    if (read.value.kind === 'found')
+      this.#hot.afterRead(request, read.value.item, read.departedAtMs)
     return { ...read.value, coalescing: { role: read.role, fanIn: read.fanIn } }
   }
 
@@ -184,16 +200,21 @@ export class ClusterBackend implements B.GatewayBackend {
     options: B.CallOptions,
   ): Promise<B.WriteResult> {
     const shard = this.#map.shardOf(request.table, request.partitionKey)
-    return this.#caller.call({
-      group: shard,
-      method,
-      params: { shard, ...request },
-      schema: WriteResponse,
-      deadlineMs: this.#deadlineMs(),
-      signal: options.signal,
-      target: 'leader',
-      idempotent: false,
-    })
+    try {
+      return await this.#caller.call({
+        group: shard,
+        method,
+        params: { shard, ...request },
+        schema: WriteResponse,
+        deadlineMs: this.#deadlineMs(),
+        signal: options.signal,
+        target: 'leader',
+        idempotent: false,
+      })
+    } finally {
+      // Also after a failure: an ambiguous write may have been applied.
+      this.#hot.afterWrite(request)
+    }
   }
 
   async versions(request: B.VersionsRequest, options: B.CallOptions): Promise<B.VersionsResult> {

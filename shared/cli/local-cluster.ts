@@ -69,7 +69,8 @@ export function prepareDataDir(options: LocalClusterOptions): {
   }
   if (!existsSync(configPath)) writeFileSync(configPath, clusterYaml(options))
   const file = loadClusterFile(configPath)
-  return { configPath, file: { ...file, gateway: { address: `127.0.0.1:${options.gatewayPort}` } } }
+  const gateway = { ...file.gateway, address: `127.0.0.1:${options.gatewayPort}` }
+  return { configPath, file: { ...file, gateway } }
 }
 
 export async function portFree(host: string, port: number): Promise<boolean> {

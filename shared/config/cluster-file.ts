@@ -15,6 +15,12 @@
  *     dataDir: ./data/n1      # optional; default <dataDir>/<id>
  * gateway:
  *   address: 127.0.0.1:8080
+ *   auth:                     # off is allowed only on loopback
+ *     enabled: true
+ *     keys:
+ *       - id: batch-loader
+ *         sha256Hex: <sha256 of the bearer token, hex>
+ *         grants: { features: write, "*": read }
  * ```
  */
 import { readFileSync } from 'node:fs'
@@ -46,8 +52,24 @@ const NodeEntry = z.strictObject({
   dataDir: z.string().min(1).optional(),
 })
 
+const ApiKeyEntry = z.strictObject({
+  id: z.string().min(1).max(64),
+  sha256Hex: z.string().regex(/^[0-9a-f]{64}$/, 'sha256Hex must be 64 lowercase hex digits'),
+  grants: z.record(z.string(), z.enum(['read', 'write', 'admin'])),
+  revoked: z.boolean().optional(),
+  ratePerSec: z.number().positive().optional(),
+  burst: z.number().positive().optional(),
+})
+
+const AuthEntry = z.discriminatedUnion('enabled', [
+  z.strictObject({ enabled: z.literal(false) }),
+  z.strictObject({ enabled: z.literal(true), keys: z.array(ApiKeyEntry).min(1) }),
+])
+
 const GatewayEntry = z.strictObject({
   address: hostPort.default('127.0.0.1:8080'),
+  /** Off by default, which is allowed only on a loopback address. */
+  auth: AuthEntry.default({ enabled: false }),
 })
 
 export const ClusterFileSchema = z
@@ -57,7 +79,7 @@ export const ClusterFileSchema = z
     replicationFactor: z.number().int().min(1).max(7).default(3),
     dataDir: z.string().min(1).default('./data'),
     nodes: z.array(NodeEntry).min(1),
-    gateway: GatewayEntry.default({ address: '127.0.0.1:8080' }),
+    gateway: GatewayEntry.default({ address: '127.0.0.1:8080', auth: { enabled: false } }),
   })
   .superRefine((file, context) => {
     const seen = new Set<string>()

@@ -1,0 +1,102 @@
+/**
+ * HotPath: the gateway's hot-key handling around the backend. Every request's partition key
+ * feeds the HotKeyDetector (reads and writes apart); eventual reads of a hot key are answered
+ * from the HotCache while its entry is within the read's maxStalenessMs; every write through
+ * this gateway invalidates the key's cache entry. It is also the HotKeySource behind
+ * GET /v1/hotkeys.
+ *
+ * Staleness of what is cached. An entry's age is measured from `readAtMs`, an instant at which
+ * the value was known current: for a strong flight, its departure (the leader answered after a
+ * ReadIndex taken after departure); for an eventual flight, its departure minus the staleness
+ * the replica was allowed, because a follower may already have lagged by that much. So a cache
+ * hit is never staler than the maxStalenessMs its reader asked for.
+ *
+ * Keys: detector keys are `table/partitionKey` (table names cannot contain '/'), so the hot-key
+ * report splits them back; cache keys are per item (sort key included).
+ */
+import { fromUtf8 } from '../../shared/codecs/bytes.ts'
+import type { Clock } from '../../shared/time/clock.ts'
+import type { HotCache } from '../cache/hot-cache.ts'
+import { coalescingKey } from '../coalescer/coalescing-key.ts'
+import type { HotKeyDetector } from '../hot-keys/detector.ts'
+import type { HotKey, HotKeySource } from '../routes/hot-keys.ts'
+import type { GetRequest, ItemRef, StoredItem } from './gateway-backend.ts'
+
+export interface HotPathOptions {
+  /** Staleness an eventual read accepts when it does not say (ARCHITECTURE.md: 100 ms). */
+  readonly maxStalenessMsDefault: number
+}
+
+export class HotPath implements HotKeySource {
+  readonly #clock: Clock
+  readonly #detector: HotKeyDetector
+  readonly #cache: HotCache
+  readonly #options: HotPathOptions
+
+  constructor(
+    clock: Clock,
+    deps: { detector: HotKeyDetector; cache: HotCache; options: HotPathOptions },
+  ) {
+    this.#clock = clock
+    this.#detector = deps.detector
+    this.#cache = deps.cache
+    this.#options = deps.options
+  }
+
+  get detector(): HotKeyDetector {
+    return this.#detector
+  }
+
+  get cache(): HotCache {
+    return this.#cache
+  }
+
+  #detectorKey(ref: ItemRef): string {
+    return `${ref.table}/${fromUtf8(ref.partitionKey)}`
+  }
+
+  #cacheKey(ref: ItemRef): string {
+    return coalescingKey({ ...ref, tenant: ref.table, variant: 'cache' })
+  }
+
+  #stalenessMs(request: GetRequest): number {
+    return request.maxStalenessMs ?? this.#options.maxStalenessMsDefault
+  }
+
+  /** Counts a read; for an eventual read of a hot key, a fresh enough cached item or null. */
+  beforeRead(request: GetRequest): StoredItem | null {
+    const hot = this.#detector.record(this.#detectorKey(request), {
+      kind: 'read',
+      nowMs: this.#clock.wallMs(),
+    })
+    if (!hot || request.consistency !== 'eventual' || request.asOf !== undefined) return null
+    const cached = this.#cache.get(this.#cacheKey(request), {
+      nowMs: this.#clock.monotonicMs(),
+      maxStalenessMs: this.#stalenessMs(request),
+    })
+    return cached === null ? null : { ...cached, expiresAtMs: null }
+  }
+
+  /** Offers a flight's item to the cache when the key is hot. */
+  afterRead(request: GetRequest, item: StoredItem, departedAtMs: number): void {
+    if (request.asOf !== undefined || !this.#detector.isHot(this.#detectorKey(request))) return
+    if (item.expiresAtMs !== null) return // per-item TTLs are not cached: expiry must be exact
+    const readAtMs =
+      request.consistency === 'strong' ? departedAtMs : departedAtMs - this.#stalenessMs(request)
+    this.#cache.set(this.#cacheKey(request), item, { readAtMs })
+  }
+
+  /** Counts a write and invalidates the item's cache entry (call after the write answered). */
+  afterWrite(ref: ItemRef): void {
+    this.#detector.record(this.#detectorKey(ref), { kind: 'write', nowMs: this.#clock.wallMs() })
+    this.#cache.invalidate(this.#cacheKey(ref), { nowMs: this.#clock.monotonicMs() })
+  }
+
+  top(query: { windowMs: number; limit: number }): readonly HotKey[] {
+    void query.windowMs // the detector's window is fixed by its options; see its comment
+    return this.#detector.top(this.#clock.wallMs(), { limit: query.limit }).map((report) => {
+      const slash = report.key.indexOf('/')
+      return { ...report, table: report.key.slice(0, slash), key: report.key.slice(slash + 1) }
+    })
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The gateway process: `tsx gateway/main.ts --config cluster.yaml [--port N] [--host H]`.
+ * Composition root: reads the cluster file, flags and environment, builds every dependency
+ * (clock, PRNG, logger, RPC pool, routing, coalescer, hot keys, cache), serves the Hono app on
+ * @hono/node-server, and shuts down cleanly on SIGINT/SIGTERM. Nothing else lives here.
+ *
+ * Exit codes: 0 after a clean shutdown, 2 for a configuration error, 1 otherwise.
+ */
+import { serve } from '@hono/node-server'
+import type { Server } from 'node:http'
+import { parseArgs } from 'node:util'
+import {
+  ConfigError,
+  loadClusterFile,
+  parseHostPort,
+  type ClusterFile,
+} from '../shared/config/cluster-file.ts'
+import { PinoLogger } from '../shared/logging/pino-logger.ts'
+import { SeededPrng } from '../shared/random/prng.ts'
+import { SystemClock, SystemTimers } from '../shared/time/clock.ts'
+import { buildApp } from './app.ts'
+import { buildClusterBackend } from './backend/build-cluster-backend.ts'
+import { checkAuthAllowedOff, type ApiKeyConfig, type AuthConfig } from './middleware/auth.ts'
+import { applyServerLimits, httpServerOptions } from './middleware/http-server-options.ts'
+
+function parseFlags(argv: string[]): { config: string; port: number | null; host: string | null } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+    },
+    strict: true,
+  })
+  const config = values.config ?? process.env['SHOAL_CONFIG']
+  if (config === undefined) throw new ConfigError(['--config <cluster.yaml> is required'])
+  const portText = values.port ?? process.env['SHOAL_PORT']
+  const port = portText === undefined ? null : Number(portText)
+  if (port !== null && (!Number.isInteger(port) || port < 1 || port > 65_535)) {
+    throw new ConfigError([`--port must be 1-65535, got ${portText}`])
+  }
+  return { config, port, host: values.host ?? null }
+}
+
+/** The cluster file's auth section as the middleware's config (absent options left out). */
+function authConfigOf(auth: ClusterFile['gateway']['auth']): AuthConfig {
+  if (!auth.enabled) return { enabled: false }
+  const keys = auth.keys.map((key): ApiKeyConfig => ({
+    id: key.id,
+    sha256Hex: key.sha256Hex,
+    grants: key.grants,
+    ...(key.revoked === undefined ? {} : { revoked: key.revoked }),
+    ...(key.ratePerSec === undefined ? {} : { ratePerSec: key.ratePerSec }),
+    ...(key.burst === undefined ? {} : { burst: key.burst }),
+  }))
+  return { enabled: true, keys }
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2))
+  const file = loadClusterFile(flags.config)
+  const address = parseHostPort(file.gateway.address)
+  if (address === null) throw new ConfigError([`bad gateway address ${file.gateway.address}`])
+  const host = flags.host ?? address.host
+  const port = flags.port ?? address.port
+  const auth = authConfigOf(file.gateway.auth)
+  try {
+    checkAuthAllowedOff(host, auth)
+  } catch (error) {
+    throw new ConfigError([error instanceof Error ? error.message : String(error)])
+  }
+  const logger = PinoLogger.create({
+    name: 'gateway',
+    level: process.env['SHOAL_LOG_LEVEL'] ?? 'info',
+  })
+  const clock = new SystemClock()
+  const timers = new SystemTimers()
+  const prng = new SeededPrng(Date.now())
+  const cluster = buildClusterBackend(clock, timers, prng, logger, {
+    file,
+    gatewayId: `gw-${process.pid}`,
+  })
+  const app = buildApp({
+    backend: cluster.backend,
+    hotKeys: cluster.hot,
+    clock,
+    timers,
+    logger,
+    auth,
+  })
+  if (!auth.enabled)
+    logger.warn('auth is OFF: allowed only because the gateway listens on loopback', { host })
+  const server = await listen({ fetch: app.fetch, host, port })
+  applyServerLimits(server)
+  cluster.start()
+  logger.info('gateway listening', { url: `http://${host}:${port}`, nodes: file.nodes.length })
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    logger.info('gateway stopping', { signal })
+    cluster.stop()
+    server.close(() => process.exit(0))
+    server.closeAllConnections()
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+function listen(options: {
+  fetch: (request: Request) => Response | Promise<Response>
+  host: string
+  port: number
+}): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = serve(
+      {
+        fetch: options.fetch,
+        hostname: options.host,
+        port: options.port,
+        overrideGlobalObjects: false,
+        serverOptions: httpServerOptions(),
+      },
+      () => resolve(server as Server),
+    )
+    server.once('error', reject)
+  })
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) process.stderr.write(`gateway: ${problem}\n`)
+    process.exit(2)
+  }
+  const code = (error as { code?: unknown } | null)?.code
+  if (code === 'EADDRINUSE') {
+    process.stderr.write(`gateway: the address is already in use\n`)
+    process.exit(2)
+  }
+  process.stderr.write(
+    `gateway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  )
+  process.exit(1)
+})
