@@ -16,6 +16,7 @@ export type PlantedBug =
   | 'commit-earlier-term-by-count' // commit any majority-stored index (ignores Figure 8)
   | 'no-log-up-to-date-check' // grant votes regardless of the candidate's log (5.4.1)
   | 'vote-not-persisted' // the host forgets the vote on restart (read by the simulator)
+  | 'lease-never-expires' // a leader keeps serving lease reads after losing its quorum
 
 export type ReadMode = 'read-index' | 'lease'
 

@@ -18,7 +18,12 @@ function main(): void {
   const seeds = Number(argValue(args, '--seeds') ?? '1')
   const steps = Number(argValue(args, '--steps') ?? '2000')
   const bug = argValue(args, '--planted-bug') as PlantedBug | undefined
-  const bugs = ['commit-earlier-term-by-count', 'no-log-up-to-date-check', 'vote-not-persisted']
+  const bugs = [
+    'commit-earlier-term-by-count',
+    'no-log-up-to-date-check',
+    'vote-not-persisted',
+    'lease-never-expires',
+  ]
   const profile = argValue(args, '--profile') ?? 'default'
   const badProfile = profile !== 'default' && profile !== 'churn'
   const badBug = bug !== undefined && !bugs.includes(bug)

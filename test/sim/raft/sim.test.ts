@@ -16,9 +16,13 @@ function failures(results: SimResult[]): string {
     .join('\n')
 }
 
-function firstFailure(bug: PlantedBug, maxSeeds: number): SimResult | undefined {
+function firstFailure(
+  bug: PlantedBug,
+  maxSeeds: number,
+  profile: 'default' | 'churn' = 'churn',
+): SimResult | undefined {
   for (let seed = 1; seed <= maxSeeds; seed++) {
-    const result = runSeed(seed, STEPS, bug, 'churn')
+    const result = runSeed(seed, STEPS, bug, profile)
     if (!result.ok) return result
   }
   return undefined
@@ -68,6 +72,11 @@ describe('raft simulator', () => {
   it('raft sim: planted bug vote-not-persisted: caught within 50 churn seeds', () => {
     const failure = firstFailure('vote-not-persisted', 50)
     expect(failure?.failure).toMatch(/election safety|SafetyViolation/)
+  })
+
+  it('raft sim: planted bug lease-never-expires: a stale read within 500 default seeds', () => {
+    const failure = firstFailure('lease-never-expires', 500, 'default')
+    expect(failure?.failure).toMatch(/stale read/)
   })
 
   it('raft sim: a failing seed: replays to the same failure and trace', () => {
