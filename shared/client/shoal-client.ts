@@ -77,12 +77,14 @@ const HotKeysJson = z.object({
     z.object({
       table: z.string(),
       key: z.string(),
+      count: z.number(),
       ratePerSec: z.number(),
-      rateErrorBoundPerSec: z.number(),
+      readsPerSec: z.number(),
+      writesPerSec: z.number(),
+      errorPerSec: z.number(),
       share: z.number(),
-      reads: z.number(),
-      writes: z.number(),
-      hotSinceMs: z.number().nullable(),
+      hot: z.boolean(),
+      firstHotAtMs: z.number().nullable(),
     }),
   ),
 })
