@@ -4,7 +4,8 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { detectFormat, exitCodes, runCli, type CliIo } from './cli.ts'
+import { exitCodes, runCli, type CliIo } from './cli.ts'
+import { detectFormat } from './history-format.ts'
 
 const corpusDir = join(import.meta.dirname, '..', '..', '..', 'shared', 'lincheck-corpus')
 

@@ -9,13 +9,9 @@ import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { isShoalError } from '../../shared/errors.ts'
 import { checkHistory, type CheckResult } from './check-history.ts'
-import { parseShoalHistory, type ParsedHistory } from './history.ts'
-import { parseJepsenEtcdHistory } from './jepsen-etcd.ts'
-import { parsePorcupineKvHistory } from './porcupine-kv.ts'
+import type { ParsedHistory } from './history.ts'
+import { detectFormat, historyFormats, parseHistory, type HistoryFormat } from './history-format.ts'
 import { renderViolation } from './violation.ts'
-
-export const historyFormats = ['shoal', 'jepsen-etcd', 'porcupine-kv'] as const
-export type HistoryFormat = (typeof historyFormats)[number]
 
 export const exitCodes = { linearizable: 0, notLinearizable: 1, unknown: 2, badInput: 3 } as const
 
@@ -36,30 +32,6 @@ interface CliArgs {
 }
 
 class UsageError extends Error {}
-
-export function parseHistory(text: string, format: HistoryFormat): ParsedHistory {
-  switch (format) {
-    case 'shoal':
-      return parseShoalHistory(text)
-    case 'jepsen-etcd':
-      return parseJepsenEtcdHistory(text)
-    case 'porcupine-kv':
-      return parsePorcupineKvHistory(text)
-  }
-}
-
-/** Recognises the format from the first non-blank line; null if it looks like none of them. */
-export function detectFormat(text: string): HistoryFormat | null {
-  const first =
-    text
-      .split('\n')
-      .find((line) => line.trim() !== '')
-      ?.trim() ?? ''
-  if (first.startsWith('{"') || first.startsWith('{ "')) return 'shoal'
-  if (first.startsWith('{:')) return 'porcupine-kv'
-  if (/jepsen\.util/.test(text)) return 'jepsen-etcd'
-  return null
-}
 
 function parseArgs(argv: readonly string[]): CliArgs {
   let file: string | null = null

@@ -3,7 +3,10 @@
 // input with a typed error naming the line.
 import { describe, expect, it } from 'vitest'
 import { isShoalError } from '../../shared/errors.ts'
-import { parseShoalHistory } from './history.ts'
+import { SeededPrng } from '../../shared/random/prng.ts'
+import { generateLinearizableHistory } from './generate.ts'
+import { formatShoalHistory, parseShoalHistory } from './history.ts'
+import type { Operation } from './operation.ts'
 import { parseJepsenEtcdHistory } from './jepsen-etcd.ts'
 import { parsePorcupineKvHistory } from './porcupine-kv.ts'
 
@@ -176,5 +179,23 @@ describe('porcupine-kv format', () => {
     expect(errorOf(() => parsePorcupineKvHistory('{:process 0, :type :invoke}'))).toMatch(
       /^line 1: not a porcupine kv event/,
     )
+  })
+})
+
+describe('shoal format writer', () => {
+  it('shoal: generated histories: written and parsed back to the same operations', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const options = { ops: 300, keys: 3, clients: 4, unknownRate: 0.05, hotKeyShare: 0.2 }
+      const ops = generateLinearizableHistory(options, new SeededPrng(seed))
+      const parsed = parseShoalHistory(formatShoalHistory(ops)).ops
+      const normal = (list: Operation[]) =>
+        list
+          .map(({ id: _id, ...op }) => ({
+            ...op,
+            returnMs: op.outcome === 'unknown' ? Infinity : op.returnMs,
+          }))
+          .sort((a, b) => a.callMs - b.callMs || a.process.localeCompare(b.process))
+      expect(normal(parsed)).toEqual(normal(ops))
+    }
   })
 })

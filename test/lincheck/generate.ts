@@ -83,7 +83,7 @@ function replay(drafts: Draft[], prng: Prng): void {
   const byPoint = [...drafts].sort((a, b) => a.pointMs - b.pointMs)
   for (const op of byPoint) {
     const current = registers.get(op.key) ?? null
-    if (op.f === 'get') op.value = current
+    if (op.f === 'get') op.value = op.outcome === 'unknown' ? null : current
     if (op.f === 'delete') op.value = null
     if (op.f === 'cas') {
       const history = written.get(op.key) ?? []

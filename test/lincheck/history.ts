@@ -183,3 +183,33 @@ function optionalValue(raw: unknown, name: string, line: number): Value {
   if (typeof raw !== 'string') throw historyError(line, `${name} must be a string or null`)
   return raw
 }
+
+/**
+ * Writes operations in the shoal format (the inverse of parseShoalHistory, up to op ids): an
+ * invoke and a completion per op, ordered by time, completions first at equal times (the checker
+ * reads equal times as concurrent either way). An unknown outcome is an `info` completion at a
+ * finite return time, else no completion; a process must not invoke again after that (use a new
+ * process id, as after any `info`). For the harness, to save a history the CLI can check again.
+ */
+export function formatShoalHistory(ops: readonly Operation[]): string {
+  const events: Array<{ time: number; rank: number; line: string }> = []
+  ops.forEach((op, order) => {
+    const line = (type: EventType, value: Value, time: number): string => {
+      const event: Record<string, unknown> = { process: op.process, type, f: op.f, key: op.key }
+      if (op.f === 'cas') event['expected'] = op.expected
+      if (op.f !== 'delete') event['value'] = value
+      return JSON.stringify({ ...event, time })
+    }
+    const invokeValue = op.f === 'get' ? null : op.value
+    events.push({
+      time: op.callMs,
+      rank: order * 2 + 1,
+      line: line('invoke', invokeValue, op.callMs),
+    })
+    if (op.outcome === 'unknown' && !Number.isFinite(op.returnMs)) return
+    const type: EventType = op.outcome === 'unknown' ? 'info' : op.outcome
+    events.push({ time: op.returnMs, rank: order * 2, line: line(type, op.value, op.returnMs) })
+  })
+  events.sort((a, b) => a.time - b.time || (a.rank & 1) - (b.rank & 1) || a.rank - b.rank)
+  return events.map((event) => event.line).join('\n') + '\n'
+}

@@ -69,9 +69,23 @@ export function isCheckable(op: Operation): boolean {
   return true
 }
 
+/** Values longer than this are shown by their ends (appended strings grow long). */
+const shownValueCharsMax = 40
+
+/** A value for humans: `nil`, a JSON string, or a long one's ends and its length. */
+export function showValue(value: Value): string {
+  if (value === null) return 'nil'
+  if (value.length <= shownValueCharsMax) return JSON.stringify(value)
+  const half = shownValueCharsMax / 2
+  return (
+    `${JSON.stringify(value.slice(0, half))}...${JSON.stringify(value.slice(-half))}` +
+    ` (${value.length} chars)`
+  )
+}
+
 /** One readable line: `#12 p3 cas("a" -> "b") fail`. */
 export function describeOperation(op: Operation): string {
-  const shown = (value: Value): string => (value === null ? 'nil' : JSON.stringify(value))
+  const shown = showValue
   const result = op.outcome === 'unknown' ? ' ?' : ''
   let call: string
   switch (op.f) {

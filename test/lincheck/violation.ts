@@ -6,7 +6,7 @@
  * linearized before it (with the register value after each), sorted by invocation time.
  */
 import { assert } from '../../shared/assert.ts'
-import { describeOperation, type Operation, type Value } from './operation.ts'
+import { describeOperation, showValue, type Operation, type Value } from './operation.ts'
 import { applyToRegister } from './register-model.ts'
 
 /** The window shows at most this many ops; the closest to the blocked op by time are kept. */
@@ -124,7 +124,7 @@ function distance(view: PartitionView, a: number, b: number): number {
 
 /** The human-readable report: a header, the blocked op, then one line per window op. */
 export function renderViolation(violation: Violation): string {
-  const shown = (value: Value): string => (value === null ? 'nil' : JSON.stringify(value))
+  const shown = showValue
   const lines = [`key ${JSON.stringify(violation.key)}: ${violation.reason}`]
   lines.push(`could not linearize ${describeOperation(violation.blocked)}`)
   if (violation.linearizedCount !== null) {
