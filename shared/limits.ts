@@ -32,7 +32,8 @@ export const limits = {
   raftInflightBytesMax: 32 * MiB, // bytes in flight per follower; bounds leader memory per peer
   raftCommittedBytesPerReadyMax: 4 * MiB, // entries handed to apply per Ready; bounds apply pauses
   raftPendingReadsMax: 4096, // ReadIndex requests waiting on a heartbeat quorum per group
-  raftProposalsPerMsgMax: 4096, // entries in one forwarded proposal message
+  raftProposalsPerMsgMax: 4096, // entries in one propose call or forwarded proposal message
+  raftUncommittedEntriesMax: 65_536, // a leader cut off from its quorum stops accepting here
 
   // --- rpc / protocol ---
   // shared/protocol/frame.ts and shared/rpc/*; each is the default of a configurable option.

@@ -142,6 +142,7 @@ export async function runRaftBench(options: { quick: boolean }): Promise<void> {
   const scale = options.quick ? 1 : 5
   runBatched(200_000 * scale, 1000)
   runBatched(50_000 * scale, 64)
+  runBatched(10_000 * scale, 1) // no batching: the per-proposal cost of one full round
   runPerTick(2000 * scale, 100)
   await Promise.resolve()
 }

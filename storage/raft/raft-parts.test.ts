@@ -12,6 +12,8 @@ import { Progress } from './progress.ts'
 import { committedIndex, voteResult } from './quorum.ts'
 import { RaftLog } from './raft-log.ts'
 import { MemoryRaftStorage } from './raft-storage.ts'
+import { limits } from '../../shared/limits.ts'
+import { TestNetwork } from './test-network.ts'
 
 const entry = (index: number, term: number, size = 0): Entry => ({
   index, term, type: 'normal', data: new Uint8Array(size),
@@ -145,5 +147,31 @@ describe('raft parts', () => {
     const promoted = applyToConfState(once, { kind: 'add-voter', nodeId: 300 })
     expect(promoted).toEqual({ voters: [1, 2, 3, 300], learners: [] })
     expect(() => decodeConfChange(new Uint8Array([9, 1]))).toThrow(/bad conf change/)
+  })
+})
+
+describe('raft limits', () => {
+  it('propose: over the per-call entry limit: a typed too-large error', () => {
+    const net = new TestNetwork([1])
+    net.elect(1)
+    const many = Array.from({ length: limits.raftProposalsPerMsgMax + 1 }, () => new Uint8Array(1))
+    expect(() => net.node(1).raw.proposeBatch(many)).toThrow(/entries in one proposal/)
+  })
+
+  it('propose: a leader cut off from its quorum: refuses when the uncommitted tail is full', () => {
+    const net = new TestNetwork([1, 2, 3])
+    net.elect(1)
+    net.isolate(1)
+    const batch = Array.from({ length: 4096 }, () => new Uint8Array(1))
+    let last = net.node(1).raw.proposeBatch(batch)
+    for (let i = 0; i < 20 && last.kind === 'appended'; i++) {
+      net.process(1)
+      last = net.node(1).raw.proposeBatch(batch)
+    }
+    expect(last).toEqual({ kind: 'dropped', reason: 'uncommitted-limit' })
+    const raft = net.raft(1)
+    expect(raft.log.lastIndex() - raft.log.committed).toBeLessThanOrEqual(
+      limits.raftUncommittedEntriesMax,
+    )
   })
 })

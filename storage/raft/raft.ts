@@ -24,6 +24,7 @@ import { committedIndex, voteResult } from './quorum.ts'
 import { RaftLog } from './raft-log.ts'
 import type { ReadState } from './read-index.ts'
 import { ReadTracker } from './read-index.ts'
+import { ShoalError } from '../../shared/errors.ts'
 import { limits } from '../../shared/limits.ts'
 
 export type RaftRole = 'follower' | 'pre-candidate' | 'candidate' | 'leader'
@@ -37,6 +38,7 @@ export type DropReason =
   | 'invalid-conf-change'
   | 'too-many-reads'
   | 'invalid-target' // a transfer to ourselves or to a non-voter
+  | 'uncommitted-limit' // the uncommitted tail is full (no quorum, or followers far behind)
 
 export type ProposeResult =
   | { readonly kind: 'appended'; readonly index: Index; readonly term: Term }
@@ -487,7 +489,8 @@ export class Raft {
   private stepLeader(m: Message): void {
     switch (m.type) {
       case 'prop':
-        if (this.leadTransferee === NONE) this.appendProposals(m.entries)
+        // Forwarded proposals obey the same limits as local ones; refusals are silent.
+        if (m.entries.length <= limits.raftProposalsPerMsgMax) this.propose(m.entries)
         return
       case 'read-index':
         this.handleRead(m.context, m.from)
@@ -607,9 +610,13 @@ export class Raft {
   // ----- API (called through RawNode) -----
 
   propose(entries: readonly Proposal[]): ProposeResult {
-    assert(entries.length <= limits.raftProposalsPerMsgMax, 'raft: too many entries in one call')
+    if (entries.length > limits.raftProposalsPerMsgMax) {
+      throw new ShoalError('too-large', `raft: ${entries.length} entries in one proposal`)
+    }
     if (this.role === 'leader') {
       if (this.leadTransferee !== NONE) return dropped('transferring')
+      const uncommitted = this.log.lastIndex() - this.log.committed + entries.length
+      if (uncommitted > limits.raftUncommittedEntriesMax) return dropped('uncommitted-limit')
       return this.appendProposals(entries)
     }
     if (this.lead === NONE) return dropped('no-leader')
