@@ -137,7 +137,7 @@ describe('checkHistory', () => {
     expect(violation.blocked.id).toBe(stale.id)
     expect(violation.window.map((row) => [row.op.id, row.role])).toEqual([
       [first.id, 'writer'],
-      [second.id, 'writer'],
+      [second.id, 'overwrite'],
       [stale.id, 'blocked'],
     ])
   })

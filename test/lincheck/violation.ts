@@ -20,7 +20,7 @@ export interface WindowRow {
   readonly position: number | null
   /** The register after this op in the partial linearization. */
   readonly stateAfter: Value
-  readonly role: 'blocked' | 'linearized' | 'not-linearized' | 'writer'
+  readonly role: 'blocked' | 'linearized' | 'not-linearized' | 'writer' | 'overwrite'
   /** The search's return time for the op (+Infinity when unknown and not clamped). */
   readonly returnMs: number
 }
@@ -104,7 +104,7 @@ export function violationFromPrepass(
 ): Violation {
   const window = ops.map((i, k): WindowRow => {
     const op = view.ops[i]!
-    const role = k === 0 ? 'blocked' : 'writer'
+    const role = k === 0 ? 'blocked' : k === 1 ? 'writer' : 'overwrite'
     return { op, position: null, stateAfter: null, role, returnMs: view.returnTimes[i]! }
   })
   window.sort((a, b) => a.op.callMs - b.op.callMs || a.op.id - b.op.id)
@@ -135,13 +135,15 @@ export function renderViolation(violation: Violation): string {
     )
   }
   lines.push(`window (${violation.window.length} ops, by invocation time):`)
-  const time = (ms: number): string => (ms === Infinity ? 'inf' : String(ms))
+  const time = (ms: number): string =>
+    ms === Infinity ? 'inf' : String(Math.round(ms * 1000) / 1000)
   for (const row of violation.window) {
     const span = `[${time(row.op.callMs)} .. ${time(row.returnMs)}]`.padEnd(24)
     const what = describeOperation(row.op).padEnd(40)
     let note: string
     if (row.role === 'blocked') note = '<-- cannot be linearized here'
-    else if (row.role === 'writer') note = '(a write that shows it)'
+    else if (row.role === 'writer') note = '(the only write of that value)'
+    else if (row.role === 'overwrite') note = '(replaced it, and returned before the read began)'
     else if (row.position === null) note = 'not linearized'
     else note = `linearized #${row.position + 1} -> ${shown(row.stateAfter)}`
     lines.push(`  ${span} ${what} ${note}`)
