@@ -153,8 +153,9 @@ export class Raft {
     return true
   }
 
-  private sendAppendsTo(to: NodeId): void {
-    let first = true
+  /** Sends appends while the window allows; an empty one only if `sendIfEmpty`. */
+  private sendAppendsTo(to: NodeId, sendIfEmpty = true): void {
+    let first = sendIfEmpty
     while (this.maybeSendAppend(to, first)) first = false
   }
 
@@ -527,7 +528,7 @@ export class Raft {
       pr.becomeReplicate()
     } else if (pr.state === 'replicate') pr.inflights.freeLE(m.index)
     if (this.maybeCommit()) this.bcastAppend()
-    else if (wasPaused || pr.state === 'replicate') this.sendAppendsTo(m.from)
+    else if (wasPaused || pr.state === 'replicate') this.sendAppendsTo(m.from, false)
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
       this.sendTimeoutNow(m.from)
     }
