@@ -71,6 +71,7 @@ export interface SimStats {
   transfers: number
   maxTerm: number
   checks: number
+  snapshotsInstalled: number
 }
 
 type SimEvent =
@@ -108,6 +109,7 @@ export class RaftSim implements SimHost {
   readonly stats: SimStats = {
     ticks: 0, delivered: 0, dropped: 0, writesAcked: 0, readsServed: 0, leadersElected: 0,
     crashes: 0, partitions: 0, confChanges: 0, transfers: 0, maxTerm: 0, checks: 0,
+    snapshotsInstalled: 0,
   }
   readonly nodes = new Map<NodeId, SimNode>()
   readonly #prng: Prng
@@ -134,7 +136,7 @@ export class RaftSim implements SimHost {
       tailLoss: this.shape.tailLoss,
       readMode: this.shape.readMode,
       plantedBug: options.plantedBug,
-      snapshotEvery: 64,
+      snapshotEvery: 24,
       maxMsgBytes: this.shape.maxMsgBytes,
       maxInflightMsgs: this.shape.maxInflightMsgs,
     }
@@ -189,6 +191,10 @@ export class RaftSim implements SimHost {
     this.stats.writesAcked++
     const id = new DataView(entry.data.buffer, entry.data.byteOffset, 8).getFloat64(0, true)
     if (id === this.#livenessWrite && this.#livenessWrite !== 0) this.#livenessAppliedBy.add(node)
+  }
+
+  onSnapshotInstalled(): void {
+    this.stats.snapshotsInstalled++
   }
 
   onReadState(node: NodeId, state: ReadState): void {

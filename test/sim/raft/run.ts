@@ -34,7 +34,10 @@ function main(): void {
     return
   }
   let failures = 0
-  const totals = { ticks: 0, writesAcked: 0, readsServed: 0, leadersElected: 0, crashes: 0 }
+  const totals = {
+    ticks: 0, writesAcked: 0, readsServed: 0, leadersElected: 0, crashes: 0, confChanges: 0,
+    snapshotsInstalled: 0, transfers: 0, partitions: 0,
+  }
   const started = performance.now()
   for (let s = seed; s < seed + seeds; s++) {
     const result = runSeed(s, steps, bug, profile as 'default' | 'churn')

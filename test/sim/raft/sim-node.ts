@@ -21,6 +21,7 @@ export interface SimHost {
   scheduleSync(node: NodeId): void
   onApplied(node: NodeId, entry: Entry): void
   onReadState(node: NodeId, state: ReadState): void
+  onSnapshotInstalled(node: NodeId): void
 }
 
 export interface SimNodeOptions {
@@ -154,6 +155,7 @@ export class SimNode {
     if (rd.snapshot !== null) {
       this.#restoreState(rd.snapshot)
       this.#host.checker.applied(this.id, this.appliedIndex, this.stateHash)
+      this.#host.onSnapshotInstalled(this.id)
     }
     for (const entry of rd.committedEntries) {
       this.stateHash = chainHash(this.stateHash, entry.term, entryHash(entry))

@@ -39,10 +39,12 @@ describe('raft simulator', () => {
     const leaders = results.reduce((n, r) => n + r.stats.leadersElected, 0)
     const reads = results.reduce((n, r) => n + r.stats.readsServed, 0)
     const confChanges = results.reduce((n, r) => n + r.stats.confChanges, 0)
+    const snapshots = results.reduce((n, r) => n + r.stats.snapshotsInstalled, 0)
     // The faults must actually bite: many elections, reads served, membership changes.
     expect(leaders).toBeGreaterThan(1000)
     expect(reads).toBeGreaterThan(5000)
     expect(confChanges).toBeGreaterThan(100)
+    expect(snapshots).toBeGreaterThan(50)
   })
 
   it('raft sim: 500 churn seeds x 2000 steps: no safety or liveness violation', () => {
