@@ -285,6 +285,35 @@ describe('lsm db', () => {
     await db.close()
   })
 
+  it('corruption: truncated manifest or value log, missing table: error names the file', async () => {
+    const dir = freshDir()
+    const db = await Db.open(small(dir))
+    for (let i = 0; i < 100; i++)
+      await db.put(enc(`k${i}`), new Uint8Array(i % 5 === 0 ? 6000 : 40))
+    await db.flush()
+    await db.close()
+    const [vlog] = filesOf(dir, '.vlog')
+    const vlogBytes = readFileSync(join(dir, vlog!))
+    truncateSync(join(dir, vlog!), vlogBytes.length - 10)
+    await expectCorruption(async () => {
+      const opened = await Db.open(small(dir))
+      try {
+        for (let i = 0; i < 100; i += 5) opened.getSync(enc(`k${i}`))
+      } finally {
+        await opened.close()
+      }
+    }, vlog!)
+    writeFileSync(join(dir, vlog!), vlogBytes)
+    const [table] = filesOf(dir, '.sst')
+    const tableBytes = readFileSync(join(dir, table!))
+    rmSync(join(dir, table!))
+    await expectCorruption(() => Db.open(small(dir)), table!)
+    writeFileSync(join(dir, table!), tableBytes)
+    const manifest = readdirSync(dir).find((n) => n.startsWith('MANIFEST-'))!
+    truncateSync(join(dir, manifest), 0)
+    await expectCorruption(() => Db.open(small(dir)), manifest)
+  })
+
   it('recovery: files no version names: are removed on open', async () => {
     const dir = freshDir()
     let db = await Db.open(small(dir))

@@ -7,7 +7,7 @@
  * (fsyncgate): every later call rejects with it.
  */
 import { assert, INVARIANTS } from '../../shared/assert.ts'
-import { corruption, ShoalError } from '../../shared/errors.ts'
+import { corruption, isShoalError, ShoalError } from '../../shared/errors.ts'
 import { deferred, type Deferred } from '../../shared/deferred.ts'
 import { joinPath } from '../vfs/vfs.ts'
 import { BlockCache } from './block-cache.ts'
@@ -73,6 +73,18 @@ export interface ItemPutOptions extends WriteOptions {
 export interface IterateOptions extends ReadOptions, ScanBounds {
   readonly reverse?: boolean
   readonly limit?: number
+}
+
+/** A file the manifest names but the directory lacks is corruption, not a plain not-found. */
+async function missingIsCorruption<T>(path: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open()
+  } catch (error) {
+    if (isShoalError(error, 'not-found')) {
+      throw corruption(path, 0, 'file named by the manifest is missing')
+    }
+    throw error
+  }
 }
 
 export class Db {
@@ -178,13 +190,16 @@ export class Db {
     for (const file of tables) {
       if (this.#tables.has(file.fileNo)) continue
       const path = joinPath(this.#o.dir, tableName(file.fileNo))
-      this.#tables.set(
-        file.fileNo,
-        await TableReader.open(this.#o.fs, path, file.fileNo, this.#cache),
+      const table = await missingIsCorruption(path, () =>
+        TableReader.open(this.#o.fs, path, file.fileNo, this.#cache),
       )
+      this.#tables.set(file.fileNo, table)
     }
     const vlogs = [...(version?.vlogs.keys() ?? []), ...(edit?.addVlogs ?? []).map((v) => v.fileNo)]
-    for (const fileNo of vlogs) await this.#vlogs.ensureOpen(fileNo)
+    for (const fileNo of vlogs) {
+      const path = joinPath(this.#o.dir, vlogName(fileNo))
+      await missingIsCorruption(path, () => this.#vlogs.ensureOpen(fileNo))
+    }
   }
 
   #jobContext(): JobContext {
