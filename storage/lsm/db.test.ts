@@ -285,7 +285,7 @@ describe('lsm db', () => {
     await db.close()
   })
 
-  it('corruption: truncated manifest or value log, missing table: error names the file', async () => {
+  it('corruption: truncated manifest or vlog, missing table: error names the file', async () => {
     const dir = freshDir()
     const db = await Db.open(small(dir))
     for (let i = 0; i < 100; i++)

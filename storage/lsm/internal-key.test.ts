@@ -34,7 +34,7 @@ describe('internal key', () => {
     ])
   })
 
-  it('order: any two keys: user key asc, then timestamp, version, seq desc', () => {
+  it('order: every pair of keys: user key asc, then timestamp, version, seq desc', () => {
     const arb = fc.record({
       key: fc.uint8Array({ maxLength: 4 }),
       ts: fc.nat(1000),

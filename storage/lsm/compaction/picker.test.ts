@@ -8,10 +8,10 @@ import { Version } from '../manifest/version.ts'
 import { levelTargetBytes, pickCompaction, type PickerOptions } from './picker.ts'
 
 const enc = (text: string): Uint8Array => new TextEncoder().encode(text)
-let nextFile = 1
-function file(lo: string, hi: string, sizeBytes: number, maxSeq = nextFile): FileMeta {
+const counter = { nextFile: 1 }
+function file(lo: string, hi: string, sizeBytes: number, maxSeq = counter.nextFile): FileMeta {
   return {
-    fileNo: nextFile++,
+    fileNo: counter.nextFile++,
     sizeBytes,
     smallest: encodeInternalKey(enc(lo), 0, 0, maxSeq, Kind.value),
     largest: encodeInternalKey(enc(hi), 0, 0, maxSeq, Kind.value),
