@@ -93,7 +93,7 @@ function checkFile(file: string): string[] {
   lines.forEach((line, i) => {
     const at = `${file}:${i + 1}`
     if (line.length > lineColumnsMax) problems.push(`${at}: line over ${lineColumnsMax} columns`)
-    if (/:\s*any\b|\bas any\b|<any>/.test(line)) problems.push(`${at}: any`)
+    if (/:\s*any\s*([,;)=\]>|&]|$)|\bas any\b|<any>/.test(line)) problems.push(`${at}: any`)
     if (/as unknown as/.test(line)) problems.push(`${at}: as unknown as`)
     if (/@ts-ignore/.test(line)) problems.push(`${at}: @ts-ignore`)
     if (/\b(it|describe|test)\.only\(/.test(line)) problems.push(`${at}: .only(`)

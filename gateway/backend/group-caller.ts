@@ -9,7 +9,8 @@
  *
  * Retries never outlive the request deadline. When every replica failed, the RetryPolicy decides
  * the backoff (jittered exponential, from the injected Prng) and the caller tries again, until
- * the policy gives up; then the call fails with `shard-unavailable`. A non-idempotent write is re-sent only when it provably never left
+ * the policy gives up; then the call fails with `shard-unavailable`. A non-idempotent write
+ * is re-sent only when it provably never left
  * the gateway (the client was not connected, or it was refused before sending); after an
  * ambiguous failure (`unavailable` on a live connection) it fails with that error, so the client
  * sees an ambiguous 503 instead of a silent double apply.

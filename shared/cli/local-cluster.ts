@@ -25,6 +25,8 @@ export interface LocalClusterOptions {
   readonly shardCount: number
   readonly repoRoot: string
   readonly out: NodeJS.WritableStream
+  /** The environment the cluster's processes inherit. */
+  readonly env: NodeJS.ProcessEnv
 }
 
 export class StartError extends Error {
@@ -108,7 +110,7 @@ function launch(
   const child = spawn(tsx, [join(options.repoRoot, entry), ...args], {
     cwd: options.repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: process.env,
+    env: options.env,
   })
   for (const stream of [child.stdout, child.stderr]) {
     if (stream === null) continue

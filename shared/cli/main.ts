@@ -26,6 +26,7 @@ async function runStart(options: { port: number; dataDir: string; shards: number
     shardCount: options.shards,
     repoRoot,
     out,
+    env: process.env,
   })
   out.write(
     [

@@ -136,7 +136,8 @@ export interface ScanOptions extends Pick<ReadOptions, 'consistency'> {
 function itemPath(table: string, key: string | { partition: string; sort: string }): string {
   const base = `/v1/tables/${encodeURIComponent(table)}`
   if (typeof key === 'string') return `${base}/keys/${encodeURIComponent(key)}`
-  return `${base}/partitions/${encodeURIComponent(key.partition)}/items/${encodeURIComponent(key.sort)}`
+  const partition = encodeURIComponent(key.partition)
+  return `${base}/partitions/${partition}/items/${encodeURIComponent(key.sort)}`
 }
 
 function query(params: Record<string, string | number | boolean | undefined>): string {

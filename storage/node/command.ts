@@ -8,7 +8,8 @@
  *
  *   u8 format (=1) | u8 kind | body
  *
- *   Put    (1): u64 tableId | lp partitionKey | lp sortKey | u64 timestamp | u64 expiresAtMs (0 = none)
+ *   Put    (1): u64 tableId | lp partitionKey | lp sortKey | u64 timestamp
+ *               | u64 expiresAtMs (0 = none)
  *               | u8 condition | u64 conditionVersion | lp contentType | lp value
  *   Delete (2): u64 tableId | lp partitionKey | lp sortKey | u64 timestamp
  *               | u8 condition | u64 conditionVersion
