@@ -19,7 +19,9 @@ import {
   VersionsResponse,
   WriteResponse,
   type Item,
+  type StorageMethodName,
 } from '../../shared/api/storage-api.ts'
+import type { z } from 'zod'
 import type { Clock } from '../../shared/time/clock.ts'
 import { coalescingKey } from '../coalescer/coalescing-key.ts'
 import type { CoalescedReader } from '../coalescer/coalesced-reader.ts'
@@ -100,28 +102,38 @@ export class ClusterBackend implements B.GatewayBackend {
     return consistency === 'strong' ? 'leader' : 'any'
   }
 
-  /** One uncoalesced backend read: what a flight runs. */
-  async readOnce(request: B.GetRequest, options: B.CallOptions): Promise<FlightResult> {
-    const shard = this.#map.shardOf(request.table, request.partitionKey)
-    const answer = await this.#caller.call({
+  /** A read RPC to `partitionKey`'s shard: leader for strong reads, any replica otherwise. */
+  #read<T>(
+    key: { table: string; partitionKey: Uint8Array; consistency: B.Consistency },
+    call: { method: StorageMethodName; params: Record<string, unknown>; schema: z.ZodType<T> },
+    signal: AbortSignal,
+  ): Promise<Exclude<T, { kind: 'not-leader'; leaderHint: string | null }>> {
+    const shard = this.#map.shardOf(key.table, key.partitionKey)
+    return this.#caller.call({
       group: shard,
-      method: StorageMethod.get,
-      params: {
-        shard,
-        table: request.table,
-        partitionKey: request.partitionKey,
-        sortKey: request.sortKey,
-        consistency: request.consistency,
-        ...(request.maxStalenessMs === undefined ? {} : { maxStalenessMs: request.maxStalenessMs }),
-        ...(request.asOf === undefined ? {} : { asOf: request.asOf }),
-      },
-      schema: GetResponse,
+      method: call.method,
+      params: { shard, ...call.params },
+      schema: call.schema,
       deadlineMs: this.#deadlineMs(),
-      signal: options.signal,
-      target: this.#target(request.consistency),
+      signal,
+      target: this.#target(key.consistency),
       idempotent: true,
       spread: this.#spread++,
     })
+  }
+
+  /** One uncoalesced backend read: what a flight runs. */
+  async readOnce(request: B.GetRequest, options: B.CallOptions): Promise<FlightResult> {
+    const params = {
+      table: request.table,
+      partitionKey: request.partitionKey,
+      sortKey: request.sortKey,
+      consistency: request.consistency,
+      ...(request.maxStalenessMs === undefined ? {} : { maxStalenessMs: request.maxStalenessMs }),
+      ...(request.asOf === undefined ? {} : { asOf: request.asOf }),
+    }
+    const call = { method: StorageMethod.get, params, schema: GetResponse }
+    const answer = await this.#read(request, call, options.signal)
     if (answer.kind === 'found') return { kind: 'found', item: toStoredItem(answer.item) }
     return answer.kind === 'not-found' ? { kind: 'not-found' } : { kind: 'table-not-found' }
   }
@@ -158,26 +170,16 @@ export class ClusterBackend implements B.GatewayBackend {
   }
 
   async scan(request: B.ScanRequest, options: B.CallOptions): Promise<B.ScanResult> {
-    const shard = this.#map.shardOf(request.table, request.partitionKey)
-    const answer = await this.#caller.call({
-      group: shard,
-      method: StorageMethod.scan,
-      params: {
-        shard,
-        table: request.table,
-        partitionKey: request.partitionKey,
-        ...scanBounds(request),
-        limit: request.limit,
-        reverse: request.reverse,
-        consistency: request.consistency,
-      },
-      schema: ScanResponse,
-      deadlineMs: this.#deadlineMs(),
-      signal: options.signal,
-      target: this.#target(request.consistency),
-      idempotent: true,
-      spread: this.#spread++,
-    })
+    const params = {
+      table: request.table,
+      partitionKey: request.partitionKey,
+      ...scanBounds(request),
+      limit: request.limit,
+      reverse: request.reverse,
+      consistency: request.consistency,
+    }
+    const call = { method: StorageMethod.scan, params, schema: ScanResponse }
+    const answer = await this.#read(request, call, options.signal)
     if (answer.kind === 'table-not-found') return answer
     const items = answer.items.map((entry) => ({
       sortKey: entry.sortKey,
@@ -218,18 +220,12 @@ export class ClusterBackend implements B.GatewayBackend {
   }
 
   async versions(request: B.VersionsRequest, options: B.CallOptions): Promise<B.VersionsResult> {
-    const shard = this.#map.shardOf(request.table, request.partitionKey)
-    const answer = await this.#caller.call({
-      group: shard,
+    const call = {
       method: StorageMethod.versions,
-      params: { shard, ...request },
+      params: { ...request },
       schema: VersionsResponse,
-      deadlineMs: this.#deadlineMs(),
-      signal: options.signal,
-      target: this.#target(request.consistency),
-      idempotent: true,
-      spread: this.#spread++,
-    })
+    }
+    const answer = await this.#read(request, call, options.signal)
     if (answer.kind === 'table-not-found') return answer
     const versions = answer.versions.map((entry) => ({
       item: entry.item === null ? null : toStoredItem(entry.item),
