@@ -77,9 +77,17 @@ async function main(): Promise<void> {
   const clock = new SystemClock()
   const timers = new SystemTimers()
   const prng = new SeededPrng(Date.now())
+  // Test-only: SHOAL_PLANTED_BUG=join-any-in-flight lets strong reads join any flight, the bug
+  // the chaos suite must catch. Never set in production; the start-up log says so loudly.
+  const plantedBug = process.env['SHOAL_PLANTED_BUG']
+  if (plantedBug !== undefined && plantedBug !== 'join-any-in-flight') {
+    throw new ConfigError([`unknown SHOAL_PLANTED_BUG ${plantedBug}`])
+  }
+  if (plantedBug !== undefined) logger.error('PLANTED BUG ACTIVE (tests only)', { plantedBug })
   const cluster = buildClusterBackend(clock, timers, prng, logger, {
     file,
     gatewayId: `gw-${process.pid}`,
+    ...(plantedBug === undefined ? {} : { coalescer: { joinAnyInFlight: true } }),
   })
   const app = buildApp({
     backend: cluster.backend,
