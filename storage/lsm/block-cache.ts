@@ -1,24 +1,32 @@
 /**
  * BlockCache: decoded data blocks shared by every table of a db, bounded by a byte budget
- * (lru-cache with sizeCalculation). Keys are "<fileNo>:<blockIndex>"; file numbers are never
+ * (lru-cache with sizeCalculation). File numbers are never
  * reused, so a deleted table's blocks simply age out.
+ * Keys are numbers, fileNo * 2^20 + block index (a table has under 2^20 blocks: 4 GiB of 4 KiB
+ * blocks), because hashing a number is cheaper than building a string on every lookup.
  */
 import { LRUCache } from 'lru-cache'
 import type { DecodedBlock } from './sstable/block.ts'
 
+const BLOCKS_PER_TABLE_MAX = 1 << 20
+
 export class BlockCache {
-  readonly #lru: LRUCache<string, DecodedBlock>
+  readonly #lru: LRUCache<number, DecodedBlock>
   hits = 0
   misses = 0
 
   constructor(budgetBytes: number) {
-    this.#lru = new LRUCache<string, DecodedBlock>({
+    this.#lru = new LRUCache<number, DecodedBlock>({
       maxSize: Math.max(1, budgetBytes),
       sizeCalculation: (block) => Math.max(1, block.chargeBytes),
     })
   }
 
-  get(key: string, load: () => DecodedBlock): DecodedBlock {
+  static key(fileNo: number, blockIndex: number): number {
+    return fileNo * BLOCKS_PER_TABLE_MAX + blockIndex
+  }
+
+  get(key: number, load: () => DecodedBlock): DecodedBlock {
     const found = this.#lru.get(key)
     if (found !== undefined) {
       this.hits++

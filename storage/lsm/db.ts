@@ -102,6 +102,8 @@ export class Db {
   readonly counters = new DbCounters()
   #mem: Memtable
   #imm: Memtable[] = []
+  /** Active then immutable memtables, newest first; rebuilt when either changes. */
+  #memtables: readonly Memtable[] = []
   #wal: WalWriter | undefined
   #rotating: Promise<void> | undefined
   #flushing: Promise<void> | undefined
@@ -609,8 +611,12 @@ export class Db {
   }
 
   #view(): ReadView {
+    const memtables = this.#memtables
+    if (memtables[0] !== this.#mem || memtables.length !== this.#imm.length + 1) {
+      this.#memtables = [this.#mem, ...[...this.#imm].reverse()]
+    }
     return {
-      memtables: [this.#mem, ...[...this.#imm].reverse()],
+      memtables: this.#memtables,
       version: this.#vs.current,
       table: (fileNo) => this.#table(fileNo),
     }

@@ -7,7 +7,7 @@ import { corruption } from '../../../shared/errors.ts'
 import { crc32c } from '../../../shared/codecs/crc32c.ts'
 import { ByteReader } from '../../../shared/codecs/byte-reader.ts'
 import type { FileSystem, ReadableFile } from '../../vfs/vfs.ts'
-import type { BlockCache } from '../block-cache.ts'
+import { BlockCache } from '../block-cache.ts'
 import { compareInternal } from '../internal-key.ts'
 import type { InternalIterator } from '../iterator.ts'
 import { BlockIterator, decodeBlock, lowerBound, type DecodedBlock } from './block.ts'
@@ -65,6 +65,8 @@ export class TableReader {
       const filter = read(footer.filter)
       const properties = decodeProperties(read(footer.properties), path, footer.properties.offset)
       const index = decodeBlock(read(footer.index), path, footer.index.offset)
+      if (index.keys.length >= 1 << 20)
+        throw corruption(path, footer.index.offset, 'too many blocks')
       return new TableReader(fileNo, file, cache, { filter, index, properties })
     } catch (error) {
       file.close()
@@ -81,7 +83,7 @@ export class TableReader {
   }
 
   block(i: number): DecodedBlock {
-    return this.#cache.get(`${this.fileNo}:${i}`, () => this.#load(i))
+    return this.#cache.get(BlockCache.key(this.fileNo, i), () => this.#load(i))
   }
 
   #load(i: number): DecodedBlock {
