@@ -28,7 +28,7 @@ import { emptyVersion, recoverManifest, VersionSet } from './manifest/version-se
 import type { FileMeta, Version } from './manifest/version.ts'
 import { Memtable } from './memtable.ts'
 import { resolveOptions, type DbOptions, type ResolvedOptions } from './options.ts'
-import { collectKey, findLatest, scanGroups, type ReadView, type ScanBounds } from './read-path.ts'
+import { collectKey, findLatest, scanGroups, type ReadView } from './read-path.ts'
 import { removeOrphans, replayWals } from './recovery.ts'
 import { readableAt, type Entry } from './retention.ts'
 import { TableReader } from './sstable/reader.ts'
@@ -37,43 +37,23 @@ import { VlogReaders } from './value-log/value-log.ts'
 import { WalWriter } from './wal/wal-writer.ts'
 import { encodeBatch, WriteBatch, type PutOptions } from './write-batch.ts'
 import { limits } from '../../shared/limits.ts'
+import type {
+  Item,
+  ItemPutOptions,
+  IterateOptions,
+  ReadOptions,
+  Snapshot,
+  WriteOptions,
+} from './db-types.ts'
 
-export interface Item {
-  readonly key: Uint8Array
-  readonly value: Uint8Array
-  readonly timestamp: number
-  readonly version: number
-  readonly seq: number
-  readonly expiresAtMs: number
-}
-
-export interface Snapshot {
-  readonly seq: number
-  release(): void
-}
-
-export interface ReadOptions {
-  readonly snapshot?: Snapshot
-  /** Wall-clock ms for TTL checks; default the db clock. */
-  readonly nowMs?: number
-}
-
-export interface WriteOptions {
-  /** Wait until the WAL is fsynced (group commit). Ignored with `wal: false`. */
-  readonly sync?: boolean
-}
-
-export interface ItemPutOptions extends WriteOptions {
-  readonly timestamp?: number
-  readonly version?: number
-  /** Per-item TTL from now (db clock). */
-  readonly ttlMs?: number
-}
-
-export interface IterateOptions extends ReadOptions, ScanBounds {
-  readonly reverse?: boolean
-  readonly limit?: number
-}
+export type {
+  Item,
+  ItemPutOptions,
+  IterateOptions,
+  ReadOptions,
+  Snapshot,
+  WriteOptions,
+} from './db-types.ts'
 
 /** A file the manifest names but the directory lacks is corruption, not a plain not-found. */
 async function missingIsCorruption<T>(path: string, open: () => Promise<T>): Promise<T> {
