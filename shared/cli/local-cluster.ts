@@ -106,12 +106,16 @@ function launch(
   args: string[],
   options: LocalClusterOptions,
 ): Managed {
-  const tsx = join(options.repoRoot, 'node_modules', '.bin', 'tsx')
-  const child = spawn(tsx, [join(options.repoRoot, entry), ...args], {
-    cwd: options.repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: options.env,
-  })
+  // One process per program (node with tsx's loader), so signals reach the program itself.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(options.repoRoot, entry), ...args],
+    {
+      cwd: options.repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env,
+    },
+  )
   for (const stream of [child.stdout, child.stderr]) {
     if (stream === null) continue
     const lines = createInterface({ input: stream })

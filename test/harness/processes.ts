@@ -36,14 +36,17 @@ export interface Spawned {
   exited(): Promise<number | null>
 }
 
-/** Runs a TypeScript entry point of this repository under tsx. */
+/**
+ * Runs a TypeScript entry point of this repository as ONE node process with tsx's loader
+ * (`node --import tsx`). Not the `tsx` binary: that runs the script in a second process, so a
+ * SIGKILL or SIGSTOP sent to the pid we hold would miss the program itself.
+ */
 export function spawnTs(
   entry: string,
   args: string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): Spawned {
-  const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx')
-  const child = spawn(tsx, [join(repoRoot, entry), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry), ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
