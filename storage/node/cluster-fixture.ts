@@ -15,6 +15,8 @@ import { shardOf } from '../../shared/hashing/shard-of.ts'
 import { SilentLogger } from '../../shared/log.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
 import { RpcClient } from '../../shared/rpc/rpc-client.ts'
+import { ShardChecksumResponse } from './checksum.ts'
+import { shardChecksumMethod } from './dispatch.ts'
 import { SystemClock, SystemTimers } from '../../shared/time/clock.ts'
 import {
   freePort, repoRoot, stop, tempDir, waitFor, type Spawned,
@@ -75,12 +77,13 @@ export class ClusterFixture {
     return node
   }
 
-  /** Starts (or restarts) a node's process and waits for its readiness line. */
-  async startNode(id: string): Promise<void> {
+  /** Starts (or restarts) a node's process and (unless told not to) waits until it is ready. */
+  async startNode(id: string, options: { wait?: boolean } = {}): Promise<void> {
     const node = this.node(id)
     const spawned = spawnNode(['--config', this.configPath, '--node', id],
       { SHOAL_LOG_LEVEL: 'warn', ...this.#env })
     node.process = spawned
+    if (options.wait === false) return
     await waitFor(`${id} ready`, () => {
       if (spawned.child.exitCode !== null) {
         throw new Error(`${id} exited: ${spawned.output().slice(-2000)}`)
@@ -200,6 +203,27 @@ export class ClusterFixture {
       }
       return true
     }, { timeoutMs: 10_000, intervalMs: 20 })
+  }
+
+  /** Waits until every live replica of every shard has the same applied index and checksum. */
+  async waitConverged(timeoutMs: number): Promise<void> {
+    let last = ''
+    await waitFor('replicas converge', async () => {
+      for (let shard = 0; shard < this.shardCount; shard++) {
+        const answers: ShardChecksumResponse[] = []
+        for (const node of this.alive()) {
+          answers.push(ShardChecksumResponse.parse(
+            await this.call(node.id, shardChecksumMethod, { shard })))
+        }
+        last = JSON.stringify({ shard, answers })
+        const first = answers[0]!
+        if (!answers.every((a) => a.appliedIndex === first.appliedIndex &&
+          a.checksum === first.checksum && a.items === first.items)) return false
+      }
+      return true
+    }, { timeoutMs, intervalMs: 100 }).catch((error: unknown) => {
+      throw new Error(`${String(error)}; last: ${last}`)
+    })
   }
 
   /** Stops every process we started and closes the clients. */

@@ -10,8 +10,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StorageMethod } from '../../shared/api/storage-api.ts'
 import { ClusterFixture } from '../../storage/node/cluster-fixture.ts'
-import type { ShardChecksumResponse } from '../../storage/node/checksum.ts'
-import { shardChecksumMethod } from '../../storage/node/dispatch.ts'
 import { waitFor } from '../harness/processes.ts'
 
 const encoder = new TextEncoder()
@@ -27,27 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.close()
 })
-
-/** Waits until every live replica of every shard reports the same applied index and checksum. */
-export async function expectConverged(c: ClusterFixture, timeoutMs: number): Promise<void> {
-  let last = ''
-  await waitFor('replicas converge', async () => {
-    for (let shard = 0; shard < c.shardCount; shard++) {
-      const answers: ShardChecksumResponse[] = []
-      for (const node of c.alive()) {
-        answers.push((await c.call(node.id, shardChecksumMethod, { shard })) as
-          ShardChecksumResponse)
-      }
-      last = JSON.stringify({ shard, answers })
-      const first = answers[0]!
-      if (!answers.every((a) => a.appliedIndex === first.appliedIndex &&
-        a.checksum === first.checksum && a.items === first.items)) return false
-    }
-    return true
-  }, { timeoutMs, intervalMs: 100 }).catch((error: unknown) => {
-    throw new Error(`${String(error)}; last: ${last}`)
-  })
-}
 
 describe('storage cluster: leader failover', () => {
   it('storage cluster: leader SIGKILLed after acknowledged writes: every write survives once, in order', async () => {
@@ -82,7 +59,7 @@ describe('storage cluster: leader failover', () => {
     if (after.kind === 'ok') expect(after.version).toBeGreaterThan(acked.get('k0')!.version)
 
     await cluster.startNode(leader!)
-    await expectConverged(cluster, 20_000)
+    await cluster.waitConverged(20_000)
   })
 
   it('storage cluster: eventual read on a follower: reports its applied index', async () => {
