@@ -7,6 +7,7 @@
 import type { Context, Hono } from 'hono'
 import { z } from 'zod'
 import { ShoalError } from '../../shared/errors.ts'
+import type { HotKeyReport } from '../hot-keys/detector.ts'
 import { isAllowed } from '../middleware/auth.ts'
 import type { EdgeEnv, EdgeLimits } from '../middleware/edge-env.ts'
 import { boundedInteger, parseQuery } from './request-parsing.ts'
@@ -14,27 +15,13 @@ import { boundedInteger, parseQuery } from './request-parsing.ts'
 export const hotKeysPath = '/v1/hotkeys'
 
 /**
- * One hot key as the route renders it. Field names follow gateway/hot-keys/detector.ts's
- * HotKeyReport, so the adapter in main is a split of its key into table and item key.
+ * One hot key as the route renders it: the detector's report (gateway/hot-keys/detector.ts,
+ * which documents every field) with its key split into the table and the item key as text.
  */
-export interface HotKey {
+export interface HotKey extends Omit<HotKeyReport, 'key'> {
   readonly table: string
   /** The item key as text. */
   readonly key: string
-  /** Requests counted in the window (estimate). */
-  readonly count: number
-  readonly ratePerSec: number
-  /** Reads and writes are counted separately. */
-  readonly readsPerSec: number
-  readonly writesPerSec: number
-  /** The sketch's guarantee: the true rate is within ratePerSec +- this bound. */
-  readonly errorPerSec: number
-  /** Of all requests in the window, in [0, 1]. */
-  readonly share: number
-  /** Above the hot threshold now. */
-  readonly hot: boolean
-  /** Wall ms when the key first crossed the hot threshold; null if it is not hot. */
-  readonly firstHotAtMs: number | null
 }
 
 export interface HotKeySource {
