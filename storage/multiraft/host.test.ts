@@ -1,0 +1,123 @@
+/**
+ * Goal: the multi-raft host drives groups correctly over the real log engine: leaders get
+ * elected, proposals are applied on every replica in log order with their results returned,
+ * followers answer not-leader with a hint, and a leader cut off from its quorum fails a
+ * proposal by its deadline instead of hanging. Method: three hosts in one process, each with a
+ * RaftLogEngine on a MemFileSystem, a recording state machine and an in-memory transport that
+ * can cut a node off; real timers with a 10 ms tick, waiting on conditions with deadlines.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { isShoalError } from '../../shared/errors.ts'
+import { SilentLogger } from '../../shared/log.ts'
+import { SeededPrng } from '../../shared/random/prng.ts'
+import { SystemClock, SystemTimers } from '../../shared/time/clock.ts'
+import { waitFor } from '../../test/harness/processes.ts'
+import { RaftLogEngine } from '../raftlog/log-engine.ts'
+import type { Entry, NodeId } from '../raft/messages.ts'
+import { MemFileSystem } from '../vfs/mem-fs.ts'
+import { MultiRaftHost, type StateMachine } from './host.ts'
+import type { GroupMessage } from './wire.ts'
+
+const clock = new SystemClock()
+const timers = new SystemTimers()
+const groups = [0, 1]
+
+class RecordingMachine implements StateMachine<number> {
+  readonly applied = new Map<number, Array<{ index: number; data: string }>>()
+  async apply(group: number, entries: readonly Entry[]): Promise<number[]> {
+    const list = this.applied.get(group) ?? []
+    this.applied.set(group, list)
+    for (const e of entries) list.push({ index: e.index, data: new TextDecoder().decode(e.data) })
+    return entries.map((e) => e.index)
+  }
+}
+
+let hosts: Array<MultiRaftHost<number>> = []
+
+async function startCluster(): Promise<{ hosts: Array<MultiRaftHost<number>>;
+  machines: RecordingMachine[]; cut: Set<NodeId> }> {
+  const cut = new Set<NodeId>()
+  const machines = [1, 2, 3].map(() => new RecordingMachine())
+  const made: Array<MultiRaftHost<number>> = []
+  for (const id of [1, 2, 3]) {
+    const fs = new MemFileSystem()
+    await fs.mkdirp('/log')
+    const engine = await RaftLogEngine.open(fs, '/log')
+    made.push(new MultiRaftHost<number>({
+      nodeId: id, groups: groups.map((group) => ({ group, voters: [1, 2, 3], applied: 0 })),
+      engine, stateMachine: machines[id - 1]!, clock, timers, prng: new SeededPrng(id),
+      logger: new SilentLogger(), tickMs: 10, electionTicks: 10, readMode: 'read-index',
+      transport: {
+        send: (peer: NodeId, msgs: readonly GroupMessage[]) => {
+          if (cut.has(id) || cut.has(peer)) return
+          queueMicrotask(() => {
+            for (const { group, message } of msgs) made[peer - 1]!.step(group, message)
+          })
+        },
+      },
+    }))
+  }
+  for (const host of made) host.start()
+  hosts = made
+  return { hosts: made, machines, cut }
+}
+
+function leaderOf(all: Array<MultiRaftHost<number>>, group: number): number {
+  return all.findIndex((h) => h.status(group).role === 'leader')
+}
+
+afterEach(async () => {
+  for (const host of hosts) await host.close()
+  hosts = []
+})
+
+describe('multiraft host', () => {
+  it('multiraft host: three in-process hosts: every group elects a leader and applies proposals everywhere in order', async () => {
+    const { hosts: all, machines } = await startCluster()
+    await waitFor('leaders', () => groups.every((g) => leaderOf(all, g) >= 0), { timeoutMs: 5_000 })
+    for (const group of groups) {
+      const leader = all[leaderOf(all, group)]!
+      const results = await Promise.all(['a', 'b', 'c'].map((text) =>
+        leader.propose(group, new TextEncoder().encode(`${group}${text}`),
+          clock.monotonicMs() + 3_000)))
+      const indexes = results.map((r) => (r.kind === 'applied' ? r.result : -1))
+      expect(indexes.every((i) => i > 0)).toBe(true)
+      expect(new Set(indexes).size).toBe(3)
+    }
+    await waitFor('all replicas applied', () => machines.every((m) =>
+      groups.every((g) => (m.applied.get(g) ?? []).filter((e) => e.data !== '').length === 3)),
+    { timeoutMs: 5_000 })
+    for (const group of groups) {
+      const logs = machines.map((m) => JSON.stringify(m.applied.get(group)))
+      expect(new Set(logs).size).toBe(1)
+      const indexes = machines[0]!.applied.get(group)!.map((e) => e.index)
+      expect(indexes).toEqual([...indexes].sort((a, b) => a - b))
+    }
+  })
+
+  it('multiraft host: proposal on a follower: not-leader with the leader hint', async () => {
+    const { hosts: all } = await startCluster()
+    await waitFor('leader', () => leaderOf(all, 0) >= 0, { timeoutMs: 5_000 })
+    const leader = leaderOf(all, 0)
+    const follower = all[(leader + 1) % 3]!
+    const outcome = await follower.propose(0, new Uint8Array([1]), clock.monotonicMs() + 1_000)
+    expect(outcome).toEqual({ kind: 'not-leader', leader: leader + 1 })
+  })
+
+  it('multiraft host: leader cut off from its quorum: the proposal fails by its deadline', async () => {
+    const { hosts: all, cut } = await startCluster()
+    await waitFor('leader', () => leaderOf(all, 0) >= 0, { timeoutMs: 5_000 })
+    const leader = leaderOf(all, 0)
+    cut.add(leader + 1)
+    const started = clock.monotonicMs()
+    let failed = false
+    try {
+      const outcome = await all[leader]!.propose(0, new Uint8Array([2]), started + 300)
+      failed = outcome.kind === 'not-leader'
+    } catch (error) {
+      failed = isShoalError(error, 'shard-unavailable')
+    }
+    expect(failed).toBe(true)
+    expect(clock.monotonicMs() - started).toBeLessThan(1_000)
+  })
+})
