@@ -24,22 +24,22 @@ export function withDeadline<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false
-    let timer: TimerHandle | undefined
+    const held: { timer?: TimerHandle } = {}
     const settle: Settler<T> = {
       resolve: (value) => {
         if (done) return
         done = true
-        timer?.cancel()
+        held.timer?.cancel()
         resolve(value)
       },
       reject: (error) => {
         if (done) return
         done = true
-        timer?.cancel()
+        held.timer?.cancel()
         reject(error)
       },
     }
-    timer = timers.after(Math.max(0, delayMs), () => settle.reject(onTimeout()))
+    held.timer = timers.after(Math.max(0, delayMs), () => settle.reject(onTimeout()))
     start(settle)
   })
 }

@@ -146,7 +146,7 @@ export class ClusterFixture {
     start?: string): Promise<T> {
     const giveUp = clock.monotonicMs() + budgetMs
     let target = start ?? this.alive()[this.#clientSeq++ % this.alive().length]!.id
-    let lastError: unknown = null
+    let lastError: ShoalError | null = null
     while (clock.monotonicMs() < giveUp) {
       try {
         const left = Math.max(50, Math.min(3_000, giveUp - clock.monotonicMs()))
