@@ -26,10 +26,11 @@ function configError(problems: readonly string[]): never {
   process.exit(2)
 }
 
-function options(logger: PinoLogger): StorageNodeOptions {
-  let values: Record<string, string | undefined>
+type Flags = Record<string, string | undefined>
+
+function flags(): Flags {
   try {
-    values = parseArgs({
+    return parseArgs({
       options: {
         config: { type: 'string' }, node: { type: 'string' }, listen: { type: 'string' },
         'data-dir': { type: 'string' }, 'log-level': { type: 'string' },
@@ -39,6 +40,9 @@ function options(logger: PinoLogger): StorageNodeOptions {
   } catch (error) {
     configError([error instanceof Error ? error.message : String(error)])
   }
+}
+
+function options(values: Flags, logger: PinoLogger): StorageNodeOptions {
   const env = process.env
   const configPath = values.config ?? env.SHOAL_CONFIG
   const nodeId = values.node ?? env.SHOAL_NODE
@@ -64,14 +68,15 @@ function options(logger: PinoLogger): StorageNodeOptions {
 }
 
 async function main(): Promise<void> {
-  const level = process.env.SHOAL_LOG_LEVEL ?? 'info'
+  const values = flags()
+  const level = values['log-level'] ?? process.env.SHOAL_LOG_LEVEL ?? 'info'
   if (!Object.keys(pino.levels.values).includes(level)) {
-    configError([`SHOAL_LOG_LEVEL must be one of ${Object.keys(pino.levels.values).join(', ')}`])
+    configError([`log level must be one of ${Object.keys(pino.levels.values).join(', ')}`])
   }
   const logger = PinoLogger.create({ name: 'shoal-storage', level })
   let resolved: StorageNodeOptions
   try {
-    resolved = options(logger)
+    resolved = options(values, logger)
   } catch (error) {
     if (error instanceof ConfigError) configError(error.problems)
     throw error

@@ -32,7 +32,7 @@ class RecordingMachine implements StateMachine<number> {
   }
 }
 
-let hosts: Array<MultiRaftHost<number>> = []
+const hosts: Array<MultiRaftHost<number>> = []
 
 async function startCluster(): Promise<{ hosts: Array<MultiRaftHost<number>>;
   machines: RecordingMachine[]; cut: Set<NodeId> }> {
@@ -58,7 +58,7 @@ async function startCluster(): Promise<{ hosts: Array<MultiRaftHost<number>>;
     }))
   }
   for (const host of made) host.start()
-  hosts = made
+  hosts.push(...made)
   return { hosts: made, machines, cut }
 }
 
@@ -67,12 +67,12 @@ function leaderOf(all: Array<MultiRaftHost<number>>, group: number): number {
 }
 
 afterEach(async () => {
-  for (const host of hosts) await host.close()
-  hosts = []
+  for (const host of hosts.splice(0)) await host.close()
 })
 
 describe('multiraft host', () => {
-  it('multiraft host: three in-process hosts: every group elects a leader and applies proposals everywhere in order', async () => {
+  it('multiraft host: 3 hosts: each group elects, applies proposals everywhere in order',
+    async () => {
     const { hosts: all, machines } = await startCluster()
     await waitFor('leaders', () => groups.every((g) => leaderOf(all, g) >= 0), { timeoutMs: 5_000 })
     for (const group of groups) {
@@ -104,7 +104,8 @@ describe('multiraft host', () => {
     expect(outcome).toEqual({ kind: 'not-leader', leader: leader + 1 })
   })
 
-  it('multiraft host: leader cut off from its quorum: the proposal fails by its deadline', async () => {
+  it('multiraft host: leader cut off from its quorum: proposal fails by its deadline',
+    async () => {
     const { hosts: all, cut } = await startCluster()
     await waitFor('leader', () => leaderOf(all, 0) >= 0, { timeoutMs: 5_000 })
     const leader = leaderOf(all, 0)

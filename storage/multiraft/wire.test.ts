@@ -10,7 +10,7 @@ import { message } from '../raft/messages.ts'
 import { decodeRaftBatch, encodeRaftBatch } from './wire.ts'
 
 describe('raft batch wire', () => {
-  it('raft batch wire: app message with entries through msgpack: decodes to the same message', () => {
+  it('raft batch wire: app message with entries through msgpack: decodes the same', () => {
     const m = message({ type: 'app', from: 1, to: 2, term: 3, logTerm: 2, index: 7, commit: 6,
       rejectHint: 0, round: 4, context: new Uint8Array([9]),
       entries: [{ term: 3, index: 8, type: 'normal', data: new Uint8Array([1, 2, 3]) }] })

@@ -38,20 +38,18 @@ export class ClusterFixture {
   readonly configPath: string
   readonly shardCount: number
   readonly nodes: FixtureNode[]
-  readonly #env: Record<string, string>
   #clientSeq = 0
 
-  private constructor(dir: string, configPath: string, shardCount: number, nodes: FixtureNode[],
-    env: Record<string, string>) {
+  private constructor(dir: string, configPath: string, shardCount: number,
+    nodes: FixtureNode[]) {
     this.dir = dir
     this.configPath = configPath
     this.shardCount = shardCount
     this.nodes = nodes
-    this.#env = env
   }
 
-  static async start(options: { nodes?: number; shardCount?: number;
-    env?: Record<string, string> } = {}): Promise<ClusterFixture> {
+  static async start(options: { nodes?: number; shardCount?: number } = {}):
+    Promise<ClusterFixture> {
     const count = options.nodes ?? 3
     const shardCount = options.shardCount ?? 4
     const dir = tempDir('cluster')
@@ -66,7 +64,7 @@ export class ClusterFixture {
     writeFileSync(configPath, lines.join('\n') + '\n')
     const nodes = ports.map((port, i) => ({ id: `n${i + 1}`, port, process: null,
       client: newClient(port, i) }))
-    const fixture = new ClusterFixture(dir, configPath, shardCount, nodes, options.env ?? {})
+    const fixture = new ClusterFixture(dir, configPath, shardCount, nodes)
     await Promise.all(nodes.map((node) => fixture.startNode(node.id)))
     return fixture
   }
@@ -80,8 +78,8 @@ export class ClusterFixture {
   /** Starts (or restarts) a node's process and (unless told not to) waits until it is ready. */
   async startNode(id: string, options: { wait?: boolean } = {}): Promise<void> {
     const node = this.node(id)
-    const spawned = spawnNode(['--config', this.configPath, '--node', id],
-      { SHOAL_LOG_LEVEL: 'warn', ...this.#env })
+    const spawned = spawnNode(['--config', this.configPath, '--node', id, '--log-level',
+      'warn'])
     node.process = spawned
     if (options.wait === false) return
     await waitFor(`${id} ready`, () => {
@@ -237,9 +235,9 @@ export class ClusterFixture {
  * Runs storage/main.ts in ONE node process with tsx as a loader. (The tsx CLI forks a child
  * and cannot forward SIGKILL, so killing it would orphan the real node.)
  */
-function spawnNode(args: string[], env: Record<string, string>): Spawned {
+function spawnNode(args: string[]): Spawned {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'storage/main.ts'),
-    ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
   let text = ''
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()))

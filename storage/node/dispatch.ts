@@ -104,7 +104,8 @@ function stepBatch(s: NodeServices, params: unknown, context: RpcContext): null 
   const batch = decodeRaftBatch(params)
   const from = s.topology.raftId(context.peerNodeId)
   if (batch.from !== context.peerNodeId) {
-    throw new ShoalError('protocol', `raft.batch from ${batch.from} on ${context.peerNodeId}'s link`)
+    throw new ShoalError('protocol',
+      `raft.batch from ${batch.from} on ${context.peerNodeId}'s link`)
   }
   for (const { group, message } of batch.msgs) {
     if (message.from !== from) throw new ShoalError('protocol', 'raft message with a forged sender')

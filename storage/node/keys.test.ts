@@ -12,7 +12,7 @@ import {
 } from './keys.ts'
 
 describe('node keys', () => {
-  it('node keys: data keys of any table and bytes: inside their group, not meta, table id recovered', () => {
+  it('node keys: any data key: inside its group, not meta, table id recovered', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 1000 }),
       fc.integer({ min: 1, max: 2 ** 53 - 1 }), fc.uint8Array({ maxLength: 16 }),
       fc.uint8Array({ maxLength: 16 }), (group, tableId, partitionKey, sortKey) => {

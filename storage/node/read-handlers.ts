@@ -16,7 +16,8 @@ import { notLeader } from './services.ts'
 
 export function toItem(item: LsmItem): Item {
   const { contentType, value } = decodeStoredValue(item.value)
-  return { value: new Uint8Array(value), contentType, version: item.version, timestamp: item.timestamp,
+  return { value: new Uint8Array(value), contentType, version: item.version,
+    timestamp: item.timestamp,
     expiresAtMs: item.expiresAtMs === 0 ? null : item.expiresAtMs }
 }
 
@@ -97,7 +98,8 @@ export async function handleScan(s: NodeServices, req: ScanRequest, deadlineMs: 
   if (items.length > req.limit && last !== undefined) {
     // Forward: the smallest sort key after the last one (start is inclusive); reverse: the
     // last one itself (end is exclusive).
-    resumeAfter = req.reverse ? new Uint8Array(last.sortKey) : concat(last.sortKey, new Uint8Array([0]))
+    resumeAfter = req.reverse ? new Uint8Array(last.sortKey)
+      : concat(last.sortKey, new Uint8Array([0]))
   }
   return { kind: 'ok', items: page, resumeAfter, appliedIndex: point.appliedIndex }
 }

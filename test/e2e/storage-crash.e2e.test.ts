@@ -24,7 +24,8 @@ async function pause(ms: number): Promise<void> {
 }
 
 describe('storage cluster: crashes under load', () => {
-  it('storage cluster: 20+ SIGKILLs at random moments under writes: nothing acknowledged lost, replicas converge', async () => {
+  it('storage cluster: 20+ SIGKILLs under writes: no acked write lost, replicas converge',
+    async () => {
     const seed = Number(process.env.SHOAL_SEED ?? 4242)
     const prng = new SeededPrng(seed)
     const c = (cluster = await ClusterFixture.start({ nodes: 3, shardCount: 3 }))

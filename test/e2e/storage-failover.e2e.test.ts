@@ -27,7 +27,8 @@ afterAll(async () => {
 })
 
 describe('storage cluster: leader failover', () => {
-  it('storage cluster: leader SIGKILLed after acknowledged writes: every write survives once, in order', async () => {
+  it('storage cluster: leader SIGKILLed after acked writes: all survive once, in order',
+    async () => {
     const acked = new Map<string, { value: string; version: number }>()
     const versionsInAckOrder = new Map<string, number[]>()
     for (let i = 0; i < 60; i++) {
@@ -40,7 +41,9 @@ describe('storage cluster: leader failover', () => {
       versionsInAckOrder.set(key, [...(versionsInAckOrder.get(key) ?? []), answer.version])
     }
     for (const versions of versionsInAckOrder.values()) {
-      for (let i = 1; i < versions.length; i++) expect(versions[i]!).toBeGreaterThan(versions[i - 1]!)
+      for (let i = 1; i < versions.length; i++) {
+        expect(versions[i]!).toBeGreaterThan(versions[i - 1]!)
+      }
     }
     const shard = cluster.shardOf('items', encoder.encode('k0'))
     const leader = await cluster.leaderOf(shard)

@@ -41,7 +41,8 @@ async function stillServes(): Promise<void> {
 }
 
 describe('storage node: bad input', () => {
-  it('storage node: unknown method and malformed params: bad-request, node keeps serving', async () => {
+  it('storage node: unknown method, malformed params: bad-request, keeps serving',
+    async () => {
     expect(await errorCode(cluster.call('n1', 'kv.nope', {}))).toBe('bad-request')
     expect(await errorCode(cluster.call('n1', StorageMethod.put, { shard: 'x' }))).toBe(
       'bad-request')
@@ -50,7 +51,8 @@ describe('storage node: bad input', () => {
     await stillServes()
   })
 
-  it('storage node: garbage bytes and an oversize frame: connection closed, node keeps serving', async () => {
+  it('storage node: garbage bytes, oversize frame: connection closed, keeps serving',
+    async () => {
     const port = cluster.node('n1').port
     const garbage = await RawPeer.open(port)
     garbage.write(new Uint8Array(64).fill(0xab))
