@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<BenchRunner>> = {
   lsm: async () => (await import('./bench/lsm.ts')).runLsmBench,
   raft: async () => (await import('./bench/raft.ts')).runRaftBench,
   rpc: async () => (await import('./bench/rpc.ts')).runRpcBench,
+  cluster: async () => (await import('./bench/cluster.ts')).runClusterBench,
 }
 
 async function main(): Promise<void> {
