@@ -5,7 +5,6 @@
  * and stops exactly the processes it started. `write` / `read` route like a gateway: to the
  * shard's leader, following not-leader hints and retrying retryable errors until a deadline.
  */
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StorageMethod } from '../../shared/api/storage-api.ts'
@@ -19,7 +18,7 @@ import { ShardChecksumResponse } from './checksum.ts'
 import { shardChecksumMethod } from './dispatch.ts'
 import { SystemClock, SystemTimers } from '../../shared/time/clock.ts'
 import {
-  freePort, repoRoot, stop, tempDir, waitFor, type Spawned,
+  freePort, spawnTs, stop, tempDir, waitFor, type Spawned,
 } from '../../test/harness/processes.ts'
 
 const clock = new SystemClock()
@@ -231,19 +230,9 @@ export class ClusterFixture {
   }
 }
 
-/**
- * Runs storage/main.ts in ONE node process with tsx as a loader. (The tsx CLI forks a child
- * and cannot forward SIGKILL, so killing it would orphan the real node.)
- */
+/** Runs storage/main.ts as one node process with tsx's loader (see spawnTs). */
 function spawnNode(args: string[]): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'storage/main.ts'),
-    ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
-  let text = ''
-  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()))
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  if (child.pid === undefined) throw new Error('failed to spawn a storage node')
-  return { child, pid: child.pid, output: () => text, exited: () => exit }
+  return spawnTs('storage/main.ts', args)
 }
 
 function newClient(port: number, seed: number): RpcClient {
