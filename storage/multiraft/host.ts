@@ -183,6 +183,23 @@ export class MultiRaftHost<R> {
     return this.#group(group).appliedIndex
   }
 
+  /**
+   * An upper bound, in ms, on how far this replica's applied state may lag the leader's, or
+   * null when it cannot bound it. A leader that has applied its commit index lags by 0. A
+   * follower that knows a leader and has applied everything it knows committed lags by at most
+   * the time since it last heard from that leader (every append and heartbeat resets
+   * electionElapsed and carries the leader's commit index) plus one tick of rounding. A replica
+   * with unapplied committed entries, or no leader, cannot bound its lag.
+   */
+  stalenessBoundMs(group: number): number | null {
+    const g = this.#group(group)
+    const raft = g.node.raft
+    if (raft.lead === NONE) return null
+    if (g.appliedIndex < raft.log.committed) return null
+    if (raft.role === 'leader') return 0
+    return (raft.electionElapsed + 1) * this.#o.tickMs
+  }
+
   #group(group: number): Group<R> {
     const g = this.#groups.get(group)
     if (g === undefined) throw new ShoalError('not-found', `this node hosts no group ${group}`)

@@ -4,6 +4,7 @@
  * reads the LSM synchronously after, so it sees every write acknowledged before it started. An
  * eventual read is served by any replica from its own state and reports its applied index.
  */
+import { NONE } from '../raft/messages.ts'
 import type {
   Consistency, GetRequest, GetResponse, Item, MultiGetRequest, MultiGetResponse, NotLeader,
   ScanRequest, ScanResponse, VersionsRequest, VersionsResponse,
@@ -24,10 +25,21 @@ export function toItem(item: LsmItem): Item {
 type ReadPoint = { kind: 'ok'; appliedIndex: number; table: TableDescription } | NotLeader |
   { kind: 'table-not-found' }
 
+/** Staleness an eventual read accepts when it does not say (ARCHITECTURE.md). */
+const maxStalenessMsDefault = 100
+
 async function readPoint(s: NodeServices, shard: number, tableName: string,
-  consistency: Consistency, deadlineMs: number): Promise<ReadPoint> {
+  consistency: Consistency, deadlineMs: number, maxStalenessMs?: number): Promise<ReadPoint> {
   if (!s.host.hasGroup(shard) || shard >= s.topology.shardCount) return notLeader(s, null)
   let appliedIndex = s.host.appliedIndex(shard)
+  if (consistency === 'eventual') {
+    // A replica that cannot promise the caller's staleness bound sends it elsewhere.
+    const bound = s.host.stalenessBoundMs(shard)
+    if (bound === null || bound > (maxStalenessMs ?? maxStalenessMsDefault)) {
+      const leader = s.host.status(shard).leader
+      return notLeader(s, leader === NONE ? null : leader)
+    }
+  }
   if (consistency === 'strong') {
     const point = await s.host.readIndex(shard, deadlineMs)
     if (point.kind === 'not-leader') return notLeader(s, point.leader)
@@ -40,7 +52,8 @@ async function readPoint(s: NodeServices, shard: number, tableName: string,
 
 export async function handleGet(s: NodeServices, req: GetRequest, deadlineMs: number):
   Promise<GetResponse> {
-  const point = await readPoint(s, req.shard, req.table, req.consistency, deadlineMs)
+  const point = await readPoint(s, req.shard, req.table, req.consistency, deadlineMs,
+    req.maxStalenessMs)
   if (point.kind !== 'ok') return point
   const key = dataKey(req.shard, { tableId: point.table.id, partitionKey: req.partitionKey,
     sortKey: req.sortKey })

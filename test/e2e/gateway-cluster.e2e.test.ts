@@ -108,6 +108,22 @@ describe('gateway e2e', () => {
     expect(hot.keys.map((key) => `${key.table}/${key.key}`)).toContain('users/hot')
   })
 
+  it('gateway e2e: eventual reads: served within their staleness bound', async () => {
+    const written = await client.put('users', 'eventual', 'e1')
+    await waitFor(
+      'an eventual read sees the write',
+      async () =>
+        (await client.get('users', 'eventual', { consistency: 'eventual' }))?.version ===
+        written.version,
+      { timeoutMs: 5_000, intervalMs: 20 },
+    )
+    const tight = await client.get('users', 'eventual', {
+      consistency: 'eventual',
+      maxStalenessMs: 1,
+    })
+    expect(tight?.version).toBe(written.version)
+  })
+
   it('gateway e2e: cluster status: every node healthy, every group led', async () => {
     const status = (await client.cluster()) as {
       nodes: Array<{ healthy: boolean }>
