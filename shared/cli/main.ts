@@ -1,10 +1,27 @@
 /**
- * `shoal`: the command line. `shoal start` (what `npm start` runs) starts a local cluster.
- * Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.
+ * `shoal`: the command line. `shoal start` (what `npm start` runs) starts a local cluster;
+ * `shoal storage|gateway ...` run one process of a multi-host cluster; the other commands
+ * drive a running gateway (--url, default http://127.0.0.1:8080 or $SHOAL_URL; --api-key or
+ * $SHOAL_API_KEY; --json for one JSON document on stdout instead of tables).
+ *
+ * Exit codes:
+ *   0  ok
+ *   1  not found (get/multi-get of an absent key, unknown table: HTTP 404) or precondition
+ *      failed (CAS --if-match / --if-none-match lost, table exists: HTTP 409/412); also
+ *      `start` when a cluster process dies unexpectedly
+ *   2  usage or configuration error: bad arguments or options, unreadable --file, a request
+ *      the server rejected as invalid (other 4xx except 429), bad cluster file, port taken
+ *   3  server or connection error: cannot connect, timeout, HTTP 5xx or 429
  */
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { join } from 'node:path'
 import { ConfigError } from '../config/cluster-file.ts'
+import { addClusterCommands } from './commands/cluster.ts'
+import { CliExit, EXIT_USAGE } from './commands/context.ts'
+import { addHotKeysCommand } from './commands/hotkeys.ts'
+import { addItemCommands } from './commands/items.ts'
+import { addProcessCommands } from './commands/processes.ts'
+import { addTableCommands } from './commands/tables.ts'
 import { startLocalCluster, StartError } from './local-cluster.ts'
 
 const repoRoot = join(import.meta.dirname, '..', '..')
@@ -17,12 +34,19 @@ function portOption(value: string): number {
   return port
 }
 
-async function runStart(options: { port: number; dataDir: string; shards: number }): Promise<void> {
+interface StartOptions {
+  port: number
+  dataDir: string
+  shards: number
+  nodePortBase: number
+}
+
+async function runStart(options: StartOptions): Promise<void> {
   const out = process.stdout
   const cluster = await startLocalCluster({
     dataDir: options.dataDir,
     gatewayPort: options.port,
-    nodePortBase: 7100,
+    nodePortBase: options.nodePortBase,
     shardCount: options.shards,
     repoRoot,
     out,
@@ -63,6 +87,11 @@ async function runStart(options: { port: number; dataDir: string; shards: number
 
 function program(): Command {
   const root = new Command('shoal').description('Shoal: a coalescing key-value store')
+  root.exitOverride()
+  root
+    .option('--url <url>', 'gateway URL', process.env['SHOAL_URL'] ?? 'http://127.0.0.1:8080')
+    .option('--api-key <key>', 'API key (bearer token)', process.env['SHOAL_API_KEY'])
+    .option('--json', 'machine-readable JSON output')
   root
     .command('start')
     .description('start a local cluster: 3 storage nodes and a gateway on loopback')
@@ -74,13 +103,32 @@ function program(): Command {
     )
     .option('--data-dir <dir>', 'data directory', process.env['SHOAL_DATA_DIR'] ?? './data')
     .option('--shards <count>', 'shard count (first start only)', (v) => Number(v), 16)
+    .option(
+      '--node-port-base <port>',
+      'storage nodes listen on base+1..base+3',
+      portOption,
+      7100,
+    )
     .action(runStart)
+  addItemCommands(root)
+  addTableCommands(root)
+  addHotKeysCommand(root)
+  addClusterCommands(root)
+  addProcessCommands(root)
   return root
 }
 
 try {
   await program().parseAsync(process.argv)
 } catch (error) {
+  if (error instanceof CliExit) {
+    process.stderr.write(`shoal: ${error.message}\n`)
+    process.exit(error.code)
+  }
+  if (error instanceof CommanderError) {
+    // Commander already printed the message; help and version are not errors.
+    process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE)
+  }
   if (error instanceof ConfigError || error instanceof StartError) {
     process.stderr.write(`shoal: ${error.message}\n`)
     process.exit(2)

@@ -1,0 +1,40 @@
+/**
+ * `shoal storage ...` and `shoal gateway ...`: run the storage node or gateway entry point with
+ * the given arguments, so one binary serves every host of a multi-host cluster. The child gets
+ * our stdio; signals are forwarded and its exit code becomes ours (config errors exit 2 there).
+ */
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import type { Command } from 'commander'
+
+const repoRoot = join(import.meta.dirname, '..', '..', '..')
+
+async function runEntry(entry: string, args: readonly string[]): Promise<never> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry), ...args], {
+    stdio: 'inherit',
+  })
+  const forward = (signal: NodeJS.Signals): void => {
+    child.kill(signal)
+  }
+  process.on('SIGINT', forward)
+  process.on('SIGTERM', forward)
+  const code = await new Promise<number>((done) =>
+    child.once('exit', (exitCode, signal) => done(exitCode ?? (signal === null ? 1 : 128))),
+  )
+  process.exit(code)
+}
+
+export function addProcessCommands(root: Command): void {
+  for (const [name, entry, what] of [
+    ['storage', 'storage/main.ts', 'run one storage node: --config FILE --node ID'],
+    ['gateway', 'gateway/main.ts', 'run the gateway: --config FILE'],
+  ] as const) {
+    root
+      .command(name)
+      .description(what)
+      .allowUnknownOption()
+      .helpOption(false)
+      .argument('[args...]')
+      .action(async (args: string[]) => runEntry(entry, args))
+  }
+}
