@@ -10,7 +10,8 @@ import type { Command } from 'commander'
 const repoRoot = join(import.meta.dirname, '..', '..', '..')
 
 async function runEntry(entry: string, args: readonly string[]): Promise<never> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry), ...args], {
+  const loader = import.meta.resolve('tsx')
+  const child = spawn(process.execPath, ['--import', loader, join(repoRoot, entry), ...args], {
     stdio: 'inherit',
   })
   const forward = (signal: NodeJS.Signals): void => {

@@ -1,0 +1,176 @@
+// The `shoal` CLI against a real local cluster started by the same entry point as `npm start`
+// (shared/cli/main.ts start) in a clean temp directory: every command runs as a child process
+// and we check its output and exit code, then SIGINT the cluster, check that its processes are
+// gone and its ports free, start it again on the same directory and read the data back.
+import { execFile } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ShoalClient } from '../../shared/client/shoal-client.ts'
+import { freePort, repoRoot, spawnTs, stop, tempDir, waitFor, type Spawned } from '../harness/processes.ts'
+
+const dataDir = tempDir('cli-e2e')
+let started: Spawned | undefined
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+function shoal(url: string, args: string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'shared/cli/main.ts'), '--url', url, ...args],
+      { cwd: repoRoot, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
+        resolve({ code, stdout, stderr })
+      },
+    )
+    child.stdin?.end(stdin ?? '')
+  })
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function freeBase(): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000)
+    const free = await Promise.all([1, 2, 3].map((n) => portFree(base + n)))
+    if (free.every(Boolean)) return base
+  }
+}
+
+async function startCluster(port: number, base: number): Promise<Spawned> {
+  const args = ['start', '--data-dir', dataDir, '--port', String(port)]
+  const spawned = spawnTs('shared/cli/main.ts', [...args, '--node-port-base', String(base)], {
+    env: { SHOAL_LOG_LEVEL: 'warn' },
+  })
+  started = spawned
+  const client = new ShoalClient({ baseUrl: `http://127.0.0.1:${port}` })
+  await waitFor('cluster ready', async () => spawned.output().includes('Shoal is ready') &&
+    (await client.ready()), { timeoutMs: 45_000, intervalMs: 200 })
+  return spawned
+}
+
+afterAll(async () => {
+  if (started !== undefined) await stop(started, 'SIGINT')
+})
+
+describe('cli e2e', () => {
+  it('cli e2e: a session against npm start: outputs, exit codes, clean stop, data kept', async () => {
+    const port = await freePort()
+    const base = await freeBase()
+    const url = `http://127.0.0.1:${port}`
+    const first = await startCluster(port, base)
+
+    expect(await shoal(url, ['tables', 'create', 'demo', '--max-versions', '3'])).toMatchObject({ code: 0 })
+    const list = await shoal(url, ['tables', 'list'])
+    expect(list.code).toBe(0)
+    expect(list.stdout).toMatch(/^NAME\s+TTL\(s\)/)
+    expect(list.stdout).toContain('demo')
+
+    const put = await shoal(url, ['put', 'demo', 'greeting', 'hello'])
+    expect(put).toMatchObject({ code: 0 })
+    expect(put.stdout).toMatch(/created greeting version (\d+)/)
+    const version = Number(/version (\d+)/.exec(put.stdout)?.[1])
+    expect(await shoal(url, ['put', 'demo', 'bin', '-'], '\u0000\u00ff')).toMatchObject({ code: 0 })
+    const get = await shoal(url, ['get', 'demo', 'greeting'])
+    expect(get).toMatchObject({ code: 0, stdout: 'hello\n' })
+    const eventual = await shoal(url, ['--json', 'get', 'demo', 'greeting', '--consistency',
+      'eventual'])
+    expect(JSON.parse(eventual.stdout)).toMatchObject({ value: 'hello', encoding: 'utf8' })
+    expect((await shoal(url, ['get', 'demo', 'bin'])).stdout).toBe('(base64) AMO/\n')
+
+    // CAS: a stale version loses with exit 1; the current one wins.
+    const lost = await shoal(url, ['put', 'demo', 'greeting', 'x', '--if-match', String(version + 99)])
+    expect(lost.code).toBe(1)
+    expect(lost.stderr).toContain('precondition failed')
+    const won = await shoal(url, ['put', 'demo', 'greeting', 'hi', '--if-match', String(version)])
+    expect(won.code).toBe(0)
+    expect((await shoal(url, ['put', 'demo', 'greeting', 'y', '--if-none-match'])).code).toBe(1)
+
+    for (const sort of ['a', 'b', 'c']) {
+      expect((await shoal(url, ['put', 'demo', 'p1', `v-${sort}`, '--sort', sort])).code).toBe(0)
+    }
+    const scan = await shoal(url, ['scan', 'demo', 'p1'])
+    expect(scan.code).toBe(0)
+    expect(scan.stdout.split('\n').slice(1, 4).map((l) => l.split(/\s+/)[0])).toEqual(['a', 'b', 'c'])
+    expect(scan.stdout).toContain('v-b')
+
+    const versions = await shoal(url, ['--json', 'versions', 'demo', 'greeting'])
+    expect(JSON.parse(versions.stdout).map((v: { value: string }) => v.value)).toEqual(['hi', 'hello'])
+    const multi = await shoal(url, ['multi-get', 'demo', 'greeting', 'nope'])
+    expect(multi.code).toBe(1)
+    expect(multi.stdout).toContain('(not found)')
+
+    expect((await shoal(url, ['del', 'demo', 'bin'])).code).toBe(0)
+    const gone = await shoal(url, ['get', 'demo', 'bin'])
+    expect(gone.code).toBe(1)
+    expect(gone.stderr).toContain('not found: bin')
+
+    const hot = await shoal(url, ['hotkeys', '--watch', '--count', '2'])
+    expect(hot.code).toBe(0)
+    expect(hot.stdout.match(/^TABLE\s+KEY/gm)).toHaveLength(2)
+    const status = await shoal(url, ['cluster', 'status'])
+    expect(status.code).toBe(0)
+    expect(status.stdout).toContain('ready: true')
+
+    expect((await shoal(url, ['get', 'demo'])).code).toBe(2)
+    expect((await shoal(url, ['put', 'demo', 'k', 'v', '--ttl', 'soon'])).code).toBe(2)
+    const down = await shoal(`http://127.0.0.1:${await freePort()}`, ['get', 'demo', 'greeting'])
+    expect(down.code).toBe(3)
+    expect(down.stderr).toContain('cannot reach')
+
+    // SIGINT stops everything: the start process exits 0 and every port is free again.
+    const childPids = await childrenOf(first.pid)
+    expect(childPids.length).toBeGreaterThanOrEqual(4) // 3 nodes, gateway (+ tsx helpers)
+    await stop(first, 'SIGINT', 20_000)
+    expect(first.child.exitCode).toBe(0)
+    await waitFor('children gone', () => childPids.every((pid) => !alive(pid)), {
+      timeoutMs: 10_000,
+    })
+    for (const p of [port, base + 1, base + 2, base + 3]) expect(await portFree(p)).toBe(true)
+
+    // A second start on the same directory serves the same data.
+    await startCluster(port, base)
+    const again = await shoal(url, ['get', 'demo', 'greeting'])
+    expect(again).toMatchObject({ code: 0, stdout: 'hi\n' })
+    const described = await shoal(url, ['--json', 'tables', 'describe', 'demo'])
+    expect(JSON.parse(described.stdout)).toMatchObject({ name: 'demo' })
+  }, 120_000)
+})
+
+/** The pids whose parent is `pid` (Linux /proc), i.e. the cluster processes `start` spawned. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const { readdirSync, readFileSync } = await import('node:fs')
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (parent === pid) pids.push(Number(entry))
+    } catch {
+      // The process exited while we looked.
+    }
+  }
+  return pids
+}
