@@ -14,8 +14,14 @@ describe('cli format', () => {
     expect(renderValue(new Uint8Array([0x61, 0x00])).encoding).toBe('base64')
   })
   it('cli format: table: columns align to the widest cell', () => {
-    expect(table(['key', 'v'], [['a', 1], ['long-key', null]])).toBe(
-      'key       v\na         1\nlong-key  -',
-    )
+    expect(
+      table(
+        ['key', 'v'],
+        [
+          ['a', 1],
+          ['long-key', null],
+        ],
+      ),
+    ).toBe('key       v\na         1\nlong-key  -')
   })
 })

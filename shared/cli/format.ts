@@ -10,7 +10,8 @@ export function renderValue(value: Uint8Array): { text: string; encoding: 'utf8'
   try {
     const text = decoder.decode(value)
     // Control characters other than tab and newlines make text unreadable on a terminal.
-    if (!/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return { text, encoding: 'utf8' }
+    if (!/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text))
+      return { text, encoding: 'utf8' }
   } catch {
     // Not UTF-8: fall through to base64.
   }
@@ -24,12 +25,17 @@ export function valueLine(value: Uint8Array): string {
 
 /** Left-aligned columns with a header row; every cell rendered with String(). */
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly unknown[]>): string {
-  const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))))
+  const cells = rows.map((row) =>
+    row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))),
+  )
   const widths = headers.map((header, i) =>
     Math.max(header.length, ...cells.map((row) => (row[i] ?? '').length)),
   )
   const line = (row: readonly string[]): string =>
-    row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd()
   return [line(headers), ...cells.map(line)].join('\n')
 }
 

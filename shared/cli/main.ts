@@ -103,12 +103,7 @@ function program(): Command {
     )
     .option('--data-dir <dir>', 'data directory', process.env['SHOAL_DATA_DIR'] ?? './data')
     .option('--shards <count>', 'shard count (first start only)', (v) => Number(v), 16)
-    .option(
-      '--node-port-base <port>',
-      'storage nodes listen on base+1..base+3',
-      portOption,
-      7100,
-    )
+    .option('--node-port-base <port>', 'storage nodes listen on base+1..base+3', portOption, 7100)
     .action(runStart)
   addItemCommands(root)
   addTableCommands(root)

@@ -7,7 +7,15 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ShoalClient } from '../../shared/client/shoal-client.ts'
-import { freePort, repoRoot, spawnTs, stop, tempDir, waitFor, type Spawned } from '../harness/processes.ts'
+import {
+  freePort,
+  repoRoot,
+  spawnTs,
+  stop,
+  tempDir,
+  waitFor,
+  type Spawned,
+} from '../harness/processes.ts'
 
 const dataDir = tempDir('cli-e2e')
 let started: Spawned | undefined
@@ -65,8 +73,11 @@ async function startCluster(port: number, base: number): Promise<Spawned> {
   })
   started = spawned
   const client = new ShoalClient({ baseUrl: `http://127.0.0.1:${port}` })
-  await waitFor('cluster ready', async () => spawned.output().includes('Shoal is ready') &&
-    (await client.ready()), { timeoutMs: 45_000, intervalMs: 200 })
+  await waitFor(
+    'cluster ready',
+    async () => spawned.output().includes('Shoal is ready') && (await client.ready()),
+    { timeoutMs: 45_000, intervalMs: 200 },
+  )
   return spawned
 }
 
@@ -81,7 +92,9 @@ describe('cli e2e', () => {
     const url = `http://127.0.0.1:${port}`
     const first = await startCluster(port, base)
 
-    expect(await shoal(url, ['tables', 'create', 'demo', '--max-versions', '3'])).toMatchObject({ code: 0 })
+    expect(await shoal(url, ['tables', 'create', 'demo', '--max-versions', '3'])).toMatchObject({
+      code: 0,
+    })
     const list = await shoal(url, ['tables', 'list'])
     expect(list.code).toBe(0)
     expect(list.stdout).toMatch(/^NAME\s+TTL\(s\)/)
@@ -94,13 +107,26 @@ describe('cli e2e', () => {
     expect(await shoal(url, ['put', 'demo', 'bin', '-'], '\u0000\u00ff')).toMatchObject({ code: 0 })
     const get = await shoal(url, ['get', 'demo', 'greeting'])
     expect(get).toMatchObject({ code: 0, stdout: 'hello\n' })
-    const eventual = await shoal(url, ['--json', 'get', 'demo', 'greeting', '--consistency',
-      'eventual'])
+    const eventual = await shoal(url, [
+      '--json',
+      'get',
+      'demo',
+      'greeting',
+      '--consistency',
+      'eventual',
+    ])
     expect(JSON.parse(eventual.stdout)).toMatchObject({ value: 'hello', encoding: 'utf8' })
     expect((await shoal(url, ['get', 'demo', 'bin'])).stdout).toBe('(base64) AMO/\n')
 
     // CAS: a stale version loses with exit 1; the current one wins.
-    const lost = await shoal(url, ['put', 'demo', 'greeting', 'x', '--if-match', String(version + 99)])
+    const lost = await shoal(url, [
+      'put',
+      'demo',
+      'greeting',
+      'x',
+      '--if-match',
+      String(version + 99),
+    ])
     expect(lost.code).toBe(1)
     expect(lost.stderr).toContain('precondition failed')
     const won = await shoal(url, ['put', 'demo', 'greeting', 'hi', '--if-match', String(version)])
@@ -112,11 +138,19 @@ describe('cli e2e', () => {
     }
     const scan = await shoal(url, ['scan', 'demo', 'p1'])
     expect(scan.code).toBe(0)
-    expect(scan.stdout.split('\n').slice(1, 4).map((l) => l.split(/\s+/)[0])).toEqual(['a', 'b', 'c'])
+    expect(
+      scan.stdout
+        .split('\n')
+        .slice(1, 4)
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['a', 'b', 'c'])
     expect(scan.stdout).toContain('v-b')
 
     const versions = await shoal(url, ['--json', 'versions', 'demo', 'greeting'])
-    expect(JSON.parse(versions.stdout).map((v: { value: string }) => v.value)).toEqual(['hi', 'hello'])
+    expect(JSON.parse(versions.stdout).map((v: { value: string }) => v.value)).toEqual([
+      'hi',
+      'hello',
+    ])
     const multi = await shoal(url, ['multi-get', 'demo', 'greeting', 'nope'])
     expect(multi.code).toBe(1)
     expect(multi.stdout).toContain('(not found)')

@@ -2,7 +2,7 @@
  * What every client command shares: the global options (--url, --api-key, --json), the client
  * built from them, and the mapping of failures to exit codes (documented in main.ts).
  */
-import { Command } from 'commander'
+import type { Command } from 'commander'
 import { ShoalClient, ShoalHttpError } from '../../client/shoal-client.ts'
 
 export const EXIT_OK = 0
