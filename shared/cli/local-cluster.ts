@@ -109,7 +109,8 @@ function launch(
   // One process per program (node with tsx's loader), so signals reach the program itself.
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(options.repoRoot, entry), ...args],
+    // tsx is resolved from this module, so the cluster starts from any working directory.
+    ['--import', import.meta.resolve('tsx'), join(options.repoRoot, entry), ...args],
     {
       cwd: options.repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,19 +126,25 @@ function launch(
   return { name, child, exited }
 }
 
+/** pino's fields that a person reading `npm start` does not need on every line. */
+const hiddenLogFields = new Set(['level', 'msg', 'time', 'pid', 'hostname', 'name'])
+
 /** Renders a pino JSON line as `level message key=value ...`; other lines pass through. */
 export function readableLog(line: string): string {
   if (!line.startsWith('{')) return line
   try {
     const record: unknown = JSON.parse(line)
     if (typeof record !== 'object' || record === null) return line
-    const { level, msg, time, pid, hostname, name, ...rest } = record as Record<string, unknown>
-    ;(void time, pid, hostname, name)
+    const fields = Object.entries(record as Record<string, unknown>).filter(
+      ([key]) => !hiddenLogFields.has(key),
+    )
+    const level = (record as { level?: unknown }).level
+    const msg = (record as { msg?: unknown }).msg
     const levelName = typeof level === 'number' ? (levelNames[level] ?? String(level)) : 'info'
-    const fields = Object.entries(rest)
+    const text = fields
       .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
       .join(' ')
-    return `${levelName.padEnd(5)} ${String(msg ?? '')}${fields === '' ? '' : ' ' + fields}`
+    return `${levelName.padEnd(5)} ${String(msg ?? '')}${text === '' ? '' : ' ' + text}`
   } catch {
     return line
   }

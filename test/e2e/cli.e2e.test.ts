@@ -86,7 +86,7 @@ afterAll(async () => {
 })
 
 describe('cli e2e', () => {
-  it('cli e2e: a session against npm start: outputs, exit codes, clean stop, data kept', async () => {
+  it('cli e2e: session against npm start: outputs, exit codes, clean stop, data kept', async () => {
     const port = await freePort()
     const base = await freeBase()
     const url = `http://127.0.0.1:${port}`

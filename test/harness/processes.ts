@@ -46,7 +46,8 @@ export function spawnTs(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry), ...args], {
+  const loader = import.meta.resolve('tsx')
+  const child = spawn(process.execPath, ['--import', loader, join(repoRoot, entry), ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
