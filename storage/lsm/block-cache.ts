@@ -26,6 +26,19 @@ export class BlockCache {
     return fileNo * BLOCKS_PER_TABLE_MAX + blockIndex
   }
 
+  /** The cached block, counting a hit, or undefined (the caller loads and `insert`s it). */
+  lookup(key: number): DecodedBlock | undefined {
+    const found = this.#lru.get(key)
+    if (found !== undefined) this.hits++
+    return found
+  }
+
+  /** Stores a block loaded after a `lookup` miss, counting the miss. */
+  insert(key: number, block: DecodedBlock): void {
+    this.misses++
+    this.#lru.set(key, block)
+  }
+
   get(key: number, load: () => DecodedBlock): DecodedBlock {
     const found = this.#lru.get(key)
     if (found !== undefined) {

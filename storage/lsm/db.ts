@@ -67,6 +67,8 @@ async function missingIsCorruption<T>(path: string, open: () => Promise<T>): Pro
   }
 }
 
+const NO_READ_OPTIONS: ReadOptions = Object.freeze({})
+
 export class Db {
   readonly #o: ResolvedOptions
   readonly #vs: VersionSet
@@ -84,6 +86,9 @@ export class Db {
   #imm: Memtable[] = []
   /** Active then immutable memtables, newest first; rebuilt when either changes. */
   #memtables: readonly Memtable[] = []
+  /** The last read view, reused while the memtable list and the version stay the same. */
+  #cachedView: ReadView | undefined
+  readonly #tableOf = (fileNo: number): TableReader => this.#table(fileNo)
   #wal: WalWriter | undefined
   #rotating: Promise<void> | undefined
   #flushing: Promise<void> | undefined
@@ -592,14 +597,45 @@ export class Db {
 
   #view(): ReadView {
     const memtables = this.#memtables
+    const version = this.#vs.current
     if (memtables[0] !== this.#mem || memtables.length !== this.#imm.length + 1) {
       this.#memtables = [this.#mem, ...[...this.#imm].reverse()]
     }
-    return {
-      memtables: this.#memtables,
-      version: this.#vs.current,
-      table: (fileNo) => this.#table(fileNo),
+    const cached = this.#cachedView
+    if (
+      cached !== undefined &&
+      cached.memtables === this.#memtables &&
+      cached.version === version
+    ) {
+      return cached
     }
+    this.#cachedView = { memtables: this.#memtables, version, table: this.#tableOf }
+    return this.#cachedView
+  }
+
+  /** The value a read returns for an entry (a copy; no Item built: the get fast path). */
+  #valueOf(entry: Entry): Uint8Array {
+    const source = 'entry'
+    if (kindOf(entry.ikey) === Kind.pointer) {
+      return this.#vlogs.read(decodePointer(entry.value, source))
+    }
+    const value = entry.value
+    // One-byte expiry (never expires, the common case): copy the payload in one step.
+    return value.length > 0 && value[0]! < 0x80
+      ? value.slice(1)
+      : inlinePayload(value, source).slice()
+  }
+
+  #find(key: Uint8Array, options: ReadOptions): Entry | undefined {
+    this.#check()
+    const snapshot = options.snapshot?.seq ?? this.#vs.lastSeq
+    const nowMs = options.nowMs ?? this.#o.clock.wallMs()
+    this.counters.gets++
+    const blocksBefore = this.#cache.misses
+    const found = findLatest(this.#view(), key, snapshot, nowMs, this.#o.retention(key))
+    this.counters.getBlocksRead += this.#cache.misses - blocksBefore
+    if (found === undefined || kindOf(found.ikey) === Kind.delete) return undefined
+    return found
   }
 
   #item(entry: Entry): Item {
@@ -622,24 +658,21 @@ export class Db {
   }
 
   /** The item a read returns (highest timestamp, then version), or undefined. Synchronous. */
-  getLatest(key: Uint8Array, options: ReadOptions = {}): Item | undefined {
-    this.#check()
-    const snapshot = options.snapshot?.seq ?? this.#vs.lastSeq
-    const nowMs = options.nowMs ?? this.#o.clock.wallMs()
-    this.counters.gets++
-    const blocksBefore = this.#cache.misses
-    const found = findLatest(this.#view(), key, snapshot, nowMs, this.#o.retention(key))
-    this.counters.getBlocksRead += this.#cache.misses - blocksBefore
-    if (found === undefined || kindOf(found.ikey) === Kind.delete) return undefined
-    return this.#item(found)
+  getLatest(key: Uint8Array, options: ReadOptions = NO_READ_OPTIONS): Item | undefined {
+    const found = this.#find(key, options)
+    return found === undefined ? undefined : this.#item(found)
   }
 
-  getSync(key: Uint8Array, options: ReadOptions = {}): Uint8Array | undefined {
-    return this.getLatest(key, options)?.value
+  getSync(key: Uint8Array, options: ReadOptions = NO_READ_OPTIONS): Uint8Array | undefined {
+    const found = this.#find(key, options)
+    return found === undefined ? undefined : this.#valueOf(found)
   }
 
-  async get(key: Uint8Array, options: ReadOptions = {}): Promise<Uint8Array | undefined> {
-    return this.getLatest(key, options)?.value
+  async get(
+    key: Uint8Array,
+    options: ReadOptions = NO_READ_OPTIONS,
+  ): Promise<Uint8Array | undefined> {
+    return this.getSync(key, options)
   }
 
   async multiGet(

@@ -51,6 +51,13 @@ export function encodePointer(pointer: ValuePointer, expiresAtMs: number): Uint8
     .finish()
 }
 
+/** The expiry alone (the hot read path: no tuple allocated for the common one-byte case). */
+export function expiryOf(entry: Uint8Array, source: string): number {
+  if (entry.length === 0) return 0
+  const first = entry[0]!
+  return first < 0x80 ? first : readExpiry(entry, source)[0]
+}
+
 /** Reads the expiry and returns it with the offset of the payload. */
 export function readExpiry(entry: Uint8Array, source: string): [number, number] {
   if (entry.length === 0) return [0, 0]

@@ -56,6 +56,11 @@ export class Memtable {
     }
   }
 
+  /** First node with internal key >= `ikey` (point lookups walk `next[0]` from it). */
+  seekNode(ikey: Uint8Array): SkipNode | undefined {
+    return this.#list.seekGE(ikey)
+  }
+
   iterator(): InternalIterator {
     return new MemtableIterator(this.#list)
   }

@@ -24,6 +24,7 @@ import { LevelIterator, MergingIterator } from './merging-iterator.ts'
 import { isExpired, type Entry, type Retention } from './retention.ts'
 import { bloomHash } from './sstable/bloom.ts'
 import type { TableReader } from './sstable/reader.ts'
+import { lowerBound } from './sstable/block.ts'
 
 export interface ReadView {
   /** Active memtable first, then immutable ones, newest first. */
@@ -67,6 +68,62 @@ function cannotBeat(file: FileMeta, best: Entry | undefined): boolean {
   return file.maxVersion <= versionOf(best.ikey)
 }
 
+/** Arguments of one point lookup, shared by every source it probes (no closures per get). */
+interface Lookup {
+  readonly userKey: Uint8Array
+  readonly seek: Uint8Array
+  readonly hash: number
+  readonly snapshot: number
+  readonly nowMs: number
+  readonly retention: Retention
+}
+
+/** True when a read at the lookup's snapshot may return this entry (tombstones included). */
+function answers(ikey: Uint8Array, value: Uint8Array, q: Lookup): boolean {
+  if (seqOf(ikey) > q.snapshot) return false
+  return kindOf(ikey) === Kind.delete || !isExpired(ikey, value, q.retention, q.nowMs)
+}
+
+/** The first entry of the key a memtable answers with: a direct skip-list search. */
+function latestInMemtable(memtable: Memtable, q: Lookup): Entry | undefined {
+  let node = memtable.seekNode(q.seek)
+  while (node !== undefined && hasUserKey(node.key, q.userKey)) {
+    if (answers(node.key, node.value, q)) return { ikey: node.key, value: node.value }
+    node = node.next[0]
+  }
+  return undefined
+}
+
+/** The first entry of the key a table answers with, searching decoded blocks directly. */
+function latestInTable(table: TableReader, q: Lookup): Entry | undefined {
+  const first = table.blockFor(q.seek)
+  for (let b = first; b < table.blockCount; b++) {
+    const block = table.block(b)
+    const keys = block.keys
+    for (
+      let i = b === first ? lowerBound(keys, q.seek, compareInternal) : 0;
+      i < keys.length;
+      i++
+    ) {
+      const ikey = keys[i]!
+      if (!hasUserKey(ikey, q.userKey)) return undefined
+      const value = block.values[i]!
+      if (answers(ikey, value, q)) return { ikey, value }
+    }
+  }
+  return undefined
+}
+
+function probeFile(view: ReadView, file: FileMeta, q: Lookup, best: Entry | undefined) {
+  if (file.minSeq > q.snapshot || cannotBeat(file, best)) return best
+  const table = view.table(file.fileNo)
+  if (!table.mayContain(q.hash)) return best
+  const found = latestInTable(table, q)
+  return found !== undefined && (best === undefined || compareInternal(found.ikey, best.ikey) < 0)
+    ? found
+    : best
+}
+
 /**
  * The first entry of `userKey` a read at `snapshot` returns: a value or a tombstone (the caller
  * treats a tombstone as absent).
@@ -79,24 +136,20 @@ export function findLatest(
   retention: Retention,
 ): Entry | undefined {
   const seek = seekKeyFor(userKey)
+  const q: Lookup = { userKey, seek, hash: bloomHash(userKey), snapshot, nowMs, retention }
   let best: Entry | undefined
-  const consider = (it: InternalIterator): void => {
-    for (it.seekGE(seek); it.valid() && hasUserKey(it.key(), userKey); it.next()) {
-      const ikey = it.key()
-      if (seqOf(ikey) > snapshot) continue
-      const value = it.value()
-      if (kindOf(ikey) !== Kind.delete && isExpired(ikey, value, retention, nowMs)) continue
-      if (best === undefined || compareInternal(ikey, best.ikey) < 0) best = { ikey, value }
-      return
+  for (const memtable of view.memtables) {
+    const found = latestInMemtable(memtable, q)
+    if (found !== undefined && (best === undefined || compareInternal(found.ikey, best.ikey) < 0)) {
+      best = found
     }
   }
-  for (const memtable of view.memtables) consider(memtable.iterator())
-  const hash = bloomHash(userKey)
-  for (const file of tablesFor(view.version, seek)) {
-    if (file.minSeq > snapshot || cannotBeat(file, best)) continue
-    const table = view.table(file.fileNo)
-    if (!table.mayContain(hash)) continue
-    consider(table.iterator())
+  const levels = view.version.levels
+  for (const file of levels[0]!)
+    if (containsUserKey(file, seek)) best = probeFile(view, file, q, best)
+  for (let level = 1; level < levels.length; level++) {
+    const file = fileInLevel(levels[level]!, seek)
+    if (file !== undefined) best = probeFile(view, file, q, best)
   }
   return best
 }

@@ -9,7 +9,7 @@
  * that hides nothing kept is dropped when no newer-sequence write with an older timestamp could
  * still need it: plain entries (timestamp 0) or tombstones already past the table TTL.
  */
-import { readExpiry } from './entry-value.ts'
+import { expiryOf } from './entry-value.ts'
 import { Kind, kindOf, seqOf, timestampOf } from './internal-key.ts'
 
 export interface Retention {
@@ -39,7 +39,7 @@ export function isExpired(
   nowMs: number,
 ): boolean {
   if (kindOf(ikey) === Kind.delete) return false
-  const [expiresAtMs] = readExpiry(value, 'entry')
+  const expiresAtMs = expiryOf(value, 'entry')
   if (expiresAtMs > 0 && expiresAtMs <= nowMs) return true
   return tableExpired(timestampOf(ikey), retention, nowMs)
 }

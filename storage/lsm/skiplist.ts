@@ -66,13 +66,17 @@ export class SkipList {
 
   /** First node with key >= `key`. */
   seekGE(key: Uint8Array): SkipNode | undefined {
+    const compare = this.#compare
     let node = this.#head
+    // A node already found >= key at a higher level is not compared again (LevelDB's trick).
+    let known: SkipNode | undefined
     for (let level = this.#height - 1; level >= 0; level--) {
       let next = node.next[level]
-      while (next !== undefined && this.#compare(next.key, key) < 0) {
+      while (next !== undefined && next !== known && compare(next.key, key) < 0) {
         node = next
         next = node.next[level]
       }
+      known = next
     }
     return node.next[0]
   }

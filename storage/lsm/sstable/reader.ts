@@ -83,7 +83,12 @@ export class TableReader {
   }
 
   block(i: number): DecodedBlock {
-    return this.#cache.get(BlockCache.key(this.fileNo, i), () => this.#load(i))
+    const key = BlockCache.key(this.fileNo, i)
+    const cached = this.#cache.lookup(key)
+    if (cached !== undefined) return cached
+    const block = this.#load(i)
+    this.#cache.insert(key, block)
+    return block
   }
 
   #load(i: number): DecodedBlock {
