@@ -84,9 +84,17 @@ async function main(): Promise<void> {
     throw new ConfigError([`unknown SHOAL_PLANTED_BUG ${plantedBug}`])
   }
   if (plantedBug !== undefined) logger.error('PLANTED BUG ACTIVE (tests only)', { plantedBug })
+  // Benchmarks only: SHOAL_COALESCING=off sends every read to the backend (no flights, no
+  // hot cache), the baseline the load tests compare coalescing against.
+  const coalescingEnv = process.env['SHOAL_COALESCING'] ?? 'on'
+  if (coalescingEnv !== 'on' && coalescingEnv !== 'off') {
+    throw new ConfigError([`SHOAL_COALESCING must be on or off, got ${coalescingEnv}`])
+  }
+  if (coalescingEnv === 'off') logger.warn('coalescing is OFF (SHOAL_COALESCING=off)')
   const cluster = buildClusterBackend(clock, timers, prng, logger, {
     file,
     gatewayId: `gw-${process.pid}`,
+    coalescing: coalescingEnv === 'on',
     ...(plantedBug === undefined ? {} : { coalescer: { joinAnyInFlight: true } }),
   })
   const app = buildApp({

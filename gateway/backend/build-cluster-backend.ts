@@ -10,7 +10,11 @@ import type { Logger } from '../../shared/log.ts'
 import type { Prng } from '../../shared/random/prng.ts'
 import type { Clock, Timers } from '../../shared/time/clock.ts'
 import { HotCache, defaultHotCacheOptions } from '../cache/hot-cache.ts'
-import { CoalescedReader } from '../coalescer/coalesced-reader.ts'
+import {
+  CoalescedReader,
+  type CoalescedRead,
+  type ReadOptions,
+} from '../coalescer/coalesced-reader.ts'
 import {
   Coalescer,
   defaultCoalescerOptions,
@@ -44,8 +48,16 @@ export function buildClusterBackend(
   timers: Timers,
   prng: Prng,
   logger: Logger,
-  options: { file: ClusterFile; gatewayId: string; coalescer?: Partial<CoalescerOptions> },
+  options: {
+    file: ClusterFile
+    gatewayId: string
+    coalescer?: Partial<CoalescerOptions>
+    /** false: every read is its own backend read and the hot cache admits nothing (the
+     * benchmarks' baseline, SHOAL_COALESCING=off). Default true. */
+    coalescing?: boolean
+  },
 ): BuiltClusterBackend {
+  const coalescing = options.coalescing ?? true
   const map = ShardMap.fromClusterFile(options.file)
   const pool = new NodePool(clock, timers, prng.fork(), logger, {
     clusterId: options.file.clusterId,
@@ -76,11 +88,15 @@ export function buildClusterBackend(
   })
   const hot = new HotPath(clock, {
     detector: new HotKeyDetector(defaultHotKeyDetectorOptions),
-    cache: new HotCache(defaultHotCacheOptions),
+    // Coalescing off: an entry limit of 1 byte refuses every item, so nothing is cached.
+    cache: new HotCache(
+      coalescing ? defaultHotCacheOptions : { ...defaultHotCacheOptions, entryBytesMax: 1 },
+    ),
     options: { maxStalenessMsDefault: 100 },
   })
   let backend: ClusterBackend | null = null
-  const reader = new CoalescedReader<GetRequest, FlightResult>(clock, timers, coalescer, {
+  const Reader = coalescing ? CoalescedReader : UncoalescedReader
+  const reader = new Reader<GetRequest, FlightResult>(clock, timers, coalescer, {
     keyOf: readCoalescingKey,
     readBackend: (request, readOptions) => backend!.readOnce(request, readOptions),
   })
@@ -105,5 +121,32 @@ export function buildClusterBackend(
       watcher.stop()
       pool.close()
     },
+  }
+}
+
+/**
+ * Coalescing off: each read runs its own backend read (role 'leader', fan-in 1). The group
+ * caller still bounds it by the request deadline. For benchmarks and peer comparisons only.
+ */
+class UncoalescedReader<R, V> extends CoalescedReader<R, V> {
+  readonly #clock: Clock
+  readonly #readBackend: (request: R, options: { signal: AbortSignal }) => Promise<V>
+
+  constructor(
+    clock: Clock,
+    timers: Timers,
+    coalescer: Coalescer,
+    options: ConstructorParameters<typeof CoalescedReader<R, V>>[3],
+  ) {
+    super(clock, timers, coalescer, options)
+    this.#clock = clock
+    this.#readBackend = options.readBackend
+  }
+
+  override async read(request: R, options: ReadOptions): Promise<CoalescedRead<V>> {
+    const departedAtMs = this.#clock.monotonicMs()
+    const signal = options.signal ?? new AbortController().signal
+    const value = await this.#readBackend(request, { signal })
+    return { value, role: 'leader', fanIn: 1, departedAtMs }
   }
 }
