@@ -2,6 +2,7 @@
  * buildApp(deps): the gateway's Hono app. No I/O at import or build time; main.ts serves it.
  *
  * Middleware order, and why:
+ *   0. latency      (with observability) times everything below, errors and 504s included
  *   1. deadline     every request gets its AbortSignal first, so all later work is bounded
  *   2. auth (/v1/*) an unauthenticated caller costs no body read and no rate-limit bucket
  *   3. rate limit   per API key, before the body is read
@@ -20,9 +21,13 @@ import { bodyLimit } from './middleware/body-limit.ts'
 import { deadline } from './middleware/deadline.ts'
 import { defaultEdgeLimits, type EdgeEnv, type EdgeLimits } from './middleware/edge-env.ts'
 import { rateLimit } from './middleware/rate-limit.ts'
+import { requestLatency } from './metrics/latency-middleware.ts'
+import type { Observability } from './metrics/observability.ts'
 import { openApiDocument } from './openapi.ts'
+import { registerDashboardRoutes } from './routes/dashboard.ts'
 import { registerHotKeyRoute, type HotKeySource } from './routes/hot-keys.ts'
 import { registerItemRoutes } from './routes/items.ts'
+import { registerMetricsRoute } from './routes/metrics.ts'
 import { registerMultiGetRoute } from './routes/multi-get.ts'
 import { registerOpsRoutes } from './routes/ops.ts'
 import { registerScanRoute } from './routes/scan.ts'
@@ -40,6 +45,8 @@ export interface AppDeps {
   readonly rateLimit?: { readonly ratePerSecDefault: number; readonly burstDefault: number }
   /** Counters of answered errors (internal errors included); created when absent. */
   readonly errorStats?: ErrorStats
+  /** /metrics, /dashboard, /docs and the latency middleware; absent: none of them. */
+  readonly observability?: Observability
 }
 
 /** A PUT of one item carries a value; every other body is JSON (or nothing). */
@@ -52,6 +59,8 @@ export function buildApp(deps: AppDeps): Hono<EdgeEnv> {
   app.onError(errorHandler(deps.logger, stats))
   app.notFound(notFoundResponse)
 
+  const observability = deps.observability
+  if (observability !== undefined) app.use(requestLatency(deps.clock, observability.requests))
   app.use(
     deadline({
       timers: deps.timers,
@@ -84,5 +93,9 @@ export function buildApp(deps: AppDeps): Hono<EdgeEnv> {
   registerMultiGetRoute(app, routeDeps)
   registerHotKeyRoute(app, { hotKeys: deps.hotKeys, limits: edgeLimits })
   registerOpsRoutes(app, { backend: deps.backend, openApiDocument: openApiDocument(edgeLimits) })
+  if (observability !== undefined) {
+    registerMetricsRoute(app, { render: () => observability.renderMetrics() })
+    registerDashboardRoutes(app, { hub: observability.hub })
+  }
   return app
 }

@@ -20,6 +20,7 @@ import { SeededPrng } from '../shared/random/prng.ts'
 import { SystemClock, SystemTimers } from '../shared/time/clock.ts'
 import { buildApp } from './app.ts'
 import { buildClusterBackend } from './backend/build-cluster-backend.ts'
+import { clusterObservability } from './metrics/observability.ts'
 import { checkAuthAllowedOff, type ApiKeyConfig, type AuthConfig } from './middleware/auth.ts'
 import { applyServerLimits, httpServerOptions } from './middleware/http-server-options.ts'
 
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
     coalescing: coalescingEnv === 'on',
     ...(plantedBug === undefined ? {} : { coalescer: { joinAnyInFlight: true } }),
   })
+  const observability = clusterObservability(clock, timers, cluster)
   const app = buildApp({
     backend: cluster.backend,
     hotKeys: cluster.hot,
@@ -104,18 +106,21 @@ async function main(): Promise<void> {
     timers,
     logger,
     auth,
+    observability,
   })
   if (!auth.enabled)
     logger.warn('auth is OFF: allowed only because the gateway listens on loopback', { host })
   const server = await listen({ fetch: app.fetch, host, port })
   applyServerLimits(server)
   cluster.start()
+  observability.start()
   logger.info('gateway listening', { url: `http://${host}:${port}`, nodes: file.nodes.length })
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) return
     stopping = true
     logger.info('gateway stopping', { signal })
+    observability.stop()
     cluster.stop()
     server.close(() => process.exit(0))
     server.closeAllConnections()

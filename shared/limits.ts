@@ -82,6 +82,11 @@ export const limits = {
   gatewayKeepAliveTimeoutMs: 5_000, // idle keep-alive sockets are closed after this
   gatewayRequestsPerSocketMax: 10_000, // a pipelining client is re-balanced eventually
   gatewayConnectionsMax: 10_000, // sockets at once; each holds buffers and a parser
+  // Observability (gateway/metrics, gateway/dashboard).
+  gatewayMetricSeriesMax: 2_000, // latency label sets; ~20 routes x 7 methods x 5 classes x 3
+  dashboardConnectionsMax: 16, // SSE viewers at once; each costs a 1 s JSON frame (~10 KiB)
+  dashboardHistorySeconds: 60, // sparkline length: one sample per second for the last minute
+  dashboardTopKeys: 10, // hot keys listed (and sparklines kept) per frame
   // Pure cores: item keys (shared/keys), coalescer, hot keys, hot cache, retry policy, HLC.
   tableNameBytesMax: 128, // ^[a-zA-Z0-9_.-]{1,128}$: a name, not data; fits a path segment
   partitionKeyBytesMax: 1 * KiB, // escaped worst case 2 KiB; encoded item key stays < keyBytesMax

@@ -38,6 +38,7 @@ export interface BuiltClusterBackend {
   readonly coalescer: Coalescer
   readonly caller: GroupCaller
   readonly pool: NodePool
+  readonly leaders: LeaderCache
   readonly watcher: ClusterWatcher
   start(): void
   stop(): void
@@ -115,6 +116,7 @@ export function buildClusterBackend(
     coalescer,
     caller,
     pool,
+    leaders,
     watcher,
     start: () => watcher.start(),
     stop: () => {

@@ -14,7 +14,7 @@ import { parsePrometheusText, sampleValue } from './parse-prometheus.test-helper
 import { renderPrometheusText, single, type MetricFamily } from './prometheus-text.ts'
 
 describe('renderPrometheusText', () => {
-  it('renderPrometheusText: counters, gauges, escaped labels: parse back to the same values', () => {
+  it('renderPrometheusText: counters, gauges, escaped labels: parse back to the same', () => {
     const families: MetricFamily[] = [
       single('counter', 'shoal_reads_total', 'Reads.\nSecond line \\ here', 42),
       {
@@ -61,9 +61,7 @@ describe('renderPrometheusText', () => {
 
   it('renderPrometheusText: bad names or a counter without _total: refused', () => {
     expect(() => renderPrometheusText([single('gauge', '9bad', 'x', 1)])).toThrow(/metric name/)
-    expect(() => renderPrometheusText([single('counter', 'shoal_reads', 'x', 1)])).toThrow(
-      /_total/,
-    )
+    expect(() => renderPrometheusText([single('counter', 'shoal_reads', 'x', 1)])).toThrow(/_total/)
     const badLabel: MetricFamily = {
       type: 'gauge',
       name: 'ok',
@@ -103,7 +101,10 @@ describe('BucketHistogram', () => {
     const bounds = exponentialBounds(0.0001, 1.25, 100)
     fc.assert(
       fc.property(
-        fc.array(fc.double({ min: 0.0002, max: 50, noNaN: true }), { minLength: 1, maxLength: 300 }),
+        fc.array(fc.double({ min: 0.0002, max: 50, noNaN: true }), {
+          minLength: 1,
+          maxLength: 300,
+        }),
         fc.constantFrom(0.5, 0.9, 0.99),
         (values, q) => {
           const histogram = new BucketHistogram(bounds)
