@@ -53,11 +53,16 @@ function coalescerFamilies(stats: Readonly<CoalescerStats>): MetricFamily[] {
       'Reads sent to storage (flights); client/backend is the coalescing ratio.',
       stats.backendReads,
     ),
-    single('counter', 'shoal_coalescer_joined_total', 'Reads that joined a flight.', stats.joined),
+    single(
+      'counter',
+      'shoal_coalescer_joined_total',
+      'Eventual reads that joined a flight already sent.',
+      stats.joined,
+    ),
     single(
       'counter',
       'shoal_coalescer_waited_for_next_total',
-      'Strong reads that waited for the next flight (the current one left too early).',
+      'Strong reads that waited for the next flight (they never join one already sent).',
       stats.waitedForNext,
     ),
     single('counter', 'shoal_coalescer_shed_total', 'Reads shed at a full key.', stats.shed),
