@@ -44,21 +44,14 @@ export interface BuiltClusterBackend {
   stop(): void
 }
 
-export function buildClusterBackend(
+/** Shard map, node pool, leader cache and the group caller with its retry policy. */
+function buildRouting(
   clock: Clock,
   timers: Timers,
   prng: Prng,
   logger: Logger,
-  options: {
-    file: ClusterFile
-    gatewayId: string
-    coalescer?: Partial<CoalescerOptions>
-    /** false: every read is its own backend read and the hot cache admits nothing (the
-     * benchmarks' baseline, SHOAL_COALESCING=off). Default true. */
-    coalescing?: boolean
-  },
-): BuiltClusterBackend {
-  const coalescing = options.coalescing ?? true
+  options: { file: ClusterFile; gatewayId: string },
+): { map: ShardMap; pool: NodePool; leaders: LeaderCache; caller: GroupCaller } {
   const map = ShardMap.fromClusterFile(options.file)
   const pool = new NodePool(clock, timers, prng.fork(), logger, {
     clusterId: options.file.clusterId,
@@ -74,6 +67,25 @@ export function buildClusterBackend(
     attemptMsMin: limits.retryBackoffMsMin,
   })
   const caller = new GroupCaller(clock, timers, prng.fork(), { pool, leaders, map, policy })
+  return { map, pool, leaders, caller }
+}
+
+export function buildClusterBackend(
+  clock: Clock,
+  timers: Timers,
+  prng: Prng,
+  logger: Logger,
+  options: {
+    file: ClusterFile
+    gatewayId: string
+    coalescer?: Partial<CoalescerOptions>
+    /** false: every read is its own backend read and the hot cache admits nothing (the
+     * benchmarks' baseline, SHOAL_COALESCING=off). Default true. */
+    coalescing?: boolean
+  },
+): BuiltClusterBackend {
+  const coalescing = options.coalescing ?? true
+  const { map, pool, leaders, caller } = buildRouting(clock, timers, prng, logger, options)
   const coalescer = new Coalescer({ ...defaultCoalescerOptions, ...options.coalescer })
   const watcher = new ClusterWatcher(clock, timers, logger, {
     pool,
