@@ -80,7 +80,7 @@ describe('metrics e2e', () => {
     expect(sampleSum(families, 'shoal_rpc_requests_total')).toBeGreaterThan(0)
   })
 
-  it('metrics e2e: 500 concurrent strong reads of one key: +500 client, far fewer backend', async () => {
+  it('metrics e2e: 500 concurrent strong reads: +500 client, far fewer backend', async () => {
     const written = await client.put('metrics', 'hot', 'x')
     const before = await scrape()
     const reads = await Promise.all(Array.from({ length: 500 }, () => client.get('metrics', 'hot')))
