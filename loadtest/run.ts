@@ -1,6 +1,6 @@
 /**
  * The Node load runner: `npm run loadtest -- <scenario|all> [more scenarios] [--rate R]
- * [--duration D] [--url U] [--seed S] [--html FILE]`. Runs the shared scenarios
+ * [--duration D] [--warmup W] [--url U] [--seed S] [--html FILE]`. Runs the shared scenarios
  * (loadtest/scenarios/catalog.ts) with an open arrival model and prints, per scenario, a table
  * and one JSON line; then writes the results page (percentile curves) and prints its path.
  * Without --url it starts a local 3-node cluster and a gateway on free ports and stops them
@@ -25,6 +25,7 @@ interface Flags {
   readonly url: string | null
   readonly seed: number
   readonly html: string
+  readonly warmupSec: number
   readonly overrides: { ratePerSec?: number; durationSec?: number }
 }
 
@@ -45,6 +46,7 @@ function parseFlags(argv: string[]): Flags {
       url: { type: 'string' },
       seed: { type: 'string' },
       html: { type: 'string' },
+      warmup: { type: 'string' },
     },
   })
   if (positionals.length === 0) throw new UsageError('name a scenario (or all)')
@@ -55,6 +57,7 @@ function parseFlags(argv: string[]): Flags {
     names,
     url: values.url ?? null,
     seed: positive(values.seed, '--seed') ?? 1,
+    warmupSec: values.warmup === '0' ? 0 : (positive(values.warmup, '--warmup') ?? 1),
     html: values.html ?? join(tmpdir(), `shoal-loadtest-${Date.now()}.html`),
     overrides: {
       ...(rate === undefined ? {} : { ratePerSec: rate }),
@@ -69,7 +72,11 @@ async function runAll(list: Scenario[], flags: Flags): Promise<RunReport[]> {
     const url = flags.url ?? (await local!.startGateway({ coalescing: true })).url
     const reports: RunReport[] = []
     for (const scenario of list) {
-      const report = await runScenario(scenario, { url, seed: flags.seed })
+      const report = await runScenario(scenario, {
+        url,
+        seed: flags.seed,
+        warmupSec: flags.warmupSec,
+      })
       process.stdout.write(formatTable(report) + reportJson(report) + '\n\n')
       reports.push(report)
     }
@@ -88,7 +95,8 @@ async function main(): Promise<void> {
   } catch (error) {
     const known = scenarios.map((s) => s.name).join('|')
     process.stderr.write(`loadtest: ${error instanceof Error ? error.message : String(error)}\n` +
-      `usage: npm run loadtest -- <${known}|all> [--rate R] [--duration S] [--url U] ` +
+      `usage: npm run loadtest -- <${known}|all> [--rate R] [--duration S] [--warmup S] ` +
+      '[--url U] ' +
       '[--seed N] [--html FILE]\n')
     process.exitCode = 2
     return

@@ -61,9 +61,9 @@ export function passes(report: RunReport): boolean {
 
 /** One JSON object per run; curves left out (they are on the results page). */
 export function reportJson(report: RunReport): string {
-  const { curve: _curve, ...latency } = report.summary.latency
+  const latency = withoutCurve(report.summary.latency)
   const byKind = Object.fromEntries(
-    Object.entries(report.summary.byKind).map(([kind, { curve: _c, ...rest }]) => [kind, rest]),
+    Object.entries(report.summary.byKind).map(([kind, l]) => [kind, withoutCurve(l)]),
   )
   return JSON.stringify({
     scenario: report.scenario.name,
@@ -77,4 +77,9 @@ export function reportJson(report: RunReport): string {
     byKind,
     thresholdsPassed: passes(report),
   })
+}
+
+function withoutCurve(l: LatencySummary): Omit<LatencySummary, 'curve'> {
+  return { count: l.count, p50Us: l.p50Us, p90Us: l.p90Us, p99Us: l.p99Us, p999Us: l.p999Us,
+    maxUs: l.maxUs, meanUs: l.meanUs }
 }

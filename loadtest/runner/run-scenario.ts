@@ -19,6 +19,8 @@ export interface RunScenarioOptions {
   /** Skip table creation and preloading (already done against this target). */
   readonly skipSetup?: boolean
   readonly label?: string
+  /** Seconds of the same load first, not recorded (connections, JIT, leader caches). */
+  readonly warmupSec?: number
 }
 
 export async function runScenario(
@@ -33,17 +35,19 @@ export async function runScenario(
   const source = new OperationSource(scenario, new SeededPrng(options.seed ?? 1))
   const target = new HttpTarget(options.url, { sockets: scenario.maxInFlight })
   const recorder = new Recorder()
-  const startedAt = new Date().toISOString()
+  const env = {
+    nowMs: () => clock.monotonicMs(),
+    sleepMs: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  }
+  const issue = (): ReturnType<ReturnType<OperationSource['next']>['run']> =>
+    source.next().run(target)
   try {
-    const elapsedSec = await runOpenLoop(
-      scenario,
-      {
-        nowMs: () => clock.monotonicMs(),
-        sleepMs: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      },
-      recorder,
-      () => source.next().run(target),
-    )
+    const warmupSec = options.warmupSec ?? 0
+    if (warmupSec > 0) {
+      await runOpenLoop({ ...scenario, durationSec: warmupSec }, env, new Recorder(), issue)
+    }
+    const startedAt = new Date().toISOString()
+    const elapsedSec = await runOpenLoop(scenario, env, recorder, issue)
     return {
       scenario,
       target: options.url,
