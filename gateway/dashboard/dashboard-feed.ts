@@ -43,6 +43,8 @@ export interface DashboardHotKey {
 
 export interface DashboardFrame {
   readonly wallMs: number
+  /** Length the history and sparkline arrays grow to (the page pads shorter ones on the left). */
+  readonly historySeconds: number
   readonly requestsPerSec: number
   readonly p50Ms: number | null
   readonly p99Ms: number | null
@@ -142,6 +144,7 @@ export class DashboardFeed {
     if (this.#ticks.length > this.#options.historySeconds) this.#ticks.shift()
     return {
       wallMs: sample.wallMs,
+      historySeconds: this.#options.historySeconds,
       requestsPerSec,
       p50Ms,
       p99Ms,

@@ -47,6 +47,8 @@ main { padding: 20px 24px; display: grid; gap: 20px; max-width: 1400px; }
   text-transform: uppercase; letter-spacing: 1px;
 }
 .big { font-size: 34px; font-weight: 700; font-variant-numeric: tabular-nums; }
+.pair { display: flex; gap: 18px; flex-wrap: wrap; }
+.pair .big { font-size: 28px; line-height: 48px; white-space: nowrap; }
 .big small { font-size: 15px; color: var(--muted); font-weight: 500; margin-left: 4px; }
 .sub { color: var(--muted); font-size: 12px; min-height: 18px; }
 .chart { height: 44px; margin-top: 8px; }
@@ -87,7 +89,7 @@ tr.hot .bar div { background: var(--hot); }
 td.spark-cell { width: 190px; }
 .empty { color: var(--muted); padding: 16px 8px; }
 .cluster { display: grid; grid-template-columns: minmax(260px, 1fr) 2fr; gap: 16px; }
-#nodes { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; }
+#nodes { align-content: start; display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; }
 .node { border: 1px solid var(--line); border-left: 4px solid var(--good); border-radius: 8px;
   padding: 8px 10px; }
 .node.down { border-left-color: var(--bad); background: rgba(248, 81, 73, 0.08); }
@@ -130,8 +132,9 @@ export const dashboardHtml = `<!doctype html>
       <div class="sub">last second · chart: last minute</div>
       <div class="chart" id="chart-rate"></div></div>
     <div class="card"><h2>Latency</h2>
-      <div class="big"><span id="p50">–</span><small>ms p50</small>
-        <span id="p99">–</span><small>ms p99</small></div>
+      <div class="pair">
+        <div class="big"><span id="p50">–</span><small>ms p50</small></div>
+        <div class="big"><span id="p99">–</span><small>ms p99</small></div></div>
       <div class="sub">last 5 s · chart: p99</div>
       <div class="chart" id="chart-p99"></div></div>
     <div class="card"><h2>Coalescing ratio</h2>

@@ -8,6 +8,12 @@ export const dashboardScript = String.raw`
 'use strict'
 const svgNs = 'http://www.w3.org/2000/svg'
 const byId = (id) => document.getElementById(id)
+let slots = 60
+
+// History arrays start short; pad them on the left so time runs right to left at a fixed scale.
+function padded(values) {
+  return values.length >= slots ? values : Array(slots - values.length).fill(null).concat(values)
+}
 
 function fmt(value, digits) {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–'
@@ -29,6 +35,7 @@ function sparkline(values, width, height, cls) {
   svg.setAttribute('width', String(width))
   svg.setAttribute('height', String(height))
   svg.setAttribute('class', 'spark ' + (cls || ''))
+  values = padded(values)
   const finite = values.filter((v) => v !== null && Number.isFinite(v))
   const max = Math.max(1e-9, ...finite)
   const step = values.length > 1 ? width / (values.length - 1) : width
@@ -42,8 +49,11 @@ function sparkline(values, width, height, cls) {
     line += (open ? ' L' : ' M') + x + ' ' + y
     open = true
   })
-  if (finite.length > 0 && values.every((v) => v !== null)) {
-    area = line + ' L' + width + ' ' + height + ' L0 ' + height + ' Z'
+  const firstIndex = values.findIndex((v) => v !== null && Number.isFinite(v))
+  const tailFilled = firstIndex >= 0 && values.slice(firstIndex).every((v) => v !== null)
+  if (tailFilled) {
+    const x0 = (firstIndex * step).toFixed(1)
+    area = line + ' L' + width + ' ' + height + ' L' + x0 + ' ' + height + ' Z'
     const fill = document.createElementNS(svgNs, 'path')
     fill.setAttribute('d', area)
     fill.setAttribute('class', 'area')
@@ -155,6 +165,7 @@ function renderCluster(frame) {
 }
 
 function render(frame) {
+  slots = frame.historySeconds || slots
   byId('request-rate').textContent = fmt(frame.requestsPerSec)
   byId('p50').textContent = fmt(frame.p50Ms, 2)
   byId('p99').textContent = fmt(frame.p99Ms, 2)

@@ -5,7 +5,7 @@
  * hub. buildApp installs its middleware and routes when `deps.observability` is given.
  */
 import { limits } from '../../shared/limits.ts'
-import { renderPrometheusText } from '../../shared/metrics/prometheus-text.ts'
+import { renderPrometheusText, single } from '../../shared/metrics/prometheus-text.ts'
 import type { Clock, TimerHandle, Timers } from '../../shared/time/clock.ts'
 import type { BuiltClusterBackend } from '../backend/build-cluster-backend.ts'
 import { DashboardFeed, type DashboardFrame } from '../dashboard/dashboard-feed.ts'
@@ -50,9 +50,24 @@ export class Observability {
 
   /** The /metrics body. */
   renderMetrics(): string {
-    return renderPrometheusText(
-      gatewayMetricFamilies({ ...this.#sources, requests: this.requests }),
-    )
+    const hub = this.hub.stats
+    return renderPrometheusText([
+      ...gatewayMetricFamilies({ ...this.#sources, requests: this.requests }),
+      single(
+        'gauge',
+        'shoal_dashboard_viewers',
+        'Dashboard SSE viewers now.',
+        this.hub.viewerCount,
+      ),
+      single('counter', 'shoal_dashboard_refused_total', 'Viewers refused (limit).', hub.refused),
+      single('counter', 'shoal_dashboard_frames_sent_total', 'Frames sent.', hub.framesSent),
+      single(
+        'counter',
+        'shoal_dashboard_frames_dropped_total',
+        'Frames dropped for a viewer whose queue was full.',
+        hub.framesDropped,
+      ),
+    ])
   }
 
   /** Samples the counters, advances the feed and publishes the frame; returns it. */
