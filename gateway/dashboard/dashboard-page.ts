@@ -89,7 +89,8 @@ tr.hot .bar div { background: var(--hot); }
 td.spark-cell { width: 190px; }
 .empty { color: var(--muted); padding: 16px 8px; }
 .cluster { display: grid; grid-template-columns: minmax(260px, 1fr) 2fr; gap: 16px; }
-#nodes { align-content: start; display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; }
+#nodes { align-content: start; display: grid; gap: 10px;
+  grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
 .node { border: 1px solid var(--line); border-left: 4px solid var(--good); border-radius: 8px;
   padding: 8px 10px; }
 .node.down { border-left-color: var(--bad); background: rgba(248, 81, 73, 0.08); }
