@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<BenchRunner>> = {
   raft: async () => (await import('./bench/raft.ts')).runRaftBench,
   rpc: async () => (await import('./bench/rpc.ts')).runRpcBench,
   cluster: async () => (await import('./bench/cluster.ts')).runClusterBench,
+  gateway: async () => (await import('./bench/gateway.ts')).runGatewayBench,
 }
 
 async function main(): Promise<void> {

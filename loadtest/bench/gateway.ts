@@ -1,0 +1,205 @@
+/**
+ * `npm run bench -- gateway [--quick]` (issue 5, "Benchmark"): closed-loop clients on loopback
+ * against a real 3-node cluster through two gateway processes, one with coalescing on and one
+ * with SHOAL_COALESCING=off, and a bare node:http hello-world as the ceiling, all in one run.
+ * Workloads: one hot key, Zipf(0.99) over N keys, uniform over N keys; strong and eventual
+ * (max staleness 1 s) reads. One JSON line per case, then a summary line with the ratios the
+ * issue's targets are stated in.
+ *
+ * Keys: only the `preload` most popular ranks are written first (quick: 1k of 10k; full: 20k
+ * of 100k), so part of the Zipf tail and most uniform reads answer 404 — still a full backend
+ * read each (the line's `notFoundShare` says how many). Backend reads per client read come
+ * from X-Shoal-Coalesced (share of reads answered with role `leader`) until /metrics exists.
+ * The load generator is one Node process sharing the machine's cores with the gateways and
+ * nodes, so absolute req/s are low bounds; compare the lines of one run with each other.
+ */
+import { SeededPrng } from '../../shared/random/prng.ts'
+import { SystemClock } from '../../shared/time/clock.ts'
+import { freePort, spawnTs, stop, waitFor, type Spawned } from '../../test/harness/processes.ts'
+import { Scenario } from '../scenarios/scenario.ts'
+import { runClosedLoop } from '../runner/closed-loop.ts'
+import { HttpTarget } from '../runner/http-target.ts'
+import { LocalCluster, ensureTable, preloadKeys } from '../runner/local-cluster.ts'
+import { OperationSource, type OperationResult } from '../runner/operations.ts'
+import type { RunSummary } from '../runner/recorder.ts'
+
+type Workload = 'hot' | 'zipf' | 'uniform'
+type Consistency = 'strong' | 'eventual'
+
+interface BenchSize {
+  readonly clients: number
+  readonly keys: number
+  readonly preload: number
+  readonly warmupSec: number
+  readonly durationSec: number
+}
+
+const sizes: Record<'quick' | 'full', BenchSize> = {
+  quick: { clients: 256, keys: 10_000, preload: 1_000, warmupSec: 0.5, durationSec: 1.5 },
+  full: { clients: 256, keys: 100_000, preload: 20_000, warmupSec: 2, durationSec: 10 },
+}
+
+const workloads: readonly Workload[] = ['hot', 'zipf', 'uniform']
+const consistencies: readonly Consistency[] = ['strong', 'eventual']
+/** Staleness eventual reads accept (issue 9's Zipf target is stated at 1 s). */
+const eventualStalenessMs = 1_000
+
+export interface GatewayBenchLine {
+  readonly bench: 'gateway'
+  readonly workload: Workload | 'hello-world'
+  readonly consistency: Consistency | null
+  readonly coalescing: boolean | null
+  readonly clients: number
+  readonly requests: number
+  readonly reqPerSec: number
+  readonly p50Us: number
+  readonly p99Us: number
+  readonly p999Us: number
+  readonly maxUs: number
+  readonly errors: Readonly<Record<string, number>>
+  readonly notFoundShare: number | null
+  readonly backendReadsPerClientRead: number | null
+}
+
+function scenarioFor(workload: Workload, consistency: Consistency, size: BenchSize): Scenario {
+  return Scenario.parse({
+    name: `bench-${workload}-${consistency}`,
+    description: 'gateway bench case',
+    ratePerSec: 1,
+    durationSec: size.durationSec,
+    maxInFlight: size.clients,
+    table: 'bench',
+    keyPrefix: 'b',
+    keys: workload === 'hot' ? { kind: 'hot', key: 'hot' }
+      : workload === 'zipf' ? { kind: 'zipf', s: 0.99, keys: size.keys }
+        : { kind: 'uniform', keys: size.keys },
+    mix: { read: 1, write: 0, multiGet: 0, cas: 0 },
+    consistency,
+    ...(consistency === 'eventual' ? { maxStalenessMs: eventualStalenessMs } : {}),
+    multiGetKeys: 1,
+    valueBytes: 128,
+    preload: size.preload,
+    thresholds: { p99Ms: 20, errorRate: 0 },
+  })
+}
+
+function lineOf(
+  base: Pick<GatewayBenchLine, 'workload' | 'consistency' | 'coalescing' | 'clients'>,
+  summary: RunSummary,
+): GatewayBenchLine {
+  const reads = Object.values(summary.readRoles).reduce((a, b) => a + b, 0)
+  return {
+    bench: 'gateway',
+    ...base,
+    requests: summary.completed,
+    reqPerSec: Math.round(summary.throughputPerSec),
+    p50Us: summary.latency.p50Us,
+    p99Us: summary.latency.p99Us,
+    p999Us: summary.latency.p999Us,
+    maxUs: summary.latency.maxUs,
+    errors: summary.errorsByStatus,
+    notFoundShare: reads === 0 ? null : summary.notFoundReads / reads,
+    backendReadsPerClientRead: summary.backendReadsPerClientRead,
+  }
+}
+
+async function measure(
+  url: string,
+  size: BenchSize,
+  issueOf: (target: HttpTarget) => () => Promise<OperationResult>,
+): Promise<RunSummary> {
+  const clock = new SystemClock()
+  const target = new HttpTarget(url, { sockets: size.clients })
+  try {
+    const options = { clients: size.clients, warmupSec: size.warmupSec,
+      durationSec: size.durationSec }
+    const { recorder, elapsedSec } = await runClosedLoop(options,
+      { nowMs: () => clock.monotonicMs() }, issueOf(target))
+    return recorder.summary(elapsedSec)
+  } finally {
+    target.close()
+  }
+}
+
+async function startHelloWorld(): Promise<{ url: string; process: Spawned }> {
+  const port = await freePort()
+  const spawned = spawnTs('loadtest/bench/hello-world-server.ts', [String(port)])
+  await waitFor('hello-world listening', () => spawned.output().includes('listening'),
+    { timeoutMs: 20_000, intervalMs: 20 })
+  return { url: `http://127.0.0.1:${port}`, process: spawned }
+}
+
+const helloResult: OperationResult = {
+  kind: 'read', ok: true, label: '200', role: null, notFound: false, conflict: false,
+}
+
+function emit(line: object): void {
+  process.stdout.write(JSON.stringify(line) + '\n')
+}
+
+export async function runGatewayBench(options: { quick: boolean }): Promise<void> {
+  const size = sizes[options.quick ? 'quick' : 'full']
+  const cluster = await LocalCluster.start()
+  let hello: { url: string; process: Spawned } | null = null
+  try {
+    const on = await cluster.startGateway({ coalescing: true })
+    const off = await cluster.startGateway({ coalescing: false })
+    hello = await startHelloWorld()
+    await ensureTable(on.url, 'bench')
+    await preloadKeys(on.url, scenarioFor('hot', 'strong', size), 1)
+    await preloadKeys(on.url, scenarioFor('zipf', 'strong', size), size.preload)
+    const lines: GatewayBenchLine[] = []
+    const helloSummary = await measure(hello.url, size, (target) => async () => {
+      const outcome = await target.call({ method: 'GET', path: '/' })
+      return outcome.status === 200 ? helloResult
+        : { ...helloResult, ok: false, label: outcome.failure ?? String(outcome.status) }
+    })
+    lines.push(lineOf({ workload: 'hello-world', consistency: null, coalescing: null,
+      clients: size.clients }, helloSummary))
+    emit(lines.at(-1)!)
+    let seed = 1
+    for (const workload of workloads) {
+      for (const consistency of consistencies) {
+        for (const gateway of [on, off]) {
+          const scenario = scenarioFor(workload, consistency, size)
+          const source = new OperationSource(scenario, new SeededPrng(seed++))
+          const summary = await measure(gateway.url, size, (target) => () =>
+            source.next().run(target))
+          lines.push(lineOf({ workload, consistency, coalescing: gateway === on,
+            clients: size.clients }, summary))
+          emit(lines.at(-1)!)
+        }
+      }
+    }
+    emit(summaryLine(lines))
+  } finally {
+    if (hello !== null) await stop(hello.process)
+    await cluster.close()
+  }
+}
+
+/** The ratios issue 5's targets are stated in, computed from this run's lines. */
+export function summaryLine(lines: readonly GatewayBenchLine[]): object {
+  const find = (workload: string, consistency: string | null, coalescing: boolean | null) =>
+    lines.find((l) => l.workload === workload && l.consistency === consistency &&
+      l.coalescing === coalescing)
+  const hello = find('hello-world', null, null)
+  const hotStrong = find('hot', 'strong', true)
+  const hotEventual = find('hot', 'eventual', true)
+  const ratio = (a: number | undefined, b: number | undefined): number | null =>
+    a === undefined || b === undefined || b === 0 ? null : Math.round((a / b) * 1_000) / 1_000
+  return {
+    bench: 'gateway',
+    summary: true,
+    hotStrongClientReadsPerBackendRead: hotStrong?.backendReadsPerClientRead == null ? null
+      : ratio(1, hotStrong.backendReadsPerClientRead),
+    hotStrongP99Us: hotStrong?.p99Us ?? null,
+    hotEventualShareOfHelloWorld: ratio(hotEventual?.reqPerSec, hello?.reqPerSec),
+    zipfOverUniformP99Strong: ratio(find('zipf', 'strong', true)?.p99Us,
+      find('uniform', 'strong', true)?.p99Us),
+    zipfOverUniformP99Eventual: ratio(find('zipf', 'eventual', true)?.p99Us,
+      find('uniform', 'eventual', true)?.p99Us),
+    targets: 'hot strong ≥ 100 client reads per backend read with p99 ≤ 20 ms; eventual hot ' +
+      '≥ 0.6 of hello-world req/s; Zipf p99 ≤ 2 × uniform p99',
+  }
+}
