@@ -51,7 +51,8 @@ main { padding: 20px 24px; display: grid; gap: 20px; max-width: 1400px; }
 .pair .big { font-size: 28px; line-height: 48px; white-space: nowrap; }
 .big small { font-size: 15px; color: var(--muted); font-weight: 500; margin-left: 4px; }
 .sub { color: var(--muted); font-size: 12px; min-height: 18px; }
-.chart { height: 44px; margin-top: 8px; }
+.card { display: flex; flex-direction: column; }
+.chart { height: 44px; margin-top: auto; padding-top: 8px; }
 .spark .line { fill: none; stroke: var(--accent); stroke-width: 1.6; }
 .spark .area { fill: var(--accent); opacity: 0.12; stroke: none; }
 .spark.hot .line { stroke: var(--hot); } .spark.hot .area { fill: var(--hot); }

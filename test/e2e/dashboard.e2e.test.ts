@@ -106,6 +106,7 @@ async function launch(userDataDir: string): Promise<BrowserContext> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      '--disable-dev-shm-usage', // containers often have a tiny /dev/shm
     ],
   })
 }
