@@ -116,7 +116,8 @@ function checkFile(file: string): string[] {
       /^let\s/.test(line) &&
       !file.endsWith('main.ts') &&
       !file.startsWith('test/') &&
-      !embedsScript
+      !embedsScript &&
+      !isTest
     ) {
       problems.push(`${at}: module-level let`)
     }
