@@ -140,7 +140,6 @@ function listen(options: {
         fetch: options.fetch,
         hostname: options.host,
         port: options.port,
-        overrideGlobalObjects: false,
         serverOptions: httpServerOptions(),
       },
       () => resolve(server as Server),

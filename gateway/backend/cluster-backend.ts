@@ -47,8 +47,14 @@ export function toStoredItem(item: Item): B.StoredItem {
   }
 }
 
-/** What a flight reads: the item or its absence (table-not-found travels as a value too). */
-export type FlightResult = Exclude<B.GetResult, { coalescing: unknown }>
+/**
+ * What a flight reads: the item or its absence (table-not-found travels as a value too). An
+ * eventual read's item carries the replica's lag bound when the node reports one.
+ */
+export type FlightResult =
+  | { readonly kind: 'found'; readonly item: B.StoredItem; readonly stalenessBoundMs?: number }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'table-not-found' }
 
 /**
  * Reads share a flight only when they would get the same answer: same consistency, same asOf,
@@ -134,7 +140,13 @@ export class ClusterBackend implements B.GatewayBackend {
     }
     const call = { method: StorageMethod.get, params, schema: GetResponse }
     const answer = await this.#read(request, call, options.signal)
-    if (answer.kind === 'found') return { kind: 'found', item: toStoredItem(answer.item) }
+    if (answer.kind === 'found') {
+      const item = toStoredItem(answer.item)
+      const bound = answer.stalenessBoundMs
+      return bound === undefined
+        ? { kind: 'found', item }
+        : { kind: 'found', item, stalenessBoundMs: bound }
+    }
     return answer.kind === 'not-found' ? { kind: 'not-found' } : { kind: 'table-not-found' }
   }
 
@@ -149,9 +161,11 @@ export class ClusterBackend implements B.GatewayBackend {
       signal: options.signal,
     })
     if (read.value.kind === 'table-not-found') return read.value
-    if (read.value.kind === 'found')
-      this.#hot.afterRead(request, read.value.item, read.departedAtMs)
-    return { ...read.value, coalescing: { role: read.role, fanIn: read.fanIn } }
+    const coalescing = { role: read.role, fanIn: read.fanIn }
+    if (read.value.kind !== 'found') return { ...read.value, coalescing }
+    const { item, stalenessBoundMs } = read.value
+    this.#hot.afterRead(request, item, { departedAtMs: read.departedAtMs, stalenessBoundMs })
+    return { kind: 'found', item, coalescing }
   }
 
   async multiGet(request: B.MultiGetRequest, options: B.CallOptions): Promise<B.MultiGetResult> {

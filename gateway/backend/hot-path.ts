@@ -77,12 +77,21 @@ export class HotPath implements HotKeySource {
     return cached === null ? null : { ...cached, expiresAtMs: null }
   }
 
-  /** Offers a flight's item to the cache when the key is hot. */
-  afterRead(request: GetRequest, item: StoredItem, departedAtMs: number): void {
+  /**
+   * Offers a flight's item to the cache when the key is hot. An eventual answer is as old as
+   * the replica's reported lag bound (the node measured it after the flight departed), else as
+   * old as the read allowed.
+   */
+  afterRead(
+    request: GetRequest,
+    item: StoredItem,
+    flight: { departedAtMs: number; stalenessBoundMs: number | undefined },
+  ): void {
     if (request.asOf !== undefined || !this.#detector.isHot(this.#detectorKey(request))) return
     if (item.expiresAtMs !== null) return // per-item TTLs are not cached: expiry must be exact
-    const readAtMs =
-      request.consistency === 'strong' ? departedAtMs : departedAtMs - this.#stalenessMs(request)
+    const { departedAtMs } = flight
+    const lagMs = flight.stalenessBoundMs ?? this.#stalenessMs(request)
+    const readAtMs = request.consistency === 'strong' ? departedAtMs : departedAtMs - lagMs
     this.#cache.set(this.#cacheKey(request), item, { readAtMs })
   }
 

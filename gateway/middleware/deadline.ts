@@ -1,7 +1,8 @@
 /**
- * Deadline middleware: every request gets an AbortSignal (context variable `signal`) that aborts
- * at its deadline with ShoalError('deadline-exceeded') or when the client goes away. The deadline
- * is `X-Shoal-Timeout-Ms` (a positive integer up to the configured maximum) or the default.
+ * Deadline middleware: every request gets a RequestDeadline (context variable `deadline`) whose
+ * AbortSignal aborts at the deadline with ShoalError('deadline-exceeded') or when the client goes
+ * away. The deadline is `X-Shoal-Timeout-Ms` (a positive integer up to the configured maximum)
+ * or the default.
  *
  * The middleware does not trust downstream code to honour the signal: it races the rest of the
  * chain against the deadline and answers 504 itself; the late handler's result is dropped.
@@ -32,10 +33,58 @@ export function parseTimeoutMs(header: string | undefined, options: DeadlineOpti
   return value
 }
 
+/**
+ * A request's deadline and cancellation. The AbortSignal is made on first use: most hot reads
+ * are answered from the cache without one, and an AbortSignal plus a client-close listener cost
+ * ~7% of such a read on Node 20. Once made, it aborts at the deadline or when the client leaves.
+ */
+export class RequestDeadline {
+  readonly timeoutMs: number
+  readonly #clientSignal: () => AbortSignal
+  #controller: AbortController | null = null
+  #expired: ShoalError | null = null
+  #clientSignalUsed: AbortSignal | null = null
+  readonly #onClientGone = (): void => {
+    this.#controller?.abort(new ShoalError('aborted', 'the client closed the request'))
+  }
+
+  constructor(timeoutMs: number, clientSignal: () => AbortSignal) {
+    this.timeoutMs = timeoutMs
+    this.#clientSignal = clientSignal
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller !== null) return this.#controller.signal
+    const controller = new AbortController()
+    this.#controller = controller
+    if (this.#expired !== null) {
+      controller.abort(this.#expired)
+      return controller.signal
+    }
+    const client = this.#clientSignal()
+    if (client.aborted) this.#onClientGone()
+    else {
+      client.addEventListener('abort', this.#onClientGone, { once: true })
+      this.#clientSignalUsed = client
+    }
+    return controller.signal
+  }
+
+  expire(error: ShoalError): void {
+    this.#expired = error
+    this.#controller?.abort(error)
+  }
+
+  release(): void {
+    this.#clientSignalUsed?.removeEventListener('abort', this.#onClientGone)
+    this.#clientSignalUsed = null
+  }
+}
+
 export function deadline(options: DeadlineOptions): MiddlewareHandler<EdgeEnv> {
   return async function deadline(c, next) {
     const timeoutMs = parseTimeoutMs(c.req.header(deadlineHeader), options)
-    const controller = new AbortController()
+    const request = new RequestDeadline(timeoutMs, () => c.req.raw.signal)
     // Errors are built only when needed: capturing a stack on every request costs ~8% of a read.
     let fire: (error: ShoalError) => void = () => {}
     const expiry = new Promise<never>((_, reject) => {
@@ -46,16 +95,10 @@ export function deadline(options: DeadlineOptions): MiddlewareHandler<EdgeEnv> {
         'deadline-exceeded',
         `the request deadline of ${timeoutMs} ms passed before an answer`,
       )
-      controller.abort(expired)
+      request.expire(expired)
       fire(expired)
     })
-    // A client that goes away aborts the work too (cheaper than AbortSignal.any per request).
-    const clientSignal = c.req.raw.signal
-    const onClientGone = () =>
-      controller.abort(new ShoalError('aborted', 'the client closed the request'))
-    if (clientSignal.aborted) onClientGone()
-    else clientSignal.addEventListener('abort', onClientGone, { once: true })
-    c.set('signal', controller.signal)
+    c.set('deadline', request)
     const rest = next()
     // Once the deadline wins the race, the rest may still fail later; nobody awaits it then.
     rest.catch(() => {})
@@ -63,7 +106,7 @@ export function deadline(options: DeadlineOptions): MiddlewareHandler<EdgeEnv> {
       await Promise.race([rest, expiry])
     } finally {
       timer.cancel()
-      clientSignal.removeEventListener('abort', onClientGone)
+      request.release()
     }
   }
 }

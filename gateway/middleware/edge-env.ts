@@ -4,10 +4,14 @@
  */
 import { limits } from '../../shared/limits.ts'
 import type { Principal } from './auth.ts'
+import type { RequestDeadline } from './deadline.ts'
 
 export interface EdgeVariables {
-  /** Aborts at the request deadline (reason: ShoalError deadline-exceeded) or client close. */
-  signal: AbortSignal
+  /**
+   * The request's deadline; its `signal` (made on first use) aborts at the deadline (reason:
+   * ShoalError deadline-exceeded) or client close. Pass it as a backend call's options.
+   */
+  deadline: RequestDeadline
   /** The request body, read within its limit by the body-limit middleware. */
   body: Uint8Array
   /** The authenticated caller; null when auth is disabled (loopback only). */

@@ -119,7 +119,7 @@ async function getItem(c: Context<EdgeEnv>, deps: ItemRouteDeps, ref: ItemRef): 
       ...(query.maxStalenessMs === undefined ? {} : { maxStalenessMs: query.maxStalenessMs }),
       ...(query.asOf === undefined ? {} : { asOf: query.asOf }),
     },
-    { signal: c.get('signal') },
+    c.get('deadline'),
   )
   if (result.kind === 'table-not-found') throw tableMissing()
   if (result.kind === 'not-found') {
@@ -183,7 +183,7 @@ async function putItem(c: Context<EdgeEnv>, deps: ItemRouteDeps, ref: ItemRef): 
       ...(query.ttl === undefined ? {} : { ttlSeconds: query.ttl }),
       ...(condition === undefined ? {} : { condition }),
     },
-    { signal: c.get('signal') },
+    c.get('deadline'),
   )
   const ok = writeOk(result)
   c.header('etag', etagOf(ok.version))
@@ -205,7 +205,7 @@ async function deleteItem(
       ...(query.timestamp === undefined ? {} : { timestamp: query.timestamp }),
       ...(condition === undefined ? {} : { condition }),
     },
-    { signal: c.get('signal') },
+    c.get('deadline'),
   )
   writeOk(result)
   return new Response(null, { status: 204 })

@@ -64,7 +64,7 @@ async function multiGet(
   requireScope(c, table, 'read')
   const result = await deps.backend.multiGet(
     { table, keys, consistency: body.consistency ?? 'strong' },
-    { signal: c.get('signal') },
+    c.get('deadline'),
   )
   if (result.kind === 'table-not-found') throw tableMissing()
   const items = body.keys.map((key, i) => {

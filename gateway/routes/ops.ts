@@ -30,7 +30,7 @@ export function registerOpsRoutes(app: Hono<EdgeEnv>, deps: OpsRouteDeps): void 
   app.get(clusterPath, async (c: Context<EdgeEnv>) => {
     parseQuery(c, noQuery)
     requireScope(c, '*', 'admin')
-    return c.json(await deps.backend.clusterStatus({ signal: c.get('signal') }))
+    return c.json(await deps.backend.clusterStatus(c.get('deadline')))
   })
   app.get(healthzPath, (c) => c.json({ status: 'ok' }))
   app.get(readyzPath, (c) => {

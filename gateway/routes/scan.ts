@@ -87,7 +87,7 @@ async function scan(
       ...(end === undefined ? {} : { end }),
       ...(cursor === undefined ? {} : { after: cursor.after }),
     },
-    { signal: c.get('signal') },
+    c.get('deadline'),
   )
   if (result.kind === 'table-not-found') throw tableMissing()
   const next =

@@ -57,7 +57,7 @@ export function registerTableRoutes(app: Hono<EdgeEnv>, deps: TableRouteDeps): v
 
 async function listTables(c: Context<EdgeEnv>, deps: TableRouteDeps): Promise<Response> {
   parseQuery(c, noQuery)
-  const tables = await deps.backend.listTables({ signal: c.get('signal') })
+  const tables = await deps.backend.listTables(c.get('deadline'))
   const principal = c.get('principal')
   const visible = tables.filter((table) => isAllowed(principal, table.name, 'read'))
   return c.json({ tables: visible.map(tableJson) })
@@ -79,7 +79,7 @@ async function createTable(
       maxVersions: settings.maxVersions ?? maxVersionsDefault,
       valueBytesMax: settings.valueBytesMax ?? deps.limits.valueBytesMax,
     },
-    { signal: c.get('signal') },
+    c.get('deadline'),
   )
   if (result.kind === 'exists') throw new ShoalError('conflict', 'the table already exists')
   return c.json(tableJson(result.table), 201)
@@ -89,7 +89,7 @@ async function describeTable(c: Context<EdgeEnv>, deps: TableRouteDeps): Promise
   const name = tableParam(c, deps.limits)
   parseQuery(c, noQuery)
   requireScope(c, name, 'read')
-  const result = await deps.backend.describeTable(name, { signal: c.get('signal') })
+  const result = await deps.backend.describeTable(name, c.get('deadline'))
   if (result.kind === 'not-found') throw new ShoalError('not-found', 'the table does not exist')
   return c.json(tableJson(result.table))
 }
@@ -98,7 +98,7 @@ async function dropTable(c: Context<EdgeEnv>, deps: TableRouteDeps): Promise<Res
   const name = tableParam(c, deps.limits)
   parseQuery(c, noQuery)
   requireScope(c, name, 'admin')
-  const result = await deps.backend.dropTable(name, { signal: c.get('signal') })
+  const result = await deps.backend.dropTable(name, c.get('deadline'))
   if (result.kind === 'not-found') throw new ShoalError('not-found', 'the table does not exist')
   return new Response(null, { status: 204 })
 }

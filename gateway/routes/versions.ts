@@ -56,7 +56,7 @@ async function versions(
       ...(query.from === undefined ? {} : { fromTimestamp: query.from }),
       ...(query.to === undefined ? {} : { toTimestamp: query.to }),
     },
-    { signal: c.get('signal') },
+    c.get('deadline'),
   )
   if (result.kind === 'table-not-found') throw tableMissing()
   return c.json({

@@ -76,8 +76,15 @@ export const GetRequest = ItemAddress.extend({
   asOf: index.optional(),
 })
 export type GetRequest = z.infer<typeof GetRequest>
+/**
+ * `stalenessBoundMs` (eventual reads): the answering replica's bound, at read time, on how far
+ * its state lagged the leader's, so a gateway knows how fresh the answer is (it may cache it).
+ */
 export const GetResponse = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('found'), item: Item, appliedIndex: index }),
+  z.object({
+    kind: z.literal('found'), item: Item, appliedIndex: index,
+    stalenessBoundMs: index.optional(),
+  }),
   z.object({ kind: z.literal('not-found'), appliedIndex: index }),
   TableNotFound,
   NotLeader,

@@ -22,8 +22,11 @@ export function toItem(item: LsmItem): Item {
     expiresAtMs: item.expiresAtMs === 0 ? null : item.expiresAtMs }
 }
 
-type ReadPoint = { kind: 'ok'; appliedIndex: number; table: TableDescription } | NotLeader |
-  { kind: 'table-not-found' }
+type ReadPoint = {
+  kind: 'ok'; appliedIndex: number; table: TableDescription
+  /** Eventual reads: the replica's lag bound when it read (0 for strong reads). */
+  stalenessBoundMs: number
+} | NotLeader | { kind: 'table-not-found' }
 
 /** Staleness an eventual read accepts when it does not say (ARCHITECTURE.md). */
 const maxStalenessMsDefault = 100
@@ -32,6 +35,7 @@ async function readPoint(s: NodeServices, shard: number, tableName: string,
   consistency: Consistency, deadlineMs: number, maxStalenessMs?: number): Promise<ReadPoint> {
   if (!s.host.hasGroup(shard) || shard >= s.topology.shardCount) return notLeader(s, null)
   let appliedIndex = s.host.appliedIndex(shard)
+  let stalenessBoundMs = 0
   if (consistency === 'eventual') {
     // A replica that cannot promise the caller's staleness bound sends it elsewhere.
     const bound = s.host.stalenessBoundMs(shard)
@@ -39,6 +43,7 @@ async function readPoint(s: NodeServices, shard: number, tableName: string,
       const leader = s.host.status(shard).leader
       return notLeader(s, leader === NONE ? null : leader)
     }
+    stalenessBoundMs = bound
   }
   if (consistency === 'strong') {
     const point = await s.host.readIndex(shard, deadlineMs)
@@ -47,7 +52,7 @@ async function readPoint(s: NodeServices, shard: number, tableName: string,
   }
   const table = s.stateMachine.catalog.byName(tableName)
   if (table === undefined) return { kind: 'table-not-found' }
-  return { kind: 'ok', appliedIndex, table }
+  return { kind: 'ok', appliedIndex, table, stalenessBoundMs }
 }
 
 export async function handleGet(s: NodeServices, req: GetRequest, deadlineMs: number):
@@ -64,7 +69,8 @@ export async function handleGet(s: NodeServices, req: GetRequest, deadlineMs: nu
     found = s.db.versions(key).find((item) => item.timestamp <= asOf)
   }
   if (found === undefined) return { kind: 'not-found', appliedIndex: point.appliedIndex }
-  return { kind: 'found', item: toItem(found), appliedIndex: point.appliedIndex }
+  return { kind: 'found', item: toItem(found), appliedIndex: point.appliedIndex,
+    ...(req.consistency === 'eventual' ? { stalenessBoundMs: point.stalenessBoundMs } : {}) }
 }
 
 export async function handleMultiGet(s: NodeServices, req: MultiGetRequest,
