@@ -8,7 +8,8 @@
  * chain against the deadline and answers 504 itself; the late handler's result is dropped.
  * Time comes from the injected Timers, so tests fire the deadline by hand.
  */
-import type { MiddlewareHandler } from 'hono'
+import type { ServerResponse } from 'node:http'
+import type { Context, MiddlewareHandler } from 'hono'
 import { ShoalError } from '../../shared/errors.ts'
 import type { Timers } from '../../shared/time/clock.ts'
 import type { EdgeEnv } from './edge-env.ts'
@@ -33,6 +34,9 @@ export function parseTimeoutMs(header: string | undefined, options: DeadlineOpti
   return value
 }
 
+/** Calls `onGone` once if the client leaves; returns the unhook. */
+export type ClientGoneHook = (onGone: () => void) => () => void
+
 /**
  * A request's deadline and cancellation. The AbortSignal is made on first use: most hot reads
  * are answered from the cache without one, and an AbortSignal plus a client-close listener cost
@@ -40,32 +44,25 @@ export function parseTimeoutMs(header: string | undefined, options: DeadlineOpti
  */
 export class RequestDeadline {
   readonly timeoutMs: number
-  readonly #clientSignal: () => AbortSignal
+  readonly #clientGone: ClientGoneHook
   #controller: AbortController | null = null
   #expired: ShoalError | null = null
-  #clientSignalUsed: AbortSignal | null = null
-  readonly #onClientGone = (): void => {
-    this.#controller?.abort(new ShoalError('aborted', 'the client closed the request'))
-  }
+  #unhook: (() => void) | null = null
 
-  constructor(timeoutMs: number, clientSignal: () => AbortSignal) {
+  constructor(timeoutMs: number, clientGone: ClientGoneHook) {
     this.timeoutMs = timeoutMs
-    this.#clientSignal = clientSignal
+    this.#clientGone = clientGone
   }
 
   get signal(): AbortSignal {
     if (this.#controller !== null) return this.#controller.signal
     const controller = new AbortController()
     this.#controller = controller
-    if (this.#expired !== null) {
-      controller.abort(this.#expired)
-      return controller.signal
-    }
-    const client = this.#clientSignal()
-    if (client.aborted) this.#onClientGone()
+    if (this.#expired !== null) controller.abort(this.#expired)
     else {
-      client.addEventListener('abort', this.#onClientGone, { once: true })
-      this.#clientSignalUsed = client
+      this.#unhook = this.#clientGone(() =>
+        controller.abort(new ShoalError('aborted', 'the client closed the request')),
+      )
     }
     return controller.signal
   }
@@ -76,15 +73,36 @@ export class RequestDeadline {
   }
 
   release(): void {
-    this.#clientSignalUsed?.removeEventListener('abort', this.#onClientGone)
-    this.#clientSignalUsed = null
+    this.#unhook?.()
+    this.#unhook = null
+  }
+}
+
+/**
+ * Under @hono/node-server, the response's `close` (EventEmitter, cheap) tells that the client
+ * left; elsewhere (in-process `app.request`) the Request's own signal does.
+ */
+function clientGoneHook(c: Context<EdgeEnv>): ClientGoneHook {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing
+  if (outgoing !== undefined) {
+    return (onGone) => {
+      if (outgoing.destroyed) onGone()
+      outgoing.once('close', onGone)
+      return () => outgoing.off('close', onGone)
+    }
+  }
+  return (onGone) => {
+    const signal = c.req.raw.signal
+    if (signal.aborted) onGone()
+    signal.addEventListener('abort', onGone, { once: true })
+    return () => signal.removeEventListener('abort', onGone)
   }
 }
 
 export function deadline(options: DeadlineOptions): MiddlewareHandler<EdgeEnv> {
   return async function deadline(c, next) {
     const timeoutMs = parseTimeoutMs(c.req.header(deadlineHeader), options)
-    const request = new RequestDeadline(timeoutMs, () => c.req.raw.signal)
+    const request = new RequestDeadline(timeoutMs, clientGoneHook(c))
     // Errors are built only when needed: capturing a stack on every request costs ~8% of a read.
     let fire: (error: ShoalError) => void = () => {}
     const expiry = new Promise<never>((_, reject) => {
