@@ -105,7 +105,7 @@ export function buildClusterBackend(
     cache: new HotCache(
       coalescing ? defaultHotCacheOptions : { ...defaultHotCacheOptions, entryBytesMax: 1 },
     ),
-    options: { maxStalenessMsDefault: 100 },
+    options: { maxStalenessMsDefault: 100, cacheWarmEventual: true },
   })
   let backend: ClusterBackend | null = null
   const Reader = coalescing ? CoalescedReader : UncoalescedReader

@@ -18,12 +18,12 @@ const item: StoredItem = {
   expiresAtMs: null,
 }
 
-function hotPath() {
+function hotPath(cacheWarmEventual = false) {
   const clock = new ManualClock({ startMs: 1_000 })
   const hot = new HotPath(clock, {
     detector: new HotKeyDetector(defaultHotKeyDetectorOptions),
     cache: new HotCache(defaultHotCacheOptions),
-    options: { maxStalenessMsDefault: 100 },
+    options: { maxStalenessMsDefault: 100, cacheWarmEventual },
   })
   return { clock, hot }
 }
@@ -80,5 +80,25 @@ describe('hot path', () => {
     clock.advance(10)
     expect(hot.beforeRead(eventual(40))).toBeNull() // 60 ms old > 40
     expect(hot.beforeRead(eventual(100))?.version).toBe(7)
+  })
+
+  it('hot path: a cold key: cached for eventual reads only when warm caching is on', () => {
+    for (const warm of [false, true]) {
+      const { clock, hot } = hotPath(warm)
+      const request = eventual(1_000)
+      expect(hot.beforeRead(request)).toBeNull()
+      expect(hot.detector.isHot('t/hot')).toBe(false)
+      hot.afterRead(request, item, { departedAtMs: clock.monotonicMs(), stalenessBoundMs: 20 })
+      clock.advance(500)
+      expect(hot.beforeRead(request)?.version ?? null).toBe(warm ? 7 : null)
+    }
+  })
+
+  it('hot path: a cold key read strongly is never cached, even with warm caching', () => {
+    const { clock, hot } = hotPath(true)
+    const ref = { table: 't', partitionKey: utf8('cold'), sortKey: new Uint8Array(0) }
+    const strong: GetRequest = { ...ref, consistency: 'strong' }
+    hot.afterRead(strong, item, { departedAtMs: clock.monotonicMs(), stalenessBoundMs: undefined })
+    expect(hot.cache.stats.stored).toBe(0)
   })
 })

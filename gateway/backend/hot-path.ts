@@ -1,7 +1,8 @@
 /**
  * HotPath: the gateway's hot-key handling around the backend. Every request's partition key
- * feeds the HotKeyDetector (reads and writes apart); eventual reads of a hot key are answered
- * from the HotCache while its entry is within the read's maxStalenessMs; every write through
+ * feeds the HotKeyDetector (reads and writes apart); eventual reads of a hot key (and, with
+ * cacheWarmEventual, of any key read eventually) are answered from the HotCache while its entry
+ * is within the read's maxStalenessMs; every write through
  * this gateway invalidates the key's cache entry. It is also the HotKeySource behind
  * GET /v1/hotkeys.
  *
@@ -25,6 +26,13 @@ import type { GetRequest, ItemRef, StoredItem } from './gateway-backend.ts'
 export interface HotPathOptions {
   /** Staleness an eventual read accepts when it does not say (ARCHITECTURE.md: 100 ms). */
   readonly maxStalenessMsDefault: number
+  /**
+   * Also cache eventual answers of keys that are not (yet) hot. Under Zipf traffic most reads
+   * go to the warm middle of the distribution, below the hot threshold but read several times
+   * within a staleness window; the byte-bounded LRU keeps the most recent. Strong answers of
+   * cold keys are never cached (strong reads do not use the cache).
+   */
+  readonly cacheWarmEventual: boolean
 }
 
 export class HotPath implements HotKeySource {
@@ -69,7 +77,8 @@ export class HotPath implements HotKeySource {
       kind: 'read',
       nowMs: this.#clock.wallMs(),
     })
-    if (!hot || request.consistency !== 'eventual' || request.asOf !== undefined) return null
+    if (request.consistency !== 'eventual' || request.asOf !== undefined) return null
+    if (!hot && !this.#options.cacheWarmEventual) return null
     const cached = this.#cache.get(this.#cacheKey(request), {
       nowMs: this.#clock.monotonicMs(),
       maxStalenessMs: this.#stalenessMs(request),
@@ -87,8 +96,9 @@ export class HotPath implements HotKeySource {
     item: StoredItem,
     flight: { departedAtMs: number; stalenessBoundMs: number | undefined },
   ): void {
-    if (request.asOf !== undefined || !this.#detector.isHot(this.#detectorKey(request))) return
-    if (item.expiresAtMs !== null) return // per-item TTLs are not cached: expiry must be exact
+    if (request.asOf !== undefined || item.expiresAtMs !== null) return // expiry must be exact
+    const warm = this.#options.cacheWarmEventual && request.consistency === 'eventual'
+    if (!warm && !this.#detector.isHot(this.#detectorKey(request))) return
     const { departedAtMs } = flight
     const lagMs = flight.stalenessBoundMs ?? this.#stalenessMs(request)
     const readAtMs = request.consistency === 'strong' ? departedAtMs : departedAtMs - lagMs
