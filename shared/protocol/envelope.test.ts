@@ -75,6 +75,22 @@ describe('envelope', () => {
     }
   })
 
+  it('envelope: call with traceparent: round trips; a non-string or 4th element refused', () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+    const call = { method: 'kv.get', params: { k: 1 }, traceparent }
+    const body = callBody(call)
+    expect(body).toEqual(['kv.get', { k: 1 }, traceparent])
+    expect(parseCall(codec.decode(codec.encode(body)))).toEqual(call)
+    expect(callBody({ method: 'm', params: 1 })).toEqual(['m', 1])
+    for (const bad of [
+      ['m', 1, 7],
+      ['m', 1, 'x'.repeat(257)],
+      ['m', 1, 't', 'u'],
+    ]) {
+      expect(() => parseCall(bad)).toThrow(/call/)
+    }
+  })
+
   it('envelope: hello: parsed; wrong types refused', () => {
     const hello = { protocolVersion, clusterId: 'c1', nodeId: 'n1' }
     expect(parseHello(codec.decode(codec.encode(hello)))).toEqual(hello)
@@ -82,6 +98,13 @@ describe('envelope', () => {
     expect(() => parseHello({ ...hello, clusterId: '' })).toThrow(/clusterId/)
     expect(() => parseHello({ ...hello, nodeId: 5 })).toThrow(/nodeId/)
     expect(() => parseHello([1])).toThrow(/clusterId|protocolVersion/)
+  })
+
+  it('envelope: hello traceContext: optional boolean; other types refused', () => {
+    const hello = { protocolVersion, clusterId: 'c1', nodeId: 'n1' }
+    expect(parseHello({ ...hello, traceContext: true })).toEqual({ ...hello, traceContext: true })
+    expect(parseHello({ ...hello, somethingNewer: 1 })).toEqual(hello)
+    expect(() => parseHello({ ...hello, traceContext: 'yes' })).toThrow(/traceContext/)
   })
 
   it('envelope: hello mismatch: names both versions or both clusters', () => {

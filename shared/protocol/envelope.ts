@@ -6,7 +6,13 @@
  */
 import { errorCodes, ShoalError, type ErrorCode } from '../errors.ts'
 
-/** Protocol version spoken by this build; bumped on any change a peer could misread. */
+/**
+ * Protocol version spoken by this build; bumped on any change a peer could misread.
+ *
+ * Trace context did not bump it: it is an optional third element of a call body that a peer
+ * receives only after announcing `traceContext: true` in its hello or welcome. An older peer
+ * ignores the unknown hello field, never announces it, and so never receives a 3-element call.
+ */
 export const protocolVersion = 1
 
 /** hello (client -> server) and welcome (server -> client). */
@@ -14,12 +20,20 @@ export interface Hello {
   readonly protocolVersion: number
   readonly clusterId: string
   readonly nodeId: string
+  /** The sender accepts calls carrying a W3C traceparent (absent on older builds). */
+  readonly traceContext?: boolean
 }
 
 /** request and message bodies. */
 export interface Call {
   readonly method: string
   readonly params: unknown
+  /**
+   * W3C traceparent of the caller's span (`00-<trace id>-<span id>-<flags>`), only sent to a
+   * peer that announced traceContext. Its syntax is checked by shared/tracing, which ignores a
+   * malformed one as the W3C spec asks; the protocol only bounds its type and size.
+   */
+  readonly traceparent?: string
 }
 
 /** error bodies. */
@@ -29,23 +43,33 @@ export interface ErrorBody {
 }
 
 const methodCharsMax = 256
+const traceparentCharsMax = 256
 const idCharsMax = 256
 const errorMessageCharsMax = 4096
 const knownCodes: ReadonlySet<string> = new Set<string>(errorCodes)
 
+/** `[method, params]`, or `[method, params, traceparent]` when the call carries a trace. */
 export function callBody(call: Call): unknown {
-  return [call.method, call.params]
+  const { method, params, traceparent } = call
+  return traceparent === undefined ? [method, params] : [method, params, traceparent]
 }
 
 export function parseCall(body: unknown): Call {
-  if (!Array.isArray(body) || body.length !== 2) {
-    throw new ShoalError('protocol', 'call body is not a [method, params] pair')
+  if (!Array.isArray(body) || (body.length !== 2 && body.length !== 3)) {
+    throw new ShoalError('protocol', 'call body is not a [method, params, traceparent?] array')
   }
-  const [method, params]: unknown[] = body
+  const [method, params, traceparent]: unknown[] = body
   if (typeof method !== 'string' || method.length === 0 || method.length > methodCharsMax) {
     throw new ShoalError('protocol', `call method is not a string of 1..${methodCharsMax} chars`)
   }
-  return { method, params }
+  if (body.length === 2) return { method, params }
+  if (typeof traceparent !== 'string' || traceparent.length > traceparentCharsMax) {
+    throw new ShoalError(
+      'protocol',
+      `call traceparent is not a string of 0..${traceparentCharsMax} chars`,
+    )
+  }
+  return { method, params, traceparent }
 }
 
 export function parseHello(body: unknown): Hello {
@@ -53,13 +77,17 @@ export function parseHello(body: unknown): Hello {
     throw new ShoalError('protocol', 'hello body is not an object')
   }
   const fields: Record<string, unknown> = { ...body }
-  const { protocolVersion: version, clusterId, nodeId } = fields
+  const { protocolVersion: version, clusterId, nodeId, traceContext } = fields
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) {
     throw new ShoalError('protocol', 'hello protocolVersion is not a non-negative integer')
   }
   if (!isId(clusterId)) throw new ShoalError('protocol', 'hello clusterId is not a string id')
   if (!isId(nodeId)) throw new ShoalError('protocol', 'hello nodeId is not a string id')
-  return { protocolVersion: version, clusterId, nodeId }
+  if (traceContext === undefined) return { protocolVersion: version, clusterId, nodeId }
+  if (typeof traceContext !== 'boolean') {
+    throw new ShoalError('protocol', 'hello traceContext is not a boolean')
+  }
+  return { protocolVersion: version, clusterId, nodeId, traceContext }
 }
 
 /** Why two ends of a handshake cannot talk, or null when they can. */

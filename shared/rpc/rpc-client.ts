@@ -18,6 +18,9 @@
  * ShoalError), its deadline (`deadline-exceeded`), its signal (`aborted`), or the connection's
  * loss (`unavailable`: it may or may not have run on the peer). Limits: pending requests per
  * connection (`overloaded` beyond) and bytes not yet taken by the socket (`overloaded`).
+ *
+ * Tracing: a request made inside an active trace gets a CLIENT span (shared/tracing), and its
+ * traceparent rides in the call body when the peer's welcome announced `traceContext`.
  */
 import { connect, type Socket } from 'node:net'
 import { assert, AssertionError, assertNever } from '../assert.ts'
@@ -37,6 +40,7 @@ import { encodeFrame, frameOverheadBytes, type Frame } from '../protocol/frame.t
 import { FrameDecoder } from '../protocol/frame-decoder.ts'
 import { FrameKind, frameKindName } from '../protocol/message-kind.ts'
 import type { Prng } from '../random/prng.ts'
+import { endRpcClientSpanOn, startRpcClientSpan } from '../tracing/rpc-spans.ts'
 import type { Clock, TimerHandle, Timers } from '../time/clock.ts'
 import { reconnectDelayMs } from './backoff.ts'
 import { FrameWriter } from './frame-writer.ts'
@@ -95,6 +99,8 @@ export class RpcClient {
   /** Consecutive failed connection attempts; 0 once a handshake succeeds. */
   #attempt = 0
   #stateTimer: TimerHandle | null = null
+  /** The connected peer accepts a traceparent in calls (its welcome said so). */
+  #peerTraceContext = false
 
   constructor(clock: Clock, timers: Timers, prng: Prng, logger: Logger, options: RpcClientOptions) {
     this.#clock = clock
@@ -132,12 +138,20 @@ export class RpcClient {
     this.stats.requests++
     const refusal = this.#admit(options)
     if (refusal !== null) return this.#refuseEarly(refusal)
+    const traced = startRpcClientSpan(method, this.#peer())
+    const traceparent =
+      traced !== null && this.#peerTraceContext && this.#state === 'ready'
+        ? traced.traceparent
+        : undefined
     let body: Uint8Array
     try {
-      body = this.#codec.encode(callBody({ method, params }))
+      const call = traceparent === undefined ? { method, params } : { method, params, traceparent }
+      body = this.#codec.encode(callBody(call))
       this.#checkRoom(method, body.length)
     } catch (error) {
-      return Promise.reject(error)
+      const failed = Promise.reject(error)
+      if (traced !== null) endRpcClientSpanOn(traced, failed)
+      return failed
     }
     const pending = this.#pending.add({ method, deadlineMs: options.deadlineMs, body })
     const remainingMs = options.deadlineMs - this.#clock.monotonicMs()
@@ -150,6 +164,7 @@ export class RpcClient {
     }
     if (this.#state === 'ready') this.#write(pending)
     else if (this.#state === 'idle') this.#connect()
+    if (traced !== null) endRpcClientSpanOn(traced, pending.answer.promise)
     return pending.answer.promise
   }
 
@@ -347,6 +362,7 @@ export class RpcClient {
       throw new ShoalError('protocol', `expected node ${expected}, reached ${peer.nodeId}`)
     }
     this.#state = 'ready'
+    this.#peerTraceContext = peer.traceContext === true
     this.#attempt = 0
     this.#lastFailure = null
     this.#stateTimer?.cancel()
@@ -410,6 +426,11 @@ export class RpcClient {
     else if (failure.code === 'overloaded') this.stats.overloaded++
     else if (failure.code === 'deadline-exceeded') this.stats.deadlineExceeded++
     else if (failure.code === 'aborted') this.stats.aborted++
+  }
+
+  #peer(): { host: string; port: number; nodeId?: string } {
+    const { host, port, peerNodeId } = this.#options
+    return peerNodeId === undefined ? { host, port } : { host, port, nodeId: peerNodeId }
   }
 
   #peerName(): string {

@@ -102,6 +102,7 @@ export class RpcServer {
           protocolVersion: options.protocolVersion ?? protocolVersion,
           clusterId: options.clusterId,
           nodeId: options.nodeId,
+          traceContext: true,
         },
         handler: options.handler,
         inFlightMax: options.inFlightPerConnectionMax ?? limits.rpcInFlightPerConnectionMax,

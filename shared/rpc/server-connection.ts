@@ -29,6 +29,8 @@ import { encodeFrame, frameOverheadBytes, type Frame } from '../protocol/frame.t
 import { FrameDecoder } from '../protocol/frame-decoder.ts'
 import { FrameKind, frameKindName } from '../protocol/message-kind.ts'
 import type { Clock, TimerHandle, Timers } from '../time/clock.ts'
+import { runInRpcServerSpan } from '../tracing/rpc-spans.ts'
+import { markActiveSpanFailed } from '../tracing/spans.ts'
 import { FrameWriter } from './frame-writer.ts'
 import type { RpcContext, RpcHandler } from './rpc-handler.ts'
 import { RequestScope } from './request-scope.ts'
@@ -228,7 +230,13 @@ export class ServerConnection {
     })
     this.#inFlight++
     this.#active.add(scope)
-    void this.#run(call.method, call.params, scope).then((outcome) => {
+    const run = async (): Promise<Outcome> => {
+      const outcome = await this.#run(call.method, call.params, scope)
+      if (!outcome.ok) markActiveSpanFailed(outcome.error)
+      return outcome
+    }
+    const traced = { method: call.method, peerNodeId: scope.peerNodeId }
+    void runInRpcServerSpan(call.traceparent, traced, run).then((outcome) => {
       scope.dispose()
       this.#active.delete(scope)
       this.#inFlight--
