@@ -19,6 +19,7 @@ import { PinoLogger } from '../shared/logging/pino-logger.ts'
 import { SeededPrng } from '../shared/random/prng.ts'
 import { SystemClock, SystemTimers } from '../shared/time/clock.ts'
 import { StorageNode, type StorageNodeOptions } from './node/storage-node.ts'
+import { FaultFileSystem } from './vfs/fault-fs.ts'
 import { NodeFileSystem } from './vfs/node-fs.ts'
 
 function configError(problems: readonly string[]): never {
@@ -42,6 +43,13 @@ function flags(): Flags {
   }
 }
 
+/** Test-only slow disk (chaos suite): SHOAL_TEST_FSYNC_DELAY_MS delays every async fs call. */
+function slowDiskForTests(ms: number): NodeFileSystem | FaultFileSystem {
+  if (!(ms > 0)) return new NodeFileSystem()
+  const latency = { timers: new SystemTimers(), minMs: ms, maxMs: ms }
+  return new FaultFileSystem(new NodeFileSystem(), { prng: new SeededPrng(1), latency })
+}
+
 function options(values: Flags, logger: PinoLogger): StorageNodeOptions {
   const env = process.env
   const configPath = values.config ?? env.SHOAL_CONFIG
@@ -61,7 +69,8 @@ function options(values: Flags, logger: PinoLogger): StorageNodeOptions {
   return {
     cluster, nodeId, listen,
     dataDir: values['data-dir'] ?? env.SHOAL_DATA_DIR ?? nodeDataDir(cluster, node),
-    fs: new NodeFileSystem(), clock: new SystemClock(), timers: new SystemTimers(),
+    fs: slowDiskForTests(Number(env.SHOAL_TEST_FSYNC_DELAY_MS ?? 0)),
+    clock: new SystemClock(), timers: new SystemTimers(),
     prng: new SeededPrng((Date.now() ^ process.pid) >>> 0), logger,
     ...(tickMs === undefined ? {} : { tickMs }),
   }
