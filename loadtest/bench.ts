@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<BenchRunner>> = {
   rpc: async () => (await import('./bench/rpc.ts')).runRpcBench,
   cluster: async () => (await import('./bench/cluster.ts')).runClusterBench,
   gateway: async () => (await import('./bench/gateway.ts')).runGatewayBench,
+  collapse: async () => (await import('./bench/collapse.ts')).runCollapseBench,
 }
 
 async function main(): Promise<void> {

@@ -4,16 +4,16 @@
  * (loadtest/scenarios/catalog.ts) with an open arrival model and prints, per scenario, a table
  * and one JSON line; then writes the results page (percentile curves) and prints its path.
  * Without --url it starts a local 3-node cluster and a gateway on free ports and stops them
- * after. Exit code 0 when every run ran (thresholds are reported, not enforced), 2 for bad
- * arguments, 1 when a run failed.
+ * after. The page goes to test-artifacts/ unless --html says otherwise. Exit code 0 when every
+ * run ran (thresholds are reported, not enforced), 2 for bad arguments, 1 when a run failed.
  */
-import { writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { scenarioNamed, scenarios } from './scenarios/catalog.ts'
 import { withOverrides, type Scenario } from './scenarios/scenario.ts'
 import { LocalCluster } from './runner/local-cluster.ts'
+import { repoRoot } from '../test/harness/processes.ts'
 import { formatTable, reportJson, type RunReport } from './runner/report.ts'
 import { resultsPage } from './runner/results-page.ts'
 import { runScenario } from './runner/run-scenario.ts'
@@ -58,7 +58,7 @@ function parseFlags(argv: string[]): Flags {
     url: values.url ?? null,
     seed: positive(values.seed, '--seed') ?? 1,
     warmupSec: values.warmup === '0' ? 0 : (positive(values.warmup, '--warmup') ?? 1),
-    html: values.html ?? join(tmpdir(), `shoal-loadtest-${Date.now()}.html`),
+    html: values.html ?? join(repoRoot, 'test-artifacts', `loadtest-${Date.now()}.html`),
     overrides: {
       ...(rate === undefined ? {} : { ratePerSec: rate }),
       ...(duration === undefined ? {} : { durationSec: duration }),
@@ -94,20 +94,24 @@ async function main(): Promise<void> {
     list = flags.names.map((name) => withOverrides(scenarioNamed(name), flags.overrides))
   } catch (error) {
     const known = scenarios.map((s) => s.name).join('|')
-    process.stderr.write(`loadtest: ${error instanceof Error ? error.message : String(error)}\n` +
-      `usage: npm run loadtest -- <${known}|all> [--rate R] [--duration S] [--warmup S] ` +
-      '[--url U] ' +
-      '[--seed N] [--html FILE]\n')
+    process.stderr.write(
+      `loadtest: ${error instanceof Error ? error.message : String(error)}\n` +
+        `usage: npm run loadtest -- <${known}|all> [--rate R] [--duration S] [--warmup S] ` +
+        '[--url U] ' +
+        '[--seed N] [--html FILE]\n',
+    )
     process.exitCode = 2
     return
   }
   const reports = await runAll(list, flags)
+  mkdirSync(dirname(flags.html), { recursive: true })
   writeFileSync(flags.html, resultsPage('Shoal load test', reports))
   process.stdout.write(`results page: ${flags.html}\n`)
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`loadtest: ${error instanceof Error ? (error.stack ?? error.message) :
-    String(error)}\n`)
+  process.stderr.write(
+    `loadtest: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  )
   process.exit(1)
 })

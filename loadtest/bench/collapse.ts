@@ -1,0 +1,318 @@
+/**
+ * `npm run bench -- collapse [--quick]` (issue 9): Shoal against the request collapsers people
+ * use today, in one run, on one real local cluster (3 storage node processes):
+ *   - shoal: the Shoal gateway with coalescing on, strong and eventual (max staleness 1 s) reads;
+ *   - varnish: Varnish (TTL 1 s, default request coalescing) and
+ *   - nginx: nginx with proxy_cache_lock (cache on tmpfs, valid 1 s), each in front of a second
+ *     gateway with SHOAL_COALESCING=off, so all three reach storage by the same backend path.
+ * Loads: one hot key and Zipf(0.99) over the key space, closed loop on `clients` keep-alive
+ * connections (like wrk; the issue's targets are stated at 256). Backend calls per client
+ * request: for Shoal the coalescing gateway's shoal_backend_reads_total delta, for the peers the
+ * coalescing-off gateway's GET item request count delta, each over the measured phase only.
+ * Then the stale-after-ack probe per system. One JSON line per case and per probe, a line with
+ * the target verdicts, and an HTML results page in test-artifacts/ whose path is printed.
+ * Every process it starts is stopped by pid at the end, on error and on SIGINT/SIGTERM.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
+import { join } from 'node:path'
+import { plainKeyPath } from '../../gateway/routes/items.ts'
+import { SeededPrng } from '../../shared/random/prng.ts'
+import { SystemClock } from '../../shared/time/clock.ts'
+import { repoRoot } from '../../test/harness/processes.ts'
+import {
+  parsePrometheusText,
+  sampleSum,
+} from '../../shared/metrics/parse-prometheus.test-helper.ts'
+import {
+  ensurePeerBinary,
+  startNginx,
+  startVarnish,
+  type PeerServer,
+} from '../peers/peer-servers.ts'
+import { runClosedLoop } from '../runner/closed-loop.ts'
+import { HttpTarget } from '../runner/http-target.ts'
+import {
+  LocalCluster,
+  ensureTable,
+  preloadKeys,
+  type LocalGateway,
+} from '../runner/local-cluster.ts'
+import { OperationSource } from '../runner/operations.ts'
+import { Scenario } from '../scenarios/scenario.ts'
+import { collapsePage, type CollapseRun } from './collapse-page.ts'
+import {
+  collapseTargets,
+  type CollapseConsistency,
+  type CollapseLine,
+  type CollapseSystem,
+  type CollapseWorkload,
+  type LoadAverage,
+  type ProbeLine,
+} from './collapse-lines.ts'
+import { probeStaleAfterAck } from './collapse-probe.ts'
+
+interface CollapseSize {
+  readonly clients: number
+  readonly keys: number
+  readonly preload: number
+  readonly warmupSec: number
+  readonly durationSec: number
+  readonly probeRounds: number
+}
+
+const sizes: Record<'quick' | 'full', CollapseSize> = {
+  quick: {
+    clients: 256,
+    keys: 10_000,
+    preload: 10_000,
+    warmupSec: 1,
+    durationSec: 2,
+    probeRounds: 20,
+  },
+  full: {
+    clients: 256,
+    keys: 100_000,
+    preload: 100_000,
+    warmupSec: 2,
+    durationSec: 10,
+    probeRounds: 200,
+  },
+}
+
+const table = 'collapse'
+const workloads: readonly CollapseWorkload[] = ['hot', 'zipf']
+/** Staleness eventual reads accept: the peers' TTL, so both sides may be 1 s behind. */
+const eventualStalenessMs = 1_000
+
+/** One system as the bench drives it. */
+interface Subject {
+  readonly system: CollapseSystem
+  readonly consistency: CollapseConsistency
+  readonly url: string
+  /** Backend reads so far, from the /metrics of the gateway that reaches storage. */
+  readonly backendCalls: () => Promise<number>
+}
+
+function scenarioFor(workload: CollapseWorkload, subject: Subject, size: CollapseSize): Scenario {
+  const eventual = subject.consistency === 'eventual'
+  return Scenario.parse({
+    name: `collapse-${workload}-${subject.system}-${subject.consistency}`,
+    description: 'collapse bench case',
+    ratePerSec: 1,
+    durationSec: size.durationSec,
+    maxInFlight: size.clients,
+    table,
+    keyPrefix: 'c',
+    keys:
+      workload === 'hot' ? { kind: 'hot', key: 'hot' } : { kind: 'zipf', s: 0.99, keys: size.keys },
+    mix: { read: 1, write: 0, multiGet: 0, cas: 0 },
+    // The peers forward ?consistency=strong: their upstream reads storage every time.
+    consistency: eventual ? 'eventual' : 'strong',
+    ...(eventual ? { maxStalenessMs: eventualStalenessMs } : {}),
+    multiGetKeys: 1,
+    valueBytes: 128,
+    preload: size.preload,
+    thresholds: { p99Ms: 20, errorRate: 0 },
+  })
+}
+
+function loadAverage(): LoadAverage {
+  const [one, five, fifteen] = loadavg()
+  const r = (x: number | undefined): number => Math.round((x ?? 0) * 100) / 100
+  return { loadAverage: [r(one), r(five), r(fifteen)], cores: availableParallelism() }
+}
+
+async function scrape(url: string, name: string, labels: Record<string, string>): Promise<number> {
+  const response = await fetch(`${url}/metrics`)
+  if (response.status !== 200) throw new Error(`${url}/metrics answered ${response.status}`)
+  return sampleSum(parsePrometheusText(await response.text()), name, labels)
+}
+
+async function measure(
+  subject: Subject,
+  workload: CollapseWorkload,
+  size: CollapseSize,
+  seed: number,
+): Promise<CollapseRun> {
+  const clock = new SystemClock()
+  const env = { nowMs: () => clock.monotonicMs() }
+  const source = new OperationSource(scenarioFor(workload, subject, size), new SeededPrng(seed))
+  const target = new HttpTarget(subject.url, { sockets: size.clients })
+  const issue = (): ReturnType<ReturnType<OperationSource['next']>['run']> =>
+    source.next().run(target)
+  try {
+    await runClosedLoop(
+      { clients: size.clients, warmupSec: 0, durationSec: size.warmupSec },
+      env,
+      issue,
+    )
+    const before = await subject.backendCalls()
+    const { recorder, elapsedSec } = await runClosedLoop(
+      { clients: size.clients, warmupSec: 0, durationSec: size.durationSec },
+      env,
+      issue,
+    )
+    const after = await subject.backendCalls()
+    const summary = recorder.summary(elapsedSec)
+    const line: CollapseLine = {
+      bench: 'collapse',
+      system: subject.system,
+      workload,
+      consistency: subject.consistency,
+      clients: size.clients,
+      requests: summary.completed,
+      reqPerSec: Math.round(summary.throughputPerSec),
+      p50Us: summary.latency.p50Us,
+      p99Us: summary.latency.p99Us,
+      p999Us: summary.latency.p999Us,
+      maxUs: summary.latency.maxUs,
+      errors: summary.errorsByStatus,
+      backendCallsPerRequest:
+        summary.completed === 0
+          ? 0
+          : Math.round(((after - before) / summary.completed) * 10_000) / 10_000,
+      ...loadAverage(),
+    }
+    return { line, curve: summary.latency.curve }
+  } finally {
+    target.close()
+  }
+}
+
+function emit(line: object): void {
+  process.stdout.write(JSON.stringify(line) + '\n')
+}
+
+function log(text: string): void {
+  process.stderr.write(`collapse: ${text}\n`)
+}
+
+function subjectsOf(on: LocalGateway, off: LocalGateway, peers: readonly PeerServer[]): Subject[] {
+  const shoalBackend = (): Promise<number> => scrape(on.url, 'shoal_backend_reads_total', {})
+  const offRequests = (): Promise<number> =>
+    scrape(off.url, 'http_server_request_duration_seconds_count', {
+      http_route: plainKeyPath,
+      http_request_method: 'GET',
+    })
+  return [
+    { system: 'shoal', consistency: 'strong', url: on.url, backendCalls: shoalBackend },
+    { system: 'shoal', consistency: 'eventual', url: on.url, backendCalls: shoalBackend },
+    ...peers.map((peer): Subject => ({
+      system: peer.name,
+      consistency: 'ttl-1s',
+      url: peer.url,
+      backendCalls: offRequests,
+    })),
+  ]
+}
+
+async function probeAll(
+  subjects: readonly Subject[],
+  writeUrl: string,
+  size: CollapseSize,
+): Promise<ProbeLine[]> {
+  const probes: ProbeLine[] = []
+  for (const subject of subjects) {
+    const readQuery =
+      subject.consistency === 'eventual'
+        ? `?consistency=eventual&maxStalenessMs=${eventualStalenessMs}`
+        : '?consistency=strong'
+    const counts = await probeStaleAfterAck(
+      { readUrl: subject.url, readQuery, key: `probe-${subject.system}-${subject.consistency}` },
+      { writeUrl, table, rounds: size.probeRounds },
+    )
+    probes.push({
+      bench: 'collapse',
+      system: subject.system,
+      consistency: subject.consistency,
+      ...counts,
+      ...loadAverage(),
+    })
+  }
+  return probes
+}
+
+/** Everything the bench started, stopped by pid (peers first: they sit on the gateways). */
+class Processes {
+  cluster: LocalCluster | null = null
+  readonly peers: PeerServer[] = []
+
+  async close(): Promise<void> {
+    const peers = this.peers.splice(0)
+    await Promise.allSettled(peers.map((peer) => peer.close()))
+    const cluster = this.cluster
+    this.cluster = null
+    await cluster?.close()
+  }
+}
+
+async function startAll(
+  processes: Processes,
+): Promise<{ subjects: Subject[]; on: LocalGateway; off: LocalGateway }> {
+  const varnishd = ensurePeerBinary('varnish', log)
+  const nginx = ensurePeerBinary('nginx', log)
+  log('starting a 3-node cluster and two gateways (coalescing on / off)')
+  processes.cluster = await LocalCluster.start()
+  const on = await processes.cluster.startGateway({ coalescing: true })
+  const off = await processes.cluster.startGateway({ coalescing: false })
+  processes.peers.push(await startVarnish(off.url, varnishd))
+  processes.peers.push(await startNginx(off.url, nginx))
+  log(
+    `shoal ${on.url}; coalescing off ${off.url}; ` +
+      processes.peers.map((p) => `${p.name} ${p.url}`).join('; '),
+  )
+  return { subjects: subjectsOf(on, off, processes.peers), on, off }
+}
+
+export async function runCollapseBench(options: { quick: boolean }): Promise<void> {
+  const size = sizes[options.quick ? 'quick' : 'full']
+  const startedAt = new Date().toISOString()
+  const processes = new Processes()
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${signal}: stopping the processes this bench started`)
+    void processes.close().finally(() => process.exit(130))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    const { subjects, on } = await startAll(processes)
+    await ensureTable(on.url, table)
+    log(`preloading ${size.preload} keys`)
+    await preloadKeys(on.url, scenarioFor('hot', subjects[0]!, size), 1)
+    await preloadKeys(on.url, scenarioFor('zipf', subjects[0]!, size), size.preload)
+    const runs: CollapseRun[] = []
+    let seed = 1
+    for (const workload of workloads) {
+      for (const subject of subjects) {
+        runs.push(await measure(subject, workload, size, seed++))
+        emit(runs.at(-1)!.line)
+      }
+    }
+    const probes = await probeAll(subjects, on.url, size)
+    for (const probe of probes) emit(probe)
+    const targets = collapseTargets(
+      runs.map((r) => r.line),
+      probes,
+    )
+    emit({ bench: 'collapse', summary: true, targets })
+    const dir = join(repoRoot, 'test-artifacts')
+    mkdirSync(dir, { recursive: true })
+    const path = join(dir, `collapse-${startedAt.replace(/[:.]/g, '-')}.html`)
+    writeFileSync(
+      path,
+      collapsePage({
+        title: 'Shoal vs Varnish vs nginx: request collapsing',
+        startedAt,
+        runs,
+        probes,
+        targets,
+      }),
+    )
+    process.stdout.write(`results page: ${path}\n`)
+  } finally {
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+    await processes.close()
+  }
+}
