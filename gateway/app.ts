@@ -2,6 +2,7 @@
  * buildApp(deps): the gateway's Hono app. No I/O at import or build time; main.ts serves it.
  *
  * Middleware order, and why:
+ *   0. context      request id (X-Request-Id) and, with tracing, the request span around all
  *   0. latency      (with observability) times everything below, errors and 504s included
  *   1. deadline     every request gets its AbortSignal first, so all later work is bounded
  *   2. auth (/v1/*) an unauthenticated caller costs no body read and no rate-limit bucket
@@ -21,10 +22,12 @@ import { bodyLimit } from './middleware/body-limit.ts'
 import { deadline } from './middleware/deadline.ts'
 import { defaultEdgeLimits, type EdgeEnv, type EdgeLimits } from './middleware/edge-env.ts'
 import { rateLimit } from './middleware/rate-limit.ts'
+import { requestContext, requestLogger } from './middleware/request-context.ts'
 import { requestLatency } from './metrics/latency-middleware.ts'
 import type { Observability } from './metrics/observability.ts'
 import { openApiDocument } from './openapi.ts'
 import { registerDashboardRoutes } from './routes/dashboard.ts'
+import { registerDocsRoutes } from './routes/docs.ts'
 import { registerHotKeyRoute, type HotKeySource } from './routes/hot-keys.ts'
 import { registerItemRoutes } from './routes/items.ts'
 import { registerMetricsRoute } from './routes/metrics.ts'
@@ -47,6 +50,8 @@ export interface AppDeps {
   readonly errorStats?: ErrorStats
   /** /metrics, /dashboard, /docs and the latency middleware; absent: none of them. */
   readonly observability?: Observability
+  /** A span per request (shared/tracing says tracing is on); default false. */
+  readonly tracing?: boolean
 }
 
 /** A PUT of one item carries a value; every other body is JSON (or nothing). */
@@ -56,8 +61,9 @@ export function buildApp(deps: AppDeps): Hono<EdgeEnv> {
   const edgeLimits: EdgeLimits = { ...defaultEdgeLimits, ...deps.limits }
   const stats = deps.errorStats ?? newErrorStats()
   const app = new Hono<EdgeEnv>()
-  app.onError(errorHandler(deps.logger, stats))
+  app.onError((error, c) => errorHandler(requestLogger(c, deps.logger), stats)(error, c))
   app.notFound(notFoundResponse)
+  app.use(requestContext({ tracing: deps.tracing ?? false }))
 
   const observability = deps.observability
   if (observability !== undefined) app.use(requestLatency(deps.clock, observability.requests))
@@ -96,6 +102,7 @@ export function buildApp(deps: AppDeps): Hono<EdgeEnv> {
   if (observability !== undefined) {
     registerMetricsRoute(app, { render: () => observability.renderMetrics() })
     registerDashboardRoutes(app, { hub: observability.hub })
+    registerDocsRoutes(app)
   }
   return app
 }

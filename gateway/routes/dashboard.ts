@@ -1,20 +1,18 @@
 /**
- * The operators' pages: `GET /dashboard` (the live hot-key dashboard), `GET /dashboard/events`
- * (its Server-Sent Events: one `frame` a second; 503 with Retry-After past the viewer limit)
- * and `GET /docs` (the API reference rendered from /openapi.json). Outside /v1/*, so not
- * behind API keys: the dashboard names hot keys, so serve it to operators only (loopback or an
- * operators' network), as with /metrics.
+ * The operators' pages: `GET /dashboard` (the live hot-key dashboard) and `GET /dashboard/events`
+ * (its Server-Sent Events: one `frame` a second; 503 with Retry-After past the viewer limit).
+ * The API reference (/docs) is routes/docs.ts. Outside /v1/*, so not behind API keys: the
+ * dashboard names hot keys, so serve it to operators only (loopback or an operators' network),
+ * as with /metrics.
  */
 import type { Hono } from 'hono'
 import { ShoalError } from '../../shared/errors.ts'
 import type { DashboardHub } from '../dashboard/dashboard-hub.ts'
 import { dashboardHtml, pageSecurityHeaders } from '../dashboard/dashboard-page.ts'
-import { docsHtml } from '../dashboard/docs-page.ts'
 import type { EdgeEnv } from '../middleware/edge-env.ts'
 
 export const dashboardPath = '/dashboard'
 export const dashboardEventsPath = '/dashboard/events'
-export const docsPath = '/docs'
 
 export interface DashboardRouteDeps {
   readonly hub: DashboardHub
@@ -24,7 +22,6 @@ const htmlHeaders = { ...pageSecurityHeaders, 'content-type': 'text/html; charse
 
 export function registerDashboardRoutes(app: Hono<EdgeEnv>, deps: DashboardRouteDeps): void {
   app.get(dashboardPath, (c) => c.body(dashboardHtml, 200, htmlHeaders))
-  app.get(docsPath, (c) => c.body(docsHtml, 200, htmlHeaders))
   app.get(dashboardEventsPath, (c) => {
     // The request's own signal (client gone), not the deadline's: a stream outlives deadlines.
     const response = deps.hub.open(c.req.raw.signal)
