@@ -87,6 +87,7 @@ export const limits = {
   dashboardConnectionsMax: 16, // SSE viewers at once; each costs a 1 s JSON frame (~10 KiB)
   dashboardHistorySeconds: 60, // sparkline length: one sample per second for the last minute
   dashboardTopKeys: 10, // hot keys listed (and sparklines kept) per frame
+  requestIdCharsMax: 128, // X-Request-Id kept from a client: a UUID or a trace id fits; log-safe
   metricsServerConnectionsMax: 16, // a node's /metrics sockets: scrapers, not clients
   // Pure cores: item keys (shared/keys), coalescer, hot keys, hot cache, retry policy, HLC.
   tableNameBytesMax: 128, // ^[a-zA-Z0-9_.-]{1,128}$: a name, not data; fits a path segment

@@ -1,9 +1,12 @@
 /**
  * PinoLogger: the production Logger, structured JSON lines through pino. Built only by
- * composition roots (main.ts) and passed down; nothing imports a logger singleton.
+ * composition roots (main.ts) and passed down; nothing imports a logger singleton. Every line
+ * written inside a traced operation carries its `traceId` and `spanId` (trace-log-fields.ts);
+ * request-scoped fields such as `requestId` come from child loggers.
  */
-import { pino, type Logger as Pino } from 'pino'
+import { pino, type DestinationStream, type Logger as Pino } from 'pino'
 import type { LogFields, Logger } from '../log.ts'
+import { traceLogFields } from './trace-log-fields.ts'
 
 export class PinoLogger implements Logger {
   readonly #pino: Pino
@@ -12,11 +15,19 @@ export class PinoLogger implements Logger {
     this.#pino = instance
   }
 
-  /** A root logger writing JSON lines to `destination` (a file descriptor; default stderr). */
-  static create(options: { name: string; level: string; fd?: number }): PinoLogger {
+  /**
+   * A root logger writing JSON lines to a file descriptor (default stderr), or to `stream`
+   * (tests read the lines back).
+   */
+  static create(options: {
+    name: string
+    level: string
+    fd?: number
+    stream?: DestinationStream
+  }): PinoLogger {
     const instance = pino(
-      { name: options.name, level: options.level },
-      pino.destination(options.fd ?? 2),
+      { name: options.name, level: options.level, mixin: traceLogFields },
+      options.stream ?? pino.destination(options.fd ?? 2),
     )
     return new PinoLogger(instance)
   }
