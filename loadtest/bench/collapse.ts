@@ -238,6 +238,15 @@ class Processes {
   cluster: LocalCluster | null = null
   readonly peers: PeerServer[] = []
 
+  /** The last output of every gateway, for a bench that failed. */
+  gatewayOutput(): string {
+    return (this.cluster?.gateways ?? [])
+      .map(
+        (g) => `--- gateway ${g.url} (pid ${g.process.pid}):\n${g.process.output().slice(-3000)}`,
+      )
+      .join('\n')
+  }
+
   async close(): Promise<void> {
     const peers = this.peers.splice(0)
     await Promise.allSettled(peers.map((peer) => peer.close()))
@@ -278,9 +287,10 @@ export async function runCollapseBench(options: { quick: boolean }): Promise<voi
   try {
     const { subjects, on } = await startAll(processes)
     await ensureTable(on.url, table)
-    log(`preloading ${size.preload} keys`)
+    const preloadStartMs = Date.now()
     await preloadKeys(on.url, scenarioFor('hot', subjects[0]!, size), 1)
     await preloadKeys(on.url, scenarioFor('zipf', subjects[0]!, size), size.preload)
+    log(`preloaded ${size.preload} keys in ${((Date.now() - preloadStartMs) / 1_000).toFixed(1)} s`)
     const runs: CollapseRun[] = []
     let seed = 1
     for (const workload of workloads) {
@@ -310,6 +320,9 @@ export async function runCollapseBench(options: { quick: boolean }): Promise<voi
       }),
     )
     process.stdout.write(`results page: ${path}\n`)
+  } catch (error) {
+    log(`failed; gateway output follows\n${processes.gatewayOutput()}`)
+    throw error
   } finally {
     process.removeListener('SIGINT', onSignal)
     process.removeListener('SIGTERM', onSignal)
