@@ -16,6 +16,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { join } from 'node:path'
 import { ConfigError } from '../config/cluster-file.ts'
+import { addBenchCommand } from './commands/bench.ts'
 import { addClusterCommands } from './commands/cluster.ts'
 import { CliExit, EXIT_USAGE } from './commands/context.ts'
 import { addHotKeysCommand } from './commands/hotkeys.ts'
@@ -110,6 +111,7 @@ function program(): Command {
   addHotKeysCommand(root)
   addClusterCommands(root)
   addProcessCommands(root)
+  addBenchCommand(root)
   return root
 }
 

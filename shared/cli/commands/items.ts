@@ -3,7 +3,7 @@
  * sort key with `--sort SORT`. Values print as text when printable UTF-8, else base64.
  */
 import { readFileSync } from 'node:fs'
-import type { Command} from 'commander';
+import type { Command } from 'commander'
 import { Option } from 'commander'
 import type { ItemKeyArg } from '../../client/shoal-client.ts'
 import { isoTime, renderValue, table, valueLine } from '../format.ts'
