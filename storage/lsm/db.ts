@@ -112,13 +112,21 @@ export class Db {
     await o.fs.mkdirp(o.dir)
     const recovered = await recoverManifest(o.fs, o.dir, limits.lsmLevelsMax)
     if (recovered === undefined) await Db.#checkFresh(o)
-    const vs = new VersionSet(o.fs, o.dir, {
-      version: recovered?.version ?? emptyVersion(limits.lsmLevelsMax),
-      nextFileNo: recovered?.nextFileNo ?? 1,
-      lastSeq: recovered?.lastSeq ?? 0,
-      logNumber: recovered?.logNumber ?? 0,
-      metadata: recovered?.metadata,
-    })
+    const vs = new VersionSet(
+      o.fs,
+      o.dir,
+      {
+        version: recovered?.version ?? emptyVersion(limits.lsmLevelsMax),
+        nextFileNo: recovered?.nextFileNo ?? 1,
+        lastSeq: recovered?.lastSeq ?? 0,
+        logNumber: recovered?.logNumber ?? 0,
+        metadata: recovered?.metadata,
+      },
+      {
+        manifestBytesMax: o.manifestBytesMax,
+        skipRenameSync: o.plantedBug === 'no-dir-fsync-after-rename',
+      },
+    )
     const db = new Db(o, vs, new Memtable(o.prng.fork(), 0))
     try {
       await db.#recover()
@@ -129,9 +137,14 @@ export class Db {
     return db
   }
 
+  /**
+   * No CURRENT: a new db, or a first open that crashed before CURRENT was durable. That open
+   * acknowledged nothing (the WAL is created after CURRENT), so a leftover MANIFEST or temp
+   * file is debris that orphan removal deletes; a table, WAL or value log means lost CURRENT.
+   */
   static async #checkFresh(o: ResolvedOptions): Promise<void> {
     const names = await o.fs.list(o.dir)
-    const stray = names.find((n) => n.startsWith('MANIFEST-') || n.endsWith('.sst'))
+    const stray = names.find((n) => /\.(sst|log|vlog)$/.test(n))
     if (stray !== undefined) {
       throw corruption(joinPath(o.dir, CURRENT), 0, `CURRENT missing but ${stray} exists`)
     }
@@ -141,7 +154,8 @@ export class Db {
     const o = this.#o
     await this.#openFiles(this.#vs.current)
     const replayed = new Memtable(o.prng.fork(), 0)
-    const replay = await replayWals(o.fs, o.dir, this.#vs.logNumber, replayed)
+    const skipCorrupt = o.plantedBug === 'wal-skip-mid-log-corruption'
+    const replay = await replayWals(o.fs, o.dir, this.#vs.logNumber, replayed, skipCorrupt)
     this.#vs.lastSeq = Math.max(this.#vs.lastSeq, replay.lastSeq)
     this.#vs.nextFileNo = Math.max(this.#vs.nextFileNo, replay.maxFileNo + 1)
     await this.#vs.writeSnapshot()

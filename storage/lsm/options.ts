@@ -10,6 +10,14 @@ import { SystemClock, SystemTimers, type Clock, type Timers } from '../../shared
 import type { FileSystem } from '../vfs/vfs.ts'
 import { keepLatestOnly, type RetentionFn } from './retention.ts'
 
+/**
+ * Deliberate durability bugs, for the crash tests' "can they fail?" checks only. Production
+ * code never sets this; each one breaks a rule that a crash test must catch.
+ */
+export type LsmPlantedBug =
+  | 'wal-skip-mid-log-corruption' // WAL replay skips a bad record before the tail, silently
+  | 'no-dir-fsync-after-rename' // CURRENT is renamed into place without fsyncing the directory
+
 export interface DbOptions {
   readonly fs: FileSystem
   readonly dir: string
@@ -36,11 +44,18 @@ export interface DbOptions {
   readonly valueLogGcRatio?: number
   /** Per-key retention (maxVersions, table TTL); default keeps the latest version only. */
   readonly retention?: RetentionFn
+  /** A manifest past this size is rewritten as a snapshot and CURRENT switched to it. */
+  readonly manifestBytesMax?: number
   /** Background flush and compaction (default on); off for tests that drive them by hand. */
   readonly autoCompaction?: boolean
+  /** Test only: plant one durability bug (see LsmPlantedBug). */
+  readonly plantedBug?: LsmPlantedBug
 }
 
-export type ResolvedOptions = Required<Omit<DbOptions, 'prng'>> & { prng: Prng }
+export type ResolvedOptions = Required<Omit<DbOptions, 'prng' | 'plantedBug'>> & {
+  prng: Prng
+  plantedBug: LsmPlantedBug | undefined
+}
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
@@ -72,7 +87,9 @@ export function resolveOptions(options: DbOptions): ResolvedOptions {
     valueLogThresholdBytes: options.valueLogThresholdBytes ?? limits.valueInlineBytesMax,
     valueLogGcRatio: options.valueLogGcRatio ?? 0.5,
     retention: options.retention ?? keepLatestOnly,
+    manifestBytesMax: options.manifestBytesMax ?? limits.lsmManifestBytesMax,
     autoCompaction: options.autoCompaction ?? true,
+    plantedBug: options.plantedBug,
   }
   for (const name of [
     'memtableBytes',
@@ -83,6 +100,7 @@ export function resolveOptions(options: DbOptions): ResolvedOptions {
     positive(name, resolved[name])
   }
   positive('levelBaseBytes', resolved.levelBaseBytes)
+  positive('manifestBytesMax', resolved.manifestBytesMax)
   positive('sizeRatio', resolved.sizeRatio)
   positive('l0CompactionTrigger', resolved.l0CompactionTrigger)
   if (

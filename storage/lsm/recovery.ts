@@ -23,6 +23,7 @@ export async function replayWals(
   dir: string,
   logNumber: number,
   memtable: Memtable,
+  skipCorrupt = false,
 ): Promise<WalReplay> {
   let lastSeq = 0
   let maxFileNo = 0
@@ -38,7 +39,7 @@ export async function replayWals(
   walNos.sort((a, b) => a - b)
   for (const walNo of walNos) {
     const path = joinPath(dir, walName(walNo))
-    const result = readRecords(await fs.readFile(path), path)
+    const result = readRecords(await fs.readFile(path), path, skipCorrupt)
     if (result.tornTail) tornTails++
     for (const record of result.records) {
       const batch = decodeBatch(record.payload, `${path} record at offset ${record.offset}`)

@@ -158,8 +158,9 @@ class MemWritableFile implements WritableFile {
 
   append(bytes: Uint8Array): void {
     assert(!this.#closed, `append on closed file ${this.path}`)
-    this.#fs.record({ op: 'append', path: this.path, offset: this.#inode.length, bytes })
+    const offset = this.#inode.length
     this.#inode.append(bytes)
+    this.#fs.record({ op: 'append', path: this.path, offset, bytes })
   }
 
   async sync(): Promise<void> {
@@ -176,24 +177,34 @@ class MemWritableFile implements WritableFile {
 export interface MemFileSystemOptions {
   /** Record every mutating call in `trace` (copies appended bytes). */
   readonly trace?: boolean
+  /**
+   * Called after every mutating call has taken effect (crash-point tests take a `crashClone`
+   * here: a crash "just after" each operation). It must not call back into this file system's
+   * mutating methods.
+   */
+  readonly onOperation?: (event: TraceEvent) => void
 }
 
 export class MemFileSystem implements FileSystem {
   readonly #dirs = new Map<string, Dir>()
   readonly #tracing: boolean
+  readonly #onOperation: ((event: TraceEvent) => void) | undefined
   /** Recorded calls, when tracing is on. */
   readonly trace: TraceEvent[] = []
 
   constructor(options: MemFileSystemOptions = {}) {
     this.#tracing = options.trace ?? false
+    this.#onOperation = options.onOperation
     this.#dirs.set('/', new Dir())
     this.#dirs.set('.', new Dir())
   }
 
   /** @internal Used by open files to record their calls. */
   record(event: TraceEvent): void {
-    if (!this.#tracing) return
-    this.trace.push(event.op === 'append' ? { ...event, bytes: event.bytes.slice() } : event)
+    if (this.#tracing) {
+      this.trace.push(event.op === 'append' ? { ...event, bytes: event.bytes.slice() } : event)
+    }
+    this.#onOperation?.(event)
   }
 
   #dir(path: string): Dir {

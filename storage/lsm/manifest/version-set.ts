@@ -76,6 +76,13 @@ export async function recoverManifest(
   return { version, ...state, metadata, manifestNo }
 }
 
+export interface VersionSetOptions {
+  /** A manifest past this size is rewritten as a snapshot (default limits.lsmManifestBytesMax). */
+  readonly manifestBytesMax?: number
+  /** Planted bug 'no-dir-fsync-after-rename' (tests only): CURRENT's rename is not fsynced. */
+  readonly skipRenameSync?: boolean
+}
+
 export class VersionSet {
   readonly #fs: FileSystem
   readonly #dir: string
@@ -88,10 +95,17 @@ export class VersionSet {
   #manifest: WritableFile | undefined
   #chain: Promise<void> = Promise.resolve()
   manifestBytesWritten = 0
+  readonly #options: VersionSetOptions
 
-  constructor(fs: FileSystem, dir: string, state: Omit<RecoveredState, 'manifestNo'>) {
+  constructor(
+    fs: FileSystem,
+    dir: string,
+    state: Omit<RecoveredState, 'manifestNo'>,
+    options: VersionSetOptions = {},
+  ) {
     this.#fs = fs
     this.#dir = dir
+    this.#options = options
     this.current = state.version
     this.nextFileNo = state.nextFileNo
     this.lastSeq = state.lastSeq
@@ -129,7 +143,7 @@ export class VersionSet {
     await pointer.sync()
     pointer.close()
     await this.#fs.rename(temp, joinPath(this.#dir, CURRENT))
-    await this.#fs.fsyncDir(this.#dir)
+    if (this.#options.skipRenameSync !== true) await this.#fs.fsyncDir(this.#dir)
     const previous = this.manifestNo
     this.#manifest?.close()
     this.#manifest = file
@@ -165,7 +179,8 @@ export class VersionSet {
       const previous = this.current
       this.current = next
       install?.(next, previous)
-      if (manifest.sizeBytes > limits.lsmManifestBytesMax) await this.writeSnapshot()
+      const rollover = this.#options.manifestBytesMax ?? limits.lsmManifestBytesMax
+      if (manifest.sizeBytes > rollover) await this.writeSnapshot()
       return next
     }
     const result = this.#chain.then(run)

@@ -44,7 +44,11 @@ function allZero(bytes: Uint8Array): boolean {
   return true
 }
 
-export function readRecords(bytes: Uint8Array, path: string): ReadLogResult {
+/**
+ * Splits a log into records (policy above). `skipCorrupt` is the planted bug
+ * 'wal-skip-mid-log-corruption' (tests only): a bad payload before the tail is skipped silently.
+ */
+export function readRecords(bytes: Uint8Array, path: string, skipCorrupt = false): ReadLogResult {
   const records: LogRecord[] = []
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let offset = 0
@@ -62,6 +66,10 @@ export function readRecords(bytes: Uint8Array, path: string): ReadLogResult {
     const payload = bytes.subarray(offset + RECORD_HEADER_BYTES, end)
     if (crc32c(payload) !== view.getUint32(offset, true)) {
       if (end === bytes.length) return { records, validEnd: offset, tornTail: true }
+      if (skipCorrupt) {
+        offset = end
+        continue
+      }
       throw corruption(path, offset, 'log record payload checksum mismatch')
     }
     records.push({ offset, payload })
