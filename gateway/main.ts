@@ -18,9 +18,11 @@ import {
 import { PinoLogger } from '../shared/logging/pino-logger.ts'
 import { SeededPrng } from '../shared/random/prng.ts'
 import { SystemClock, SystemTimers } from '../shared/time/clock.ts'
+import { startTracing } from '../shared/tracing/tracing.ts'
 import { buildApp } from './app.ts'
 import { buildClusterBackend } from './backend/build-cluster-backend.ts'
 import { clusterObservability } from './metrics/observability.ts'
+import { TracedBackend } from './metrics/traced-backend.ts'
 import { checkAuthAllowedOff, type ApiKeyConfig, type AuthConfig } from './middleware/auth.ts'
 import { applyServerLimits, httpServerOptions } from './middleware/http-server-options.ts'
 
@@ -75,6 +77,9 @@ async function main(): Promise<void> {
     name: 'gateway',
     level: process.env['SHOAL_LOG_LEVEL'] ?? 'info',
   })
+  // OpenTelemetry: on only when OTEL_TRACES_EXPORTER / an OTLP endpoint is set (tracing.ts).
+  const tracing = startTracing({ serviceName: 'shoal-gateway', env: process.env })
+  if (tracing.enabled) logger.info('tracing on (OpenTelemetry, OTEL_* environment)')
   const clock = new SystemClock()
   const timers = new SystemTimers()
   const prng = new SeededPrng(Date.now())
@@ -100,13 +105,14 @@ async function main(): Promise<void> {
   })
   const observability = clusterObservability(clock, timers, cluster)
   const app = buildApp({
-    backend: cluster.backend,
+    backend: tracing.enabled ? new TracedBackend(cluster.backend) : cluster.backend,
     hotKeys: cluster.hot,
     clock,
     timers,
     logger,
     auth,
     observability,
+    tracing: tracing.enabled,
   })
   if (!auth.enabled)
     logger.warn('auth is OFF: allowed only because the gateway listens on loopback', { host })
@@ -122,7 +128,12 @@ async function main(): Promise<void> {
     logger.info('gateway stopping', { signal })
     observability.stop()
     cluster.stop()
-    server.close(() => process.exit(0))
+    // Buffered spans are flushed first, for at most 2 s (an unreachable collector).
+    const exit = (): void => {
+      timers.after(2_000, () => process.exit(0))
+      void tracing.shutdown().finally(() => process.exit(0))
+    }
+    server.close(exit)
     server.closeAllConnections()
   }
   process.on('SIGINT', () => stop('SIGINT'))

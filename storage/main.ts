@@ -5,10 +5,12 @@
  *     [--data-dir dir] [--log-level info]
  *
  * Environment overrides (flags win): SHOAL_CONFIG, SHOAL_NODE, SHOAL_LISTEN, SHOAL_DATA_DIR,
- * SHOAL_LOG_LEVEL, SHOAL_TICK_MS. A configuration problem prints one line per problem to
+ * SHOAL_LOG_LEVEL, SHOAL_TICK_MS, SHOAL_LOG_RETAIN_ENTRIES. A configuration problem prints one line per problem to
  * stderr and exits with code 2. Once serving, it prints `shoal-storage ready node=<id>
  * port=<port>` on stdout (and node.status reports ready). SIGTERM / SIGINT close cleanly
  * (stop ticks, close RPC, flush the LSM, close the log engine); a fatal storage error exits 1.
+ * Tracing (OpenTelemetry, OTLP/HTTP) is on when the standard OTEL_* environment configures
+ * trace export (shared/tracing/tracing.ts).
  */
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
@@ -18,6 +20,7 @@ import {
 import { PinoLogger } from '../shared/logging/pino-logger.ts'
 import { SeededPrng } from '../shared/random/prng.ts'
 import { SystemClock, SystemTimers } from '../shared/time/clock.ts'
+import { startTracing } from '../shared/tracing/tracing.ts'
 import { StorageNode, type StorageNodeOptions } from './node/storage-node.ts'
 import { FaultFileSystem } from './vfs/fault-fs.ts'
 import { NodeFileSystem } from './vfs/node-fs.ts'
@@ -66,8 +69,14 @@ function options(values: Flags, logger: PinoLogger): StorageNodeOptions {
   if (tickMs !== undefined && !(Number.isInteger(tickMs) && tickMs >= 5 && tickMs <= 1000)) {
     configError([`SHOAL_TICK_MS must be an integer in [5, 1000], got "${tickText}"`])
   }
+  const retainText = env.SHOAL_LOG_RETAIN_ENTRIES
+  const retain = retainText === undefined ? undefined : Number(retainText)
+  if (retain !== undefined && !(Number.isInteger(retain) && retain >= 0)) {
+    configError([`SHOAL_LOG_RETAIN_ENTRIES must be an integer >= 0, got "${retainText}"`])
+  }
   return {
     cluster, nodeId, listen,
+    ...(retain === undefined ? {} : { logRetainEntries: retain }),
     dataDir: values['data-dir'] ?? env.SHOAL_DATA_DIR ?? nodeDataDir(cluster, node),
     fs: slowDiskForTests(Number(env.SHOAL_TEST_FSYNC_DELAY_MS ?? 0)),
     clock: new SystemClock(), timers: new SystemTimers(),
@@ -83,6 +92,8 @@ async function main(): Promise<void> {
     configError([`log level must be one of ${Object.keys(pino.levels.values).join(', ')}`])
   }
   const logger = PinoLogger.create({ name: 'shoal-storage', level })
+  // OpenTelemetry: on only when OTEL_TRACES_EXPORTER / an OTLP endpoint is set.
+  const tracing = startTracing({ serviceName: 'shoal-storage', env: process.env })
   let resolved: StorageNodeOptions
   try {
     resolved = options(values, logger)
@@ -104,7 +115,11 @@ async function main(): Promise<void> {
     closing = true
     logger.info('shutting down', { signal })
     node.close().then(
-      () => process.exit(0),
+      () => {
+        // Buffered spans are flushed first, for at most 2 s (an unreachable collector).
+        setTimeout(() => process.exit(0), 2_000).unref()
+        void tracing.shutdown().finally(() => process.exit(0))
+      },
       (error: unknown) => fatal(error),
     )
   }
