@@ -5,7 +5,7 @@
  *     [--data-dir dir] [--log-level info]
  *
  * Environment overrides (flags win): SHOAL_CONFIG, SHOAL_NODE, SHOAL_LISTEN, SHOAL_DATA_DIR,
- * SHOAL_LOG_LEVEL, SHOAL_TICK_MS, SHOAL_LOG_RETAIN_ENTRIES. A configuration problem prints one line per problem to
+ * SHOAL_LOG_LEVEL, SHOAL_TICK_MS. A configuration problem prints one line per problem to
  * stderr and exits with code 2. Once serving, it prints `shoal-storage ready node=<id>
  * port=<port>` on stdout (and node.status reports ready). SIGTERM / SIGINT close cleanly
  * (stop ticks, close RPC, flush the LSM, close the log engine); a fatal storage error exits 1.
@@ -69,14 +69,8 @@ function options(values: Flags, logger: PinoLogger): StorageNodeOptions {
   if (tickMs !== undefined && !(Number.isInteger(tickMs) && tickMs >= 5 && tickMs <= 1000)) {
     configError([`SHOAL_TICK_MS must be an integer in [5, 1000], got "${tickText}"`])
   }
-  const retainText = env.SHOAL_LOG_RETAIN_ENTRIES
-  const retain = retainText === undefined ? undefined : Number(retainText)
-  if (retain !== undefined && !(Number.isInteger(retain) && retain >= 0)) {
-    configError([`SHOAL_LOG_RETAIN_ENTRIES must be an integer >= 0, got "${retainText}"`])
-  }
   return {
     cluster, nodeId, listen,
-    ...(retain === undefined ? {} : { logRetainEntries: retain }),
     dataDir: values['data-dir'] ?? env.SHOAL_DATA_DIR ?? nodeDataDir(cluster, node),
     fs: slowDiskForTests(Number(env.SHOAL_TEST_FSYNC_DELAY_MS ?? 0)),
     clock: new SystemClock(), timers: new SystemTimers(),
