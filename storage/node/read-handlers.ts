@@ -11,6 +11,7 @@ import type {
 } from '../../shared/api/storage-api.ts'
 import type { TableDescription } from '../../shared/api/storage-api.ts'
 import type { Item as LsmItem } from '../lsm/db.ts'
+import { childSpan, childSpanSync } from '../../shared/tracing/spans.ts'
 import { dataKey, decodeStoredValue, partitionPrefix } from './keys.ts'
 import type { NodeServices } from './services.ts'
 import { notLeader } from './services.ts'
@@ -46,7 +47,8 @@ async function readPoint(s: NodeServices, shard: number, tableName: string,
     stalenessBoundMs = bound
   }
   if (consistency === 'strong') {
-    const point = await s.host.readIndex(shard, deadlineMs)
+    const point = await childSpan('raft.read_index', { 'shoal.shard': shard },
+      () => s.host.readIndex(shard, deadlineMs))
     if (point.kind === 'not-leader') return notLeader(s, point.leader)
     appliedIndex = point.appliedIndex
   }
@@ -63,8 +65,10 @@ export async function handleGet(s: NodeServices, req: GetRequest, deadlineMs: nu
   const key = dataKey(req.shard, { tableId: point.table.id, partitionKey: req.partitionKey,
     sortKey: req.sortKey })
   let found: LsmItem | undefined
-  if (req.asOf === undefined) found = s.db.getLatest(key)
-  else {
+  if (req.asOf === undefined) {
+    // A span only inside a traced request (shared/tracing); otherwise a plain call.
+    found = childSpanSync('lsm.get', { 'shoal.shard': req.shard }, () => s.db.getLatest(key))
+  } else {
     const asOf = req.asOf
     found = s.db.versions(key).find((item) => item.timestamp <= asOf)
   }

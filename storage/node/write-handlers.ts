@@ -9,6 +9,7 @@ import type {
   DeleteRequest, PutRequest, TableSettings, WriteResponse,
 } from '../../shared/api/storage-api.ts'
 import { ShoalError } from '../../shared/errors.ts'
+import { childSpan } from '../../shared/tracing/spans.ts'
 import type { Command, WriteCondition } from './command.ts'
 import { encodeCommand } from './command.ts'
 import type { NodeServices } from './services.ts'
@@ -47,7 +48,13 @@ export async function handleWrite(s: NodeServices, req: PutRequest | DeleteReque
     command = { kind: 'delete', ...ref, timestamp, condition }
   }
   const fast = req.durability === 'fast' && condition.kind === 'none'
-  const outcome = await s.host.propose(group, encodeCommand(command), deadlineMs, fast)
+  // Traced requests: one span from propose to apply (to local append when fast).
+  const outcome = await childSpan('raft.propose', { 'shoal.shard': group, 'shoal.fast': fast },
+    async (span) => {
+      const proposed = await s.host.propose(group, encodeCommand(command), deadlineMs, fast)
+      span?.setAttribute('shoal.raft.outcome', proposed.kind)
+      return proposed
+    })
   if (outcome.kind === 'not-leader') return notLeader(s, outcome.leader)
   if (outcome.kind === 'appended') {
     return { kind: 'ok', version: outcome.index, timestamp, created: false }
