@@ -60,6 +60,28 @@ function authConfigOf(auth: ClusterFile['gateway']['auth']): AuthConfig {
   return { enabled: true, keys }
 }
 
+/** Environment switches for tests and benchmarks only; each is logged loudly when set. */
+function testAndBenchModes(logger: PinoLogger): {
+  plantedBug: string | undefined
+  coalescingEnv: 'on' | 'off'
+} {
+  // Test-only: SHOAL_PLANTED_BUG=join-any-in-flight lets strong reads join any flight, the bug
+  // the chaos suite must catch. Never set in production; the start-up log says so loudly.
+  const plantedBug = process.env['SHOAL_PLANTED_BUG']
+  if (plantedBug !== undefined && plantedBug !== 'join-any-in-flight') {
+    throw new ConfigError([`unknown SHOAL_PLANTED_BUG ${plantedBug}`])
+  }
+  if (plantedBug !== undefined) logger.error('PLANTED BUG ACTIVE (tests only)', { plantedBug })
+  // Benchmarks only: SHOAL_COALESCING=off sends every read to the backend (no flights, no
+  // hot cache), the baseline the load tests compare coalescing against.
+  const coalescingEnv = process.env['SHOAL_COALESCING'] ?? 'on'
+  if (coalescingEnv !== 'on' && coalescingEnv !== 'off') {
+    throw new ConfigError([`SHOAL_COALESCING must be on or off, got ${coalescingEnv}`])
+  }
+  if (coalescingEnv === 'off') logger.warn('coalescing is OFF (SHOAL_COALESCING=off)')
+  return { plantedBug, coalescingEnv }
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2))
   const file = loadClusterFile(flags.config)
@@ -83,20 +105,7 @@ async function main(): Promise<void> {
   const clock = new SystemClock()
   const timers = new SystemTimers()
   const prng = new SeededPrng(Date.now())
-  // Test-only: SHOAL_PLANTED_BUG=join-any-in-flight lets strong reads join any flight, the bug
-  // the chaos suite must catch. Never set in production; the start-up log says so loudly.
-  const plantedBug = process.env['SHOAL_PLANTED_BUG']
-  if (plantedBug !== undefined && plantedBug !== 'join-any-in-flight') {
-    throw new ConfigError([`unknown SHOAL_PLANTED_BUG ${plantedBug}`])
-  }
-  if (plantedBug !== undefined) logger.error('PLANTED BUG ACTIVE (tests only)', { plantedBug })
-  // Benchmarks only: SHOAL_COALESCING=off sends every read to the backend (no flights, no
-  // hot cache), the baseline the load tests compare coalescing against.
-  const coalescingEnv = process.env['SHOAL_COALESCING'] ?? 'on'
-  if (coalescingEnv !== 'on' && coalescingEnv !== 'off') {
-    throw new ConfigError([`SHOAL_COALESCING must be on or off, got ${coalescingEnv}`])
-  }
-  if (coalescingEnv === 'off') logger.warn('coalescing is OFF (SHOAL_COALESCING=off)')
+  const { plantedBug, coalescingEnv } = testAndBenchModes(logger)
   const cluster = buildClusterBackend(clock, timers, prng, logger, {
     file,
     gatewayId: `gw-${process.pid}`,
