@@ -1,188 +1,400 @@
 /**
- * Cluster benchmark: `npx tsx loadtest/bench/cluster.ts [--quick]` (or `npm run bench --
- * cluster` once registered in loadtest/bench.ts).
+ * Cluster benchmark: `npm run bench -- cluster [--quick]` (or `npx tsx loadtest/bench/cluster.ts`).
  *
- * Three storage nodes (real processes) on loopback. Workloads, each closed-loop at concurrency
- * 1, 16 and 64 for a fixed time: puts (100-byte values, majority durability, fsync on), strong
- * gets and eventual gets. Requests go straight to each shard's leader (a leader cache, as the
- * gateway keeps) and follow not-leader hints. Then leader failover: with writers running, the
- * leader of shard 0 is SIGKILLed; we report the time from the kill to the first successful
- * write to that shard and the longest any request in flight at the kill waited.
+ * In one run, one system after the other on the same machine: Shoal's three storage nodes (real
+ * processes, fsync on, majority durability) and a three-member etcd cluster (Debian
+ * etcd-server, fsync on; installed with apt-get when missing). Same workloads for both, each
+ * closed-loop at concurrency 1, 16 and 64 for a fixed time with 100-byte values: puts, strong
+ * gets (etcd: linearizable range) and eventual gets (etcd: serializable range). Then leader
+ * failover: 16 writers run, the leader (Shoal: of shard 0) is SIGKILLed, and we report the time
+ * to the first acknowledged write sent after the kill, the longest wait of a request in flight
+ * at the kill, and how many requests waited past their deadline.
  *
- * One JSON line per measurement with "system":"shoal" and "concurrency". etcd is compared only
- * when an `etcd` binary is installed (it is not on this machine; see the final report).
+ * Client paths: Shoal through its node RPC straight to each shard's leader (a leader cache, as
+ * the gateway keeps, following not-leader hints); etcd through its JSON gateway over HTTP/1.1
+ * keep-alive, requests spread round-robin over the live members (as clientv3 balances).
+ * Output: JSON lines with "system":"shoal"|"etcd", "op", "concurrency", then a comparison line.
+ * `--profile <dir>`: Shoal puts at concurrency 64 only, nodes under `node --cpu-prof`.
  */
-import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { StorageMethod } from '../../shared/api/storage-api.ts'
-import { isShoalError } from '../../shared/errors.ts'
 import { ClusterFixture } from '../../storage/node/cluster-fixture.ts'
+import { EtcdCluster, ensureEtcdBinary } from '../peers/etcd-cluster.ts'
+import { EtcdRequestError, etcdClientPath } from '../peers/etcd-client.ts'
+import {
+  compare,
+  failoverFigures,
+  summarize,
+  type FailoverLine,
+  type LoadLine,
+  type LoadOp,
+  type SystemName,
+} from './etcd-compare.ts'
 
 const encoder = new TextEncoder()
 const table = 'bench'
-const keySpace = 10_000
+const value = new Uint8Array(100).fill(0x61)
+const concurrencies = [1, 16, 64] as const
+const ops: readonly LoadOp[] = ['put', 'get-strong', 'get-eventual']
+/** Every request's deadline, both systems (etcd gets it as Grpc-Timeout). */
+const requestBudgetMs = 5_000
+/** Writers during failover, and how long they run before the kill. */
+const failoverWriters = 16
+const failoverLeadInMs = 500
+/** Give-up for the first write after the kill (past any sane election). */
+const failoverGiveUpMs = 15_000
+/** A failed writer waits this long before sending again (no hot spin on a dead member). */
+const retryPauseMs = 10
+/** Unrecorded load before the first measurement of each system (JIT, connections, caches). */
+const warmupMs = 500
 
-interface Workload {
-  readonly name: 'put' | 'get-strong' | 'get-eventual'
-  readonly method: string
-  params(key: string, shard: number): object
+interface BenchTarget {
+  readonly system: SystemName
+  readonly client: string
+  put(key: string, budgetMs: number): Promise<void>
+  get(key: string, strong: boolean, budgetMs: number): Promise<void>
+  /** Keys for the failover writers and a function that SIGKILLs the right leader. */
+  failoverPlan(): Promise<{ keys: string[]; kill: () => Promise<string> }>
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-}
-
-class LeaderCache {
-  readonly #leaders = new Map<number, string>()
+class ShoalTarget implements BenchTarget {
+  readonly system = 'shoal'
+  readonly client = 'shoal-node-rpc-to-leader'
   readonly #c: ClusterFixture
+  readonly #leaders = new Map<number, string>()
 
   constructor(c: ClusterFixture) {
     this.#c = c
   }
 
-  async call(shard: number, method: string, params: object, budgetMs: number): Promise<void> {
+  async put(key: string, budgetMs: number): Promise<void> {
+    await this.#call(
+      key,
+      StorageMethod.put,
+      { value, contentType: 'application/octet-stream', durability: 'majority' },
+      budgetMs,
+    )
+  }
+
+  async get(key: string, strong: boolean, budgetMs: number): Promise<void> {
+    await this.#call(
+      key,
+      StorageMethod.get,
+      { consistency: strong ? 'strong' : 'eventual' },
+      budgetMs,
+    )
+  }
+
+  async failoverPlan(): Promise<{ keys: string[]; kill: () => Promise<string> }> {
+    const keys: string[] = []
+    for (let i = 0; keys.length < failoverWriters; i++) {
+      if (this.#c.shardOf(table, encoder.encode(`f${i}`)) === 0) keys.push(`f${i}`)
+    }
+    const leader = await this.#c.leaderOf(0)
+    if (leader === null) throw new Error('shoal: no leader for shard 0')
+    return {
+      keys,
+      kill: async () => {
+        await this.#c.kill(leader, 'SIGKILL')
+        return leader
+      },
+    }
+  }
+
+  /** To the shard's cached leader; one retry on the not-leader hint; forget on failure. */
+  async #call(key: string, method: string, extra: object, budgetMs: number): Promise<void> {
+    const partitionKey = encoder.encode(key)
+    const shard = this.#c.shardOf(table, partitionKey)
+    const params = { shard, table, partitionKey, sortKey: new Uint8Array(0), ...extra }
     const target = this.#leaders.get(shard) ?? this.#c.alive()[0]!.id
-    const answer = (await this.#c.call(target, method, params, budgetMs)) as {
-      kind: string; leaderHint?: string | null }
-    if (answer.kind !== 'not-leader') return
-    this.#leaders.delete(shard)
-    const hint = answer.leaderHint ?? (await this.#c.leaderOf(shard))
-    if (hint === null) throw new Error(`shard ${shard}: no leader`)
-    this.#leaders.set(shard, hint)
-    const again = (await this.#c.call(hint, method, params, budgetMs)) as { kind: string }
-    if (again.kind === 'not-leader') throw new Error(`shard ${shard}: leader moved`)
-  }
-
-  forget(shard: number): void {
-    this.#leaders.delete(shard)
+    try {
+      const answer = (await this.#c.call(target, method, params, budgetMs)) as {
+        kind: string
+        leaderHint?: string | null
+      }
+      if (answer.kind !== 'not-leader') return
+      this.#leaders.delete(shard)
+      const hint = answer.leaderHint ?? (await this.#c.leaderOf(shard))
+      if (hint === null || this.#c.node(hint).process === null) {
+        throw new Error(`shard ${shard}: no leader`)
+      }
+      this.#leaders.set(shard, hint)
+      const again = (await this.#c.call(hint, method, params, budgetMs)) as { kind: string }
+      if (again.kind === 'not-leader') throw new Error(`shard ${shard}: leader moved`)
+    } catch (error) {
+      this.#leaders.delete(shard)
+      throw error
+    }
   }
 }
 
-function workloads(): Workload[] {
-  const value = new Uint8Array(100).fill(0x61)
-  const address = (key: string, shard: number): object => ({
-    shard, table, partitionKey: encoder.encode(key), sortKey: new Uint8Array(0) })
-  return [
-    { name: 'put', method: StorageMethod.put, params: (key, shard) => ({
-      ...address(key, shard), value, contentType: 'application/octet-stream',
-      durability: 'majority' }) },
-    { name: 'get-strong', method: StorageMethod.get,
-      params: (key, shard) => ({ ...address(key, shard), consistency: 'strong' }) },
-    { name: 'get-eventual', method: StorageMethod.get,
-      params: (key, shard) => ({ ...address(key, shard), consistency: 'eventual' }) },
-  ]
+class EtcdTarget implements BenchTarget {
+  readonly system = 'etcd'
+  readonly client = etcdClientPath
+  readonly #e: EtcdCluster
+  #endpoints: string[]
+  #next = 0
+
+  constructor(e: EtcdCluster) {
+    this.#e = e
+    this.#endpoints = e.urls()
+  }
+
+  async put(key: string, budgetMs: number): Promise<void> {
+    await this.#send((url) => this.#e.client.put(url, key, value, budgetMs))
+  }
+
+  async get(key: string, strong: boolean, budgetMs: number): Promise<void> {
+    await this.#send((url) => this.#e.client.range(url, key, !strong, budgetMs))
+  }
+
+  async failoverPlan(): Promise<{ keys: string[]; kill: () => Promise<string> }> {
+    const leader = await this.#e.leader()
+    if (leader === null) throw new Error('etcd: no leader')
+    const keys = Array.from({ length: failoverWriters }, (_, i) => `f${i}`)
+    return {
+      keys,
+      kill: async () => {
+        await this.#e.kill(leader, 'SIGKILL')
+        return leader
+      },
+    }
+  }
+
+  /** Round-robin over live endpoints; one that refuses a connection leaves the rotation. */
+  async #send(call: (url: string) => Promise<unknown>): Promise<void> {
+    const url = this.#endpoints[this.#next++ % this.#endpoints.length]!
+    try {
+      await call(url)
+    } catch (error) {
+      const gone = error instanceof EtcdRequestError && error.kind === 'connection'
+      if (gone && this.#endpoints.length > 1) {
+        this.#endpoints = this.#endpoints.filter((u) => u !== url)
+      }
+      throw error
+    }
+  }
 }
 
-async function runLoad(c: ClusterFixture, cache: LeaderCache, w: Workload, concurrency: number,
-  durationMs: number): Promise<void> {
-  const latencies: number[] = []
+function loadAvg1m(): number {
+  return Math.round(loadavg()[0]! * 100) / 100
+}
+
+/** Closed loop: `concurrency` workers for `durationMs`; keys cycle over `keyCount`. */
+async function runLoad(
+  t: BenchTarget,
+  op: LoadOp,
+  concurrency: number,
+  durationMs: number,
+  keyCount: number,
+): Promise<LoadLine> {
+  const latenciesUs: number[] = []
   let errors = 0
   let n = 0
   const end = performance.now() + durationMs
-  const loop = async (): Promise<void> => {
+  const worker = async (): Promise<void> => {
     while (performance.now() < end) {
-      const key = `key-${n++ % keySpace}`
-      const shard = c.shardOf(table, encoder.encode(key))
+      const key = `key-${n++ % keyCount}`
       const started = performance.now()
       try {
-        await cache.call(shard, w.method, w.params(key, shard), 5_000)
-        latencies.push(performance.now() - started)
+        if (op === 'put') await t.put(key, requestBudgetMs)
+        else await t.get(key, op === 'get-strong', requestBudgetMs)
+        latenciesUs.push((performance.now() - started) * 1000)
       } catch {
         errors++
       }
     }
   }
   const started = performance.now()
-  await Promise.all(Array.from({ length: concurrency }, () => loop()))
-  const elapsedS = (performance.now() - started) / 1000
-  latencies.sort((a, b) => a - b)
-  console.log(JSON.stringify({
-    system: 'shoal', workload: w.name, concurrency, opsPerSec: Math.round(latencies.length /
-      elapsedS), p50Ms: round(percentile(latencies, 0.5)), p99Ms: round(percentile(latencies,
-      0.99)), errors,
-  }))
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100
-}
-
-/** Kills shard 0's leader under writes: time to the first good write, longest in-flight wait. */
-async function runFailover(c: ClusterFixture, cache: LeaderCache): Promise<void> {
-  const shard = 0
-  const keys: string[] = []
-  for (let i = 0; keys.length < 64; i++) {
-    if (c.shardOf(table, encoder.encode(`f${i}`)) === shard) keys.push(`f${i}`)
+  await Promise.all(Array.from({ length: concurrency }, () => worker()))
+  const s = summarize(latenciesUs, performance.now() - started)
+  return {
+    system: t.system,
+    client: t.client,
+    op,
+    concurrency,
+    ops: s.ops,
+    opsPerSec: s.opsPerSec,
+    p50Us: s.p50Us,
+    p99Us: s.p99Us,
+    errors,
+    loadAvg1m: loadAvg1m(),
   }
-  const put = workloads()[0]!
-  const leader = await c.leaderOf(shard)
-  if (leader === null) throw new Error('no leader for shard 0')
-  let killedAt = 0
-  let firstOkAfterKill = 0
-  let longestWait = 0
+}
+
+/** SIGKILLs the leader under `failoverWriters` writers; see etcd-compare.ts for the figures. */
+async function runFailover(t: BenchTarget): Promise<FailoverLine> {
+  const plan = await t.failoverPlan()
+  const requests: { start: number; end: number; ok: boolean }[] = []
+  let killedAt = Infinity
+  let firstOk = false
   let stop = false
-  const loop = async (key: string): Promise<void> => {
+  const writer = async (key: string): Promise<void> => {
     while (!stop) {
-      const started = performance.now()
+      const start = performance.now()
+      let ok = true
       try {
-        await cache.call(shard, put.method, put.params(key, shard), 5_000)
-        if (killedAt > 0 && started >= killedAt && firstOkAfterKill === 0) {
-          firstOkAfterKill = performance.now()
-        }
-      } catch (error) {
-        if (!isShoalError(error)) cache.forget(shard)
-        cache.forget(shard)
-        await new Promise((resolve) => setTimeout(resolve, 10))
+        await t.put(key, requestBudgetMs)
+      } catch {
+        ok = false
       }
-      if (killedAt > 0 && started < killedAt) {
-        longestWait = Math.max(longestWait, performance.now() - started)
-      }
+      const end = performance.now()
+      requests.push({ start, end, ok })
+      if (ok && start >= killedAt) firstOk = true
+      if (!ok) await sleep(retryPauseMs)
     }
   }
-  const loops = keys.slice(0, 16).map((key) => loop(key))
-  await new Promise((resolve) => setTimeout(resolve, 500))
+  const writers = plan.keys.map((key) => writer(key))
+  await sleep(failoverLeadInMs)
   killedAt = performance.now()
-  await c.kill(leader, 'SIGKILL')
-  const giveUp = performance.now() + 15_000
-  while (firstOkAfterKill === 0 && performance.now() < giveUp) {
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+  const killed = await plan.kill()
+  const giveUp = killedAt + failoverGiveUpMs
+  while (!firstOk && performance.now() < giveUp) await sleep(retryPauseMs)
   stop = true
-  await Promise.all(loops)
-  console.log(JSON.stringify({
-    system: 'shoal', workload: 'failover', concurrency: 16,
-    firstWriteAfterKillMs: firstOkAfterKill === 0 ? null : round(firstOkAfterKill - killedAt),
-    longestInFlightWaitMs: round(longestWait),
-  }))
-  await c.startNode(leader)
-}
-
-function etcdInstalled(): boolean {
-  try {
-    execFileSync('etcd', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
+  await Promise.all(writers)
+  const f = failoverFigures({ killedAt, requests, deadlineMs: requestBudgetMs })
+  return {
+    system: t.system,
+    client: t.client,
+    op: 'failover',
+    concurrency: failoverWriters,
+    killed,
+    ...f,
+    deadlineMs: requestBudgetMs,
+    loadAvg1m: loadAvg1m(),
   }
 }
 
-export async function runClusterBench(options: { quick: boolean }): Promise<void> {
-  const durationMs = options.quick ? 2_000 : 10_000
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function emit(line: object): void {
+  console.log(JSON.stringify(line))
+}
+
+/** Warm-up, then every op at every concurrency; gets read the keys the puts wrote. */
+async function measure(
+  t: BenchTarget,
+  durationMs: number,
+  loads: LoadLine[],
+  failovers: FailoverLine[],
+): Promise<void> {
+  await runLoad(t, 'put', 16, warmupMs, 1_000)
+  let written = 1
+  for (const op of ops) {
+    for (const concurrency of concurrencies) {
+      const line = await runLoad(t, op, concurrency, durationMs, op === 'put' ? 1e9 : written)
+      if (op === 'put') written = Math.max(written, line.ops)
+      loads.push(line)
+      emit(line)
+    }
+  }
+  const f = await runFailover(t)
+  failovers.push(f)
+  emit(f)
+}
+
+/** Closes whatever is running on SIGINT (members and nodes by pid), then exits 130. */
+function onInterrupt(closers: Set<() => Promise<void>>): () => void {
+  const handler = (): void => {
+    process.stderr.write('cluster bench: interrupted, stopping the clusters it started\n')
+    void Promise.allSettled([...closers].map((close) => close())).then(() => process.exit(130))
+  }
+  process.once('SIGINT', handler)
+  return () => process.off('SIGINT', handler)
+}
+
+async function withShoal(
+  closers: Set<() => Promise<void>>,
+  body: (t: ShoalTarget) => Promise<void>,
+): Promise<void> {
   const c = await ClusterFixture.start({ nodes: 3, shardCount: 8 })
+  const close = (): Promise<void> => c.close()
+  closers.add(close)
   try {
     await c.waitForLeaders()
     await c.createTable(table)
-    const cache = new LeaderCache(c)
-    for (const w of workloads()) {
-      for (const concurrency of [1, 16, 64]) await runLoad(c, cache, w, concurrency, durationMs)
-    }
-    await runFailover(c, cache)
+    await body(new ShoalTarget(c))
   } finally {
+    closers.delete(close)
     await c.close()
   }
-  if (!etcdInstalled()) {
-    console.log(JSON.stringify({ system: 'etcd', skipped: 'etcd is not installed' }))
+}
+
+async function withEtcd(
+  closers: Set<() => Promise<void>>,
+  body: (t: EtcdTarget) => Promise<void>,
+): Promise<void> {
+  const binary = ensureEtcdBinary((line) => emit({ system: 'etcd', note: line }))
+  const e = await EtcdCluster.start(binary, 3)
+  const close = (): Promise<void> => e.close()
+  closers.add(close)
+  try {
+    emit({
+      system: 'etcd',
+      binary,
+      client: etcdClientPath,
+      gatewayPrefix: e.client.prefix,
+      members: e.urls().length,
+      pids: e.pids(),
+      fsync: true,
+    })
+    await body(new EtcdTarget(e))
+  } finally {
+    closers.delete(close)
+    await e.close()
   }
+}
+
+/** `--profile <dir>`: nodes under --cpu-prof (written on SIGTERM), Shoal puts at 64 only. */
+async function runProfile(dir: string, durationMs: number): Promise<void> {
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`
+  const closers = new Set<() => Promise<void>>()
+  const detach = onInterrupt(closers)
+  try {
+    await withShoal(closers, async (t) => {
+      await runLoad(t, 'put', 16, warmupMs, 1_000)
+      emit(await runLoad(t, 'put', 64, durationMs, 1e9))
+    })
+  } finally {
+    detach()
+  }
+  emit({ profiles: dir, note: 'one .cpuprofile per node process (open in Chrome DevTools)' })
+}
+
+export async function runClusterBench(options: { quick: boolean }): Promise<void> {
+  const durationMs = options.quick ? 1_200 : 10_000
+  const profileAt = process.argv.indexOf('--profile')
+  if (profileAt >= 0) {
+    const dir = process.argv[profileAt + 1]
+    if (dir === undefined) throw new Error('--profile needs a directory')
+    await runProfile(dir, durationMs)
+    return
+  }
+  emit({
+    bench: 'cluster',
+    quick: options.quick,
+    durationMs,
+    valueBytes: value.length,
+    procLoadavg: readFileSync('/proc/loadavg', 'utf8').trim(),
+  })
+  const loads: LoadLine[] = []
+  const failovers: FailoverLine[] = []
+  const closers = new Set<() => Promise<void>>()
+  const detach = onInterrupt(closers)
+  try {
+    await withShoal(closers, (t) => measure(t, durationMs, loads, failovers))
+    await withEtcd(closers, (t) => measure(t, durationMs, loads, failovers))
+  } finally {
+    detach()
+  }
+  emit({
+    comparison: 'shoal/etcd at concurrency 64',
+    ...compare(loads, failovers),
+    procLoadavg: readFileSync('/proc/loadavg', 'utf8').trim(),
+  })
 }
 
 if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1])) {
