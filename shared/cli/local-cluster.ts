@@ -27,6 +27,8 @@ export interface LocalClusterOptions {
   readonly out: NodeJS.WritableStream
   /** The environment the cluster's processes inherit. */
   readonly env: NodeJS.ProcessEnv
+  /** Told, while waiting, how many raft groups (shards + catalog) have a leader. */
+  readonly onLeaders?: (withLeader: number, groups: number) => void
 }
 
 export class StartError extends Error {
@@ -159,11 +161,34 @@ const levelNames: Record<number, string> = {
   60: 'fatal',
 }
 
-async function waitReady(url: string, children: Managed[], timeoutMs: number): Promise<void> {
+/** Raft groups with a known leader and all groups, from the gateway's /v1/cluster. */
+async function leaderCount(url: string): Promise<{ withLeader: number; groups: number } | null> {
+  try {
+    const response = await fetch(`${url}/v1/cluster`)
+    if (!response.ok) return null
+    const status = (await response.json()) as { shards?: Array<{ leader?: unknown }> }
+    const shards = Array.isArray(status.shards) ? status.shards : []
+    const withLeader = shards.filter((shard) => typeof shard.leader === 'string').length
+    return { withLeader, groups: shards.length }
+  } catch {
+    return null // not listening yet
+  }
+}
+
+async function waitReady(
+  url: string,
+  children: Managed[],
+  timeoutMs: number,
+  onLeaders: LocalClusterOptions['onLeaders'],
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const dead = children.find((managed) => managed.child.exitCode !== null)
     if (dead !== undefined) throw new StartError(`${dead.name} exited during start-up`)
+    if (onLeaders !== undefined) {
+      const count = await leaderCount(url)
+      if (count !== null) onLeaders(count.withLeader, count.groups)
+    }
     try {
       const response = await fetch(`${url}/readyz`)
       if (response.ok) return
@@ -207,7 +232,7 @@ export async function startLocalCluster(
   )
   const url = `http://127.0.0.1:${options.gatewayPort}`
   try {
-    await waitReady(url, children, 60_000)
+    await waitReady(url, children, 60_000, options.onLeaders)
   } catch (error) {
     await stopAll(children)
     throw error

@@ -18,12 +18,13 @@ import { join } from 'node:path'
 import { ConfigError } from '../config/cluster-file.ts'
 import { addBenchCommand } from './commands/bench.ts'
 import { addClusterCommands } from './commands/cluster.ts'
-import { CliExit, EXIT_USAGE } from './commands/context.ts'
+import { CliExit, EXIT_USAGE, globals } from './commands/context.ts'
 import { addHotKeysCommand } from './commands/hotkeys.ts'
 import { addItemCommands } from './commands/items.ts'
 import { addProcessCommands } from './commands/processes.ts'
 import { addTableCommands } from './commands/tables.ts'
 import { startLocalCluster, StartError } from './local-cluster.ts'
+import { HeldOutput, progressBar, progressShown, type Progress } from './progress.ts'
 
 const repoRoot = join(import.meta.dirname, '..', '..')
 
@@ -42,17 +43,32 @@ interface StartOptions {
   nodePortBase: number
 }
 
-async function runStart(options: StartOptions): Promise<void> {
+async function runStart(options: StartOptions, json: boolean): Promise<void> {
   const out = process.stdout
-  const cluster = await startLocalCluster({
-    dataDir: options.dataDir,
-    gatewayPort: options.port,
-    nodePortBase: options.nodePortBase,
-    shardCount: options.shards,
-    repoRoot,
-    out,
-    env: process.env,
-  })
+  // While the bar counts groups with a leader, the processes' logs wait (they would tear it).
+  const shown = progressShown({ json })
+  const logs = new HeldOutput(out, shown)
+  // Created at the first count, when the number of groups (shards + catalog) is known.
+  const progress: { bar: Progress | null } = { bar: null }
+  let cluster: Awaited<ReturnType<typeof startLocalCluster>>
+  try {
+    cluster = await startLocalCluster({
+      dataDir: options.dataDir,
+      gatewayPort: options.port,
+      nodePortBase: options.nodePortBase,
+      shardCount: options.shards,
+      repoRoot,
+      out: logs,
+      env: process.env,
+      onLeaders: (withLeader, groups) => {
+        progress.bar ??= progressBar('raft groups with a leader', 'groups', groups, { json })
+        progress.bar.update(withLeader, groups)
+      },
+    })
+  } finally {
+    progress.bar?.stop()
+    logs.release()
+  }
   out.write(
     [
       '',
@@ -105,7 +121,9 @@ function program(): Command {
     .option('--data-dir <dir>', 'data directory', process.env['SHOAL_DATA_DIR'] ?? './data')
     .option('--shards <count>', 'shard count (first start only)', (v) => Number(v), 16)
     .option('--node-port-base <port>', 'storage nodes listen on base+1..base+3', portOption, 7100)
-    .action(runStart)
+    .action(function (this: Command, options: StartOptions) {
+      return runStart(options, globals(this).json)
+    })
   addItemCommands(root)
   addTableCommands(root)
   addHotKeysCommand(root)

@@ -4,6 +4,7 @@
  * A bar with an unknown total shows a count and the elapsed time instead of a bar.
  */
 import { Presets, SingleBar } from 'cli-progress'
+import { Writable } from 'node:stream'
 
 export interface Progress {
   /** Sets the done count, and the total when it becomes known or changes. */
@@ -64,5 +65,30 @@ export function progressBar(
       stopped = true
       bar.stop()
     },
+  }
+}
+
+/**
+ * A stream that holds what is written to it while a progress bar is drawn (so log lines do
+ * not tear the bar), then passes everything held, and all later writes, to `target`.
+ */
+export class HeldOutput extends Writable {
+  readonly #target: NodeJS.WritableStream
+  #held: Buffer[] | null
+  constructor(target: NodeJS.WritableStream, hold: boolean) {
+    super()
+    this.#target = target
+    this.#held = hold ? [] : null
+  }
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    if (this.#held === null) this.#target.write(chunk)
+    else this.#held.push(chunk)
+    done()
+  }
+  /** Writes out what was held; later writes go straight through. */
+  release(): void {
+    const held = this.#held ?? []
+    this.#held = null
+    for (const chunk of held) this.#target.write(chunk)
   }
 }

@@ -1,5 +1,6 @@
 /** Runs the `shoal` CLI (shared/cli/main.ts) as a child process for the CLI e2e tests. */
 import { execFile } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { repoRoot } from '../harness/processes.ts'
 
@@ -31,4 +32,29 @@ export function runCli(
     )
     child.stdin?.end(options.stdin ?? '')
   })
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The pids whose parent is `pid` (Linux /proc), e.g. the processes a `shoal` process ran. */
+export function childrenOf(pid: number): number[] {
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (parent === pid) pids.push(Number(entry))
+    } catch {
+      // The process exited while we looked.
+    }
+  }
+  return pids
 }

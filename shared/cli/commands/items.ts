@@ -5,14 +5,17 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { Option } from 'commander'
-import type { ItemKeyArg } from '../../client/shoal-client.ts'
+import type { ItemKeyArg, ListedItem, ShoalClient } from '../../client/shoal-client.ts'
+import { limits } from '../../limits.ts'
 import { isoTime, renderValue, table, valueLine } from '../format.ts'
+import { progressBar } from '../progress.ts'
 import {
   action,
   CliExit,
   clientFor,
   EXIT_NOT_FOUND_OR_PRECONDITION,
   EXIT_USAGE,
+  type GlobalOptions,
   positiveInt,
   print,
   printJson,
@@ -151,6 +154,45 @@ function addDelete(root: Command): void {
     )
 }
 
+type ScanPage = Awaited<ReturnType<ShoalClient['scan']>>
+
+/** Scan pages, following cursors when `all`; the bar counts items (the total is unknown). */
+async function scanPages(
+  g: GlobalOptions,
+  name: string,
+  partition: string,
+  flags: Record<string, unknown>,
+): Promise<ScanPage> {
+  const client = clientFor(g)
+  const options = {
+    ...(flags['prefix'] === undefined ? {} : { prefix: flags['prefix'] as string }),
+    ...(flags['limit'] === undefined ? {} : { limit: flags['limit'] as number }),
+    ...(flags['reverse'] === true ? { reverse: true } : {}),
+    ...(flags['cursor'] === undefined ? {} : { cursor: flags['cursor'] as string }),
+    ...(flags['consistency'] === undefined
+      ? {}
+      : { consistency: flags['consistency'] as 'strong' | 'eventual' }),
+  }
+  if (flags['all'] !== true) return client.scan(name, partition, options)
+  const items: ScanPage['items'] = []
+  const bar = progressBar(`scan ${name}/${partition}`, 'items', null, g)
+  try {
+    let cursor: string | null = options.cursor ?? null
+    do {
+      const page: ScanPage = await client.scan(name, partition, {
+        ...options,
+        ...(cursor === null ? {} : { cursor }),
+      })
+      items.push(...page.items)
+      bar.update(items.length)
+      cursor = page.cursor
+    } while (cursor !== null)
+  } finally {
+    bar.stop()
+  }
+  return { items, cursor: null }
+}
+
 function addScan(root: Command): void {
   root
     .command('scan')
@@ -158,26 +200,21 @@ function addScan(root: Command): void {
     .argument('<table>')
     .argument('<partition>')
     .option('--prefix <prefix>', 'only sort keys with this prefix')
-    .option('--limit <n>', 'at most this many items', positiveInt)
+    .option('--limit <n>', 'at most this many items (per page with --all)', positiveInt)
+    .option('--cursor <cursor>', 'resume where a previous page ended')
+    .option('--all', 'follow the cursor through every page')
     .option('--reverse', 'descending order')
     .addOption(consistency())
     .action(
       action(async (g, name: string, partition: string, flags: Record<string, unknown>) => {
-        const page = await clientFor(g).scan(name, partition, {
-          ...(flags['prefix'] === undefined ? {} : { prefix: flags['prefix'] as string }),
-          ...(flags['limit'] === undefined ? {} : { limit: flags['limit'] as number }),
-          ...(flags['reverse'] === true ? { reverse: true } : {}),
-          ...(flags['consistency'] === undefined
-            ? {}
-            : { consistency: flags['consistency'] as 'strong' | 'eventual' }),
-        })
+        const page = await scanPages(g, name, partition, flags)
         if (g.json) {
           const items = page.items.map((item) => ({ ...item, ...jsonValue(item.value) }))
           return printJson({ items, cursor: page.cursor })
         }
         const rows = page.items.map((item) => [item.sortKey, item.version, valueLine(item.value)])
         print(table(['SORT KEY', 'VERSION', 'VALUE'], rows))
-        if (page.cursor !== null) print(`(more: cursor ${page.cursor})`)
+        if (page.cursor !== null) print(`(more: cursor ${page.cursor}; --all reads every page)`)
       }),
     )
 }
@@ -210,39 +247,81 @@ function addVersions(root: Command): void {
     )
 }
 
+/** Keys from the arguments, then from --keys-from (one per line; `-` is stdin). */
+async function multiGetKeys(args: readonly string[], from: string | undefined): Promise<string[]> {
+  if (from === undefined) return [...args]
+  let text: string
+  try {
+    text = from === '-' ? utf8Decode(await readStdin()) : readFileSync(from, 'utf8')
+  } catch (error) {
+    throw new CliExit(EXIT_USAGE, `cannot read ${from}: ${(error as Error).message}`)
+  }
+  return [...args, ...text.split('\n').filter((line) => line !== '')]
+}
+
+const utf8Decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
+
+/** Reads in requests of at most the gateway's key limit; the bar counts keys. */
+async function multiGetBatches(
+  g: GlobalOptions,
+  name: string,
+  keys: readonly string[],
+  consistencyLevel: 'strong' | 'eventual' | undefined,
+): Promise<Array<ListedItem | null>> {
+  const client = clientFor(g)
+  const batch = limits.gatewayMultiGetKeysMax
+  const bar = keys.length > batch ? progressBar(`multi-get ${name}`, 'keys', keys.length, g) : null
+  const items: Array<ListedItem | null> = []
+  try {
+    for (let at = 0; at < keys.length; at += batch) {
+      const answer = await client.multiGet(
+        name,
+        keys.slice(at, at + batch),
+        consistencyLevel === undefined ? {} : { consistency: consistencyLevel },
+      )
+      items.push(...answer)
+      bar?.update(items.length)
+    }
+  } finally {
+    bar?.stop()
+  }
+  return items
+}
+
+function printMultiGet(g: GlobalOptions, keys: readonly string[], items: Array<ListedItem | null>) {
+  if (g.json) {
+    return printJson(
+      items.map((item, i) =>
+        item === null
+          ? { key: keys[i], found: false }
+          : { key: keys[i], found: true, ...item, ...jsonValue(item.value) },
+      ),
+    )
+  }
+  const rows = items.map((item, i) => [
+    keys[i],
+    item?.version,
+    item === null ? '(not found)' : valueLine(item.value),
+  ])
+  print(table(['KEY', 'VERSION', 'VALUE'], rows))
+}
+
 function addMultiGet(root: Command): void {
   root
     .command('multi-get')
-    .description('read several keys in one request (exit 1 if any is absent)')
+    .description('read several keys, in batches of the gateway limit (exit 1 if any is absent)')
     .argument('<table>')
-    .argument('<keys...>')
+    .argument('[keys...]')
+    .option('--keys-from <file>', 'also read keys from a file, one per line (- for stdin)')
     .addOption(consistency())
     .action(
-      action(async (g, name: string, keys: string[], flags: Record<string, unknown>) => {
-        const items = await clientFor(g).multiGet(
-          name,
-          keys,
-          flags['consistency'] === undefined
-            ? {}
-            : { consistency: flags['consistency'] as 'strong' | 'eventual' },
-        )
+      action(async (g, name: string, args: string[], flags: Record<string, unknown>) => {
+        const keys = await multiGetKeys(args, flags['keysFrom'] as string | undefined)
+        if (keys.length === 0) throw new CliExit(EXIT_USAGE, 'no keys (arguments or --keys-from)')
+        const level = flags['consistency'] as 'strong' | 'eventual' | undefined
+        const items = await multiGetBatches(g, name, keys, level)
+        printMultiGet(g, keys, items)
         const missing = items.filter((item) => item === null).length
-        if (g.json) {
-          printJson(
-            items.map((item, i) =>
-              item === null
-                ? { key: keys[i], found: false }
-                : { key: keys[i], found: true, ...item, ...jsonValue(item.value) },
-            ),
-          )
-        } else {
-          const rows = items.map((item, i) => [
-            keys[i],
-            item?.version,
-            item === null ? '(not found)' : valueLine(item.value),
-          ])
-          print(table(['KEY', 'VERSION', 'VALUE'], rows))
-        }
         if (missing > 0) {
           throw new CliExit(
             EXIT_NOT_FOUND_OR_PRECONDITION,
