@@ -59,6 +59,12 @@ export const limits = {
 
   // --- storage node ---
 
+  storageLogRetainEntries: 10_000, // kept below the durable applied index for lagging followers
+  storageLogCompactStepEntries: 10_000, // compact once this many more entries are compactable
+  storageLogCompactCheckMs: 1_000, // how often a node checks whether a group's log needs it
+  storageSnapshotChunkBytes: 1 * MiB, // one install-snapshot RPC body; bounds memory per stream
+  storageSnapshotIdleMsMax: 10_000, // an ingest with no chunk for this long is abandoned
+  storageSnapshotRequestMs: 1_000, // a replica awaiting a snapshot asks its leader this often
   // --- gateway ---
   // HTTP edge (gateway/app.ts and its middleware); each is the default of a configurable option.
   gatewayValueBytesMax: 1 * MiB, // one request body; larger values belong to bulk load

@@ -69,8 +69,14 @@ function options(values: Flags, logger: PinoLogger): StorageNodeOptions {
   if (tickMs !== undefined && !(Number.isInteger(tickMs) && tickMs >= 5 && tickMs <= 1000)) {
     configError([`SHOAL_TICK_MS must be an integer in [5, 1000], got "${tickText}"`])
   }
+  const retainText = env.SHOAL_LOG_RETAIN_ENTRIES
+  const retain = retainText === undefined ? undefined : Number(retainText)
+  if (retain !== undefined && !(Number.isInteger(retain) && retain >= 0)) {
+    configError([`SHOAL_LOG_RETAIN_ENTRIES must be an integer >= 0, got "${retainText}"`])
+  }
   return {
     cluster, nodeId, listen,
+    ...(retain === undefined ? {} : { logRetainEntries: retain }),
     dataDir: values['data-dir'] ?? env.SHOAL_DATA_DIR ?? nodeDataDir(cluster, node),
     fs: slowDiskForTests(Number(env.SHOAL_TEST_FSYNC_DELAY_MS ?? 0)),
     clock: new SystemClock(), timers: new SystemTimers(),

@@ -15,6 +15,14 @@
  * it); they ride along with the next write. On restart the host raises the stored commit to
  * the state machine's applied index, which is safe because only committed entries are applied.
  *
+ * Snapshots and compaction. The node compacts a group's log below its durable applied index
+ * (compactLog). When the core must send a follower entries that are gone, it emits a 'snap'
+ * message; the host hands it to SnapshotHooks.send, and the node streams the state machine's
+ * range (storage/node/snapshots.ts). The receiving host freezes the group (no Ready taken, so
+ * nothing is applied over the ingest), and once the data is in and durable, installSnapshot
+ * hands the core the snapshot at the start of a turn: the core answers the leader, the next
+ * Ready records the new compacted prefix in the log engine, and the group thaws.
+ *
  * Durability `fast`: the proposal resolves when its entry leaves the leader's Ready for the
  * log engine, before the fsync and before a quorum stored it. Loss window: a leader crash (or
  * power loss) before the next group-commit fsync AND before a majority appended the entry
@@ -28,8 +36,8 @@ import type { Prng } from '../../shared/random/prng.ts'
 import type { Clock, TimerHandle, Timers } from '../../shared/time/clock.ts'
 import type { RaftLogEngine, LogWrite } from '../raftlog/log-engine.ts'
 import type { ReadMode } from '../raft/config.ts'
-import type { Entry, HardState, Message, NodeId } from '../raft/messages.ts'
-import { NONE } from '../raft/messages.ts'
+import type { Entry, HardState, Message, NodeId, Snapshot } from '../raft/messages.ts'
+import { message, NONE } from '../raft/messages.ts'
 import { RawNode } from '../raft/raw-node.ts'
 import type { Ready } from '../raft/ready.ts'
 import { GroupLogStorage } from './log-storage.ts'
@@ -51,6 +59,24 @@ export interface GroupSpec {
   readonly voters: readonly NodeId[]
   /** The state machine's durable applied index for this group. */
   readonly applied: number
+  /** The state machine's data is partial (a snapshot ingest was cut short): apply nothing and
+   * process no Ready until a snapshot is installed (snapshots.ts). */
+  readonly awaitingSnapshot?: boolean
+}
+
+/** Where the host hands snapshot work to the node (the data lives in the state machine). */
+export interface SnapshotHooks {
+  /** The core wants `to` to receive a snapshot of `group`; must not block (it streams). */
+  send(group: number, to: NodeId): void
+}
+
+/** A snapshot whose data the state machine already holds durably, to hand to the core. */
+export interface InstalledSnapshot {
+  readonly index: number
+  readonly term: number
+  /** The sending leader and its term when it took the snapshot. */
+  readonly from: NodeId
+  readonly leaderTerm: number
 }
 
 export interface HostOptions<R> {
@@ -68,6 +94,9 @@ export interface HostOptions<R> {
   readonly readMode: ReadMode
   /** The host failed (log engine or state machine I/O): the process must exit and recover. */
   readonly onFatal?: (error: unknown) => void
+  /** Without hooks a 'snap' message from the core is dropped (the log is then never compacted
+   * below what every replica stored). */
+  readonly snapshots?: SnapshotHooks
 }
 
 export type ProposeOutcome<R> =
@@ -86,9 +115,13 @@ interface Group<R> {
   readonly fast: Set<number>
   readonly reads: Map<string, { resolve(index: number): void; reject(e: unknown): void }>
   readonly applied: AppliedWaiters
+  readonly confState: { voters: NodeId[]; learners: NodeId[] }
   hardState: HardState | null
   appliedIndex: number
   leaderWaiters: Array<() => void>
+  /** No Ready is taken (nothing persisted, sent or applied) while a snapshot is ingested or
+   * awaited: messages wait in the core, so the state machine's group range is left alone. */
+  frozen: boolean
 }
 
 export class MultiRaftHost<R> {
@@ -100,7 +133,14 @@ export class MultiRaftHost<R> {
   #failure: unknown = undefined
   #closed = false
   #readSeq = 0
-  readonly stats = { turns: 0, appends: 0, messagesSent: 0, entriesApplied: 0 }
+  #installs: Array<{ group: number; snapshot: InstalledSnapshot }> = []
+  readonly stats = {
+    turns: 0, appends: 0, messagesSent: 0, entriesApplied: 0,
+    /** Snapshot streams completed to a follower / ingested and installed / failed either way. */
+    snapshotsSent: 0, snapshotsReceived: 0, snapshotsFailed: 0,
+    /** Raft log compactions done and the entries they dropped. */
+    logCompactions: 0, entriesCompacted: 0,
+  }
 
   constructor(options: HostOptions<R>) {
     assert(options.tickMs > 0, 'tick must be positive')
@@ -126,6 +166,7 @@ export class MultiRaftHost<R> {
     this.#groups.set(spec.group, {
       id: spec.group, node, proposals: new ProposalWaiters(), fast: new Set(), reads: new Map(),
       applied: new AppliedWaiters(), hardState: null, appliedIndex: applied, leaderWaiters: [],
+      confState, frozen: spec.awaitingSnapshot === true,
     })
   }
 
@@ -198,6 +239,80 @@ export class MultiRaftHost<R> {
     if (g.appliedIndex < raft.log.committed) return null
     if (raft.role === 'leader') return 0
     return (raft.electionElapsed + 1) * this.#o.tickMs
+  }
+
+  // ------------------------------------------------------------ snapshots and compaction
+
+  /** True while the group takes no Ready: a snapshot is being ingested or is awaited. */
+  isFrozen(group: number): boolean {
+    return this.#group(group).frozen
+  }
+
+  /** Stops taking the group's Ready (an ingest is about to write its state machine range). */
+  freeze(group: number): void {
+    this.#group(group).frozen = true
+  }
+
+  /** The term of entry `index` in this replica's log, or undefined if it is not there. */
+  termAt(group: number, index: number): number | undefined {
+    this.#group(group)
+    const term = this.#o.engine.term(group, index)
+    return typeof term === 'number' ? term : undefined
+  }
+
+  /** The voters a snapshot of the group carries (membership is static). */
+  confState(group: number): { voters: NodeId[]; learners: NodeId[] } {
+    return this.#group(group).confState
+  }
+
+  /**
+   * Hands the core a snapshot whose data the state machine holds durably (index, term and the
+   * applied key written and flushed), at the start of the next turn; unfreezes the group.
+   */
+  installSnapshot(group: number, snapshot: InstalledSnapshot): void {
+    const g = this.#group(group)
+    assert(g.frozen, 'a snapshot is installed into a frozen group only')
+    this.#installs.push({ group, snapshot })
+    this.#schedule()
+  }
+
+  /**
+   * Compacts the group's log through `throughIndex` (clamped to the applied index); the caller
+   * guarantees the state machine holds entries up to there durably. Returns entries dropped.
+   */
+  async compactLog(group: number, throughIndex: number): Promise<number> {
+    const g = this.#group(group)
+    const engine = this.#o.engine
+    const first = engine.firstIndex(group)
+    const through = Math.min(throughIndex, g.appliedIndex, engine.lastIndex(group))
+    if (through < first || g.frozen) return 0
+    await engine.compact(group, through)
+    this.stats.logCompactions++
+    this.stats.entriesCompacted += through - first + 1
+    return through - first + 1
+  }
+
+  #install(g: Group<R>, s: InstalledSnapshot): void {
+    const raft = g.node.raft
+    const log = raft.log
+    const snapshot: Snapshot = { metadata: { index: s.index, term: s.term,
+      confState: g.confState }, data: new Uint8Array(0) }
+    if (s.leaderTerm === raft.term && s.from !== this.#o.nodeId) {
+      // The sender's own message: the core installs it (or fast-forwards its commit) and
+      // answers the leader, which moves the follower's progress out of 'snapshot'.
+      g.node.step(message({ type: 'snap', from: s.from, to: this.#o.nodeId,
+        term: s.leaderTerm, snapshot }))
+    }
+    if (log.committed < s.index) {
+      // Another term by now: install it locally (its index is committed: a leader applied it).
+      if (log.matchTerm(s.index, s.term)) log.commitTo(s.index)
+      else log.restore(snapshot)
+    }
+    // The state machine already holds the snapshot's state: the core must not re-apply it.
+    if (log.committed >= s.index && log.applied < s.index) log.appliedTo(s.index)
+    g.appliedIndex = Math.max(g.appliedIndex, s.index)
+    g.frozen = false
+    g.applied.release(g.appliedIndex)
   }
 
   #group(group: number): Group<R> {
@@ -319,9 +434,12 @@ export class MultiRaftHost<R> {
   }
 
   async #runTurn(): Promise<void> {
+    for (const { group, snapshot } of this.#installs.splice(0)) {
+      this.#install(this.#group(group), snapshot)
+    }
     const readies: Array<[Group<R>, Ready]> = []
     for (const g of this.#groups.values()) {
-      if (g.node.hasReady()) readies.push([g, g.node.ready()])
+      if (!g.frozen && g.node.hasReady()) readies.push([g, g.node.ready()])
     }
     if (readies.length === 0) return
     this.stats.turns++
@@ -345,16 +463,17 @@ export class MultiRaftHost<R> {
     const writes: LogWrite[] = []
     let mustSync = false
     for (const [g, rd] of readies) {
-      assert(rd.snapshot === null, 'snapshots are not sent by this host')
       if (rd.hardState !== null) g.hardState = rd.hardState
-      mustSync ||= rd.mustSync
-      if (rd.entries.length === 0 && !rd.mustSync) continue
+      const snap = rd.snapshot?.metadata
+      mustSync ||= rd.mustSync || snap !== undefined
+      if (rd.entries.length === 0 && !rd.mustSync && snap === undefined) continue
       const entries = rd.entries.map((e) => {
         assert(e.type === 'normal', 'membership is static: no conf-change entries')
         return { index: e.index, term: e.term, data: e.data }
       })
       writes.push({
         shardId: g.id,
+        ...(snap === undefined ? {} : { snapshot: { index: snap.index, term: snap.term } }),
         ...(entries.length === 0 ? {} : { entries }),
         ...(g.hardState === null ? {} : { hardState: g.hardState }),
       })
@@ -376,10 +495,15 @@ export class MultiRaftHost<R> {
   #send(readies: ReadonlyArray<[Group<R>, Ready]>): void {
     const byPeer = new Map<NodeId, GroupMessage[]>()
     for (const [g, rd] of readies) {
-      for (const message of rd.messages) {
-        let list = byPeer.get(message.to)
-        if (list === undefined) byPeer.set(message.to, (list = []))
-        list.push({ group: g.id, message })
+      for (const m of rd.messages) {
+        if (m.type === 'snap') {
+          // Snapshots stream over their own RPC (the data is the state machine's range).
+          this.#o.snapshots?.send(g.id, m.to)
+          continue
+        }
+        let list = byPeer.get(m.to)
+        if (list === undefined) byPeer.set(m.to, (list = []))
+        list.push({ group: g.id, message: m })
       }
     }
     for (const [peer, msgs] of byPeer) {
@@ -389,6 +513,9 @@ export class MultiRaftHost<R> {
   }
 
   async #apply(g: Group<R>, rd: Ready): Promise<void> {
+    // A snapshot in a Ready was installed by #install, its data already in the state machine.
+    const snap = rd.snapshot?.metadata.index ?? 0
+    if (snap > g.appliedIndex) g.appliedIndex = snap
     const entries = rd.committedEntries
     if (entries.length === 0) return
     const results = await this.#o.stateMachine.apply(g.id, entries)

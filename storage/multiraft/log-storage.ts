@@ -4,8 +4,9 @@
  *
  * Membership is static (from the cluster file) and never logged, so every entry is 'normal'
  * and the ConfState comes from the caller. The engine's snapshot marker (the compacted prefix)
- * is reported as a snapshot without data: the host compacts a group's log only below the
- * index every replica has stored, so the core never needs to send it (see host.ts).
+ * is reported as a snapshot without data: when the core sends it, the host streams the state
+ * machine's range instead (host.ts, storage/node/snapshots.ts), taken at the sender's applied
+ * index, which is at or past the compacted prefix.
  */
 import { ShoalError } from '../../shared/errors.ts'
 import type { RaftLogEngine } from '../raftlog/log-engine.ts'

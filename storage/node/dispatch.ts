@@ -2,8 +2,9 @@
  * The storage node's RpcHandler: parses each method's params with its shared/api schema (bad
  * params are a `bad-request` ShoalError, never a crash), runs the handler with the request's
  * deadline and answers with a schema-shaped value. Also serves the node-internal methods:
- * `raft.batch` (one-way Raft traffic from peer nodes) and `node.shardChecksum` (tests and
- * operators compare replicas with it).
+ * `raft.batch` (one-way Raft traffic from peer nodes), `raft.installSnapshot` and
+ * `raft.requestSnapshot` (snapshots.ts), `node.shardChecksum` (tests and operators compare
+ * replicas with it) and `node.raftStats` (the host's counters: snapshots, log compactions).
  */
 import type { z } from 'zod'
 import {
@@ -13,6 +14,7 @@ import {
 import type { NodeStatus } from '../../shared/api/storage-api.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import type { RpcContext, RpcHandler } from '../../shared/rpc/rpc-handler.ts'
+import { installSnapshotMethod, requestSnapshotMethod } from '../multiraft/snapshot-wire.ts'
 import { decodeRaftBatch, raftBatchMethod } from '../multiraft/wire.ts'
 import { shardChecksum, ShardChecksumRequest } from './checksum.ts'
 import { handleGet, handleMultiGet, handleScan, handleVersions } from './read-handlers.ts'
@@ -21,6 +23,7 @@ import { effectiveDeadline, notLeader } from './services.ts'
 import { createTableCommand, handleWrite, proposeCatalog } from './write-handlers.ts'
 
 export const shardChecksumMethod = 'node.shardChecksum'
+export const raftStatsMethod = 'node.raftStats'
 
 function parse<T extends z.ZodType>(schema: T, params: unknown, method: string): z.infer<T> {
   const parsed = schema.safeParse(params)
@@ -35,6 +38,12 @@ function parse<T extends z.ZodType>(schema: T, params: unknown, method: string):
 export function makeHandler(s: NodeServices): RpcHandler {
   return async (method: string, params: unknown, context: RpcContext): Promise<unknown> => {
     if (method === raftBatchMethod) return stepBatch(s, params, context)
+    if (method === installSnapshotMethod || method === requestSnapshotMethod) {
+      if (s.snapshots === undefined) throw new ShoalError('bad-request', `${method}: no snapshots`)
+      return method === installSnapshotMethod
+        ? s.snapshots.onChunk(params, context.peerNodeId)
+        : s.snapshots.onRequest(params, context.peerNodeId)
+    }
     const deadline = effectiveDeadline(s.clock, context.deadlineMs)
     switch (method) {
       case StorageMethod.get:
@@ -77,6 +86,8 @@ export function makeHandler(s: NodeServices): RpcHandler {
         return s.topology.clusterMap()
       case StorageMethod.status:
         return nodeStatus(s)
+      case raftStatsMethod:
+        return raftStats(s)
       case shardChecksumMethod: {
         const req = parse(ShardChecksumRequest, params, method)
         if (!s.host.hasGroup(req.shard)) throw new ShoalError('not-found', 'shard not hosted')
@@ -112,6 +123,16 @@ function stepBatch(s: NodeServices, params: unknown, context: RpcContext): null 
     s.host.step(group, message)
   }
   return null
+}
+
+/**
+ * The host's counters (turns, appends, snapshots sent / received / failed, log compactions,
+ * entries compacted), the groups awaiting a snapshot and the last streams' figures.
+ */
+export function raftStats(s: NodeServices): Record<string, unknown> {
+  return { ...s.host.stats, partialGroups: s.snapshots?.partialGroups() ?? [],
+    lastSnapshotSent: s.snapshots?.lastSent ?? null,
+    lastSnapshotReceived: s.snapshots?.lastReceived ?? null }
 }
 
 export function nodeStatus(s: NodeServices): NodeStatus {

@@ -3,7 +3,7 @@
  * starts with its group (shard) id, big-endian, and a group's keys are one contiguous range:
  *
  *   data:  u32be group | encodeRawItemKey({ table: u64be tableId, partitionKey, sortKey })
- *   meta:  u32be group | ff | name            (applied index, catalog state)
+ *   meta:  u32be group | ff | name            (applied index, catalog state, snapshot state)
  *
  * A table id is a Raft index (< 2^53), so its u64be form starts with 00, which the item-key
  * escape turns into 00 ff: a data key's fifth byte is always 00 and never collides with meta.
@@ -22,6 +22,8 @@ import type { ItemRef } from './command.ts'
 const metaMarker = 0xff
 const appliedName = utf8('applied')
 const catalogName = utf8('catalog')
+const snapshotName = utf8('snapshot')
+const ingestName = utf8('snapshot-ingest')
 
 export function groupPrefix(group: number): Uint8Array {
   const out = new Uint8Array(4)
@@ -73,6 +75,31 @@ export function appliedKey(group: number): Uint8Array {
 
 export function catalogKey(group: number): Uint8Array {
   return metaKey(group, catalogName)
+}
+
+/** (index, term) of the last snapshot installed into this group's range (snapshots.ts). */
+export function snapshotKey(group: number): Uint8Array {
+  return metaKey(group, snapshotName)
+}
+
+/** Present while a snapshot ingest may have left the group's range partial (snapshots.ts). */
+export function ingestKey(group: number): Uint8Array {
+  return metaKey(group, ingestName)
+}
+
+/** Meta keys that describe this replica, not the replicated state: snapshots skip them. */
+export function isReplicaMetaKey(key: Uint8Array, group: number): boolean {
+  return [appliedKey(group), snapshotKey(group), ingestKey(group)]
+    .some((meta) => meta.length === key.length && meta.every((b, i) => b === key[i]))
+}
+
+export function encodeIndexTerm(index: number, term: number): Uint8Array {
+  return new ByteWriter(16).writeU64(index).writeU64(term).finish()
+}
+
+export function decodeIndexTerm(bytes: Uint8Array): { index: number; term: number } {
+  const reader = new ByteReader(bytes, 'snapshot index and term')
+  return { index: reader.readU64(), term: reader.readU64() }
 }
 
 export function isMetaKey(key: Uint8Array): boolean {

@@ -7,6 +7,7 @@ import type { Clock } from '../../shared/time/clock.ts'
 import type { Db } from '../lsm/db.ts'
 import type { MultiRaftHost } from '../multiraft/host.ts'
 import type { NodeId } from '../raft/messages.ts'
+import type { SnapshotService } from './snapshots.ts'
 import type { ApplyResult, NodeStateMachine } from './state-machine.ts'
 import type { Topology } from './topology.ts'
 
@@ -20,6 +21,8 @@ export interface NodeServices {
   /** A write timestamp in ms, never below one this node issued before (HLC wall part). */
   nextTimestamp(): number
   ready(): boolean
+  /** InstallSnapshot, both ends (absent in tests that build services without a node). */
+  readonly snapshots?: SnapshotService
 }
 
 export function notLeader(services: NodeServices, leader: NodeId | null): NotLeader {

@@ -9,7 +9,11 @@
  * little) and close the log engine and the LSM. See recovery.md for the crash argument.
  *
  * Background: every flushIntervalMs the LSM is flushed, which bounds how much of the Raft log a
- * restart replays. The Raft log is not compacted yet (no snapshot install; see recovery.md).
+ * restart replays. Every compactCheckMs, a group whose log holds more than logRetainEntries +
+ * a compaction step below its applied index gets the LSM flushed (the applied index is then
+ * durable) and its log compacted below (durable applied - logRetainEntries); the log engine's
+ * GC then frees whole segments. A follower behind a compacted prefix gets a snapshot
+ * (snapshots.ts). See recovery.md for the crash argument.
  */
 import { ShoalError } from '../../shared/errors.ts'
 import type { ClusterFile } from '../../shared/config/cluster-file.ts'
@@ -25,7 +29,10 @@ import { Db } from '../lsm/db.ts'
 import type { Retention } from '../lsm/retention.ts'
 import { MultiRaftHost } from '../multiraft/host.ts'
 import { encodeRaftBatch, raftBatchMethod } from '../multiraft/wire.ts'
+import { SnapshotIngest } from './snapshot-ingest.ts'
+import { SnapshotService } from './snapshots.ts'
 import { RaftLogEngine } from '../raftlog/log-engine.ts'
+import type { RaftLogEngineOptions } from '../raftlog/log-engine.ts'
 import type { NodeId } from '../raft/messages.ts'
 import type { FileSystem } from '../vfs/vfs.ts'
 import { joinPath } from '../vfs/vfs.ts'
@@ -51,6 +58,15 @@ export interface StorageNodeOptions {
   readonly electionTicks?: number
   readonly flushIntervalMs?: number
   readonly memtableBytes?: number
+  /** Log entries kept below the durable applied index (default limits.storageLogRetainEntries;
+   * SHOAL_LOG_RETAIN_ENTRIES in storage/main.ts). Small values make tests compact quickly. */
+  readonly logRetainEntries?: number
+  readonly compactCheckMs?: number
+  readonly snapshotChunkBytes?: number
+  /** Raft log engine sizes (tests use small segments to see GC). */
+  readonly logEngine?: RaftLogEngineOptions
+  /** Test seam: awaited after each snapshot chunk is stored (crash-during-ingest tests). */
+  readonly onSnapshotChunkStored?: (group: number, offset: number) => Promise<void>
   /** Called when the node cannot go on (fsync failure, corruption): the process must exit. */
   readonly onFatal?: (error: unknown) => void
 }
@@ -67,13 +83,16 @@ export class StorageNode {
   readonly #host: MultiRaftHost<ApplyResult>
   readonly #server: RpcServer
   readonly #peers = new Map<NodeId, RpcClient>()
+  readonly snapshots: SnapshotService
   #port = 0
   #flushTimer: TimerHandle | null = null
+  #compactTimer: TimerHandle | null = null
   #flushing = false
+  #compacting = false
   #ready = false
 
   private constructor(o: StorageNodeOptions, db: Db, engine: RaftLogEngine,
-    sm: NodeStateMachine) {
+    sm: NodeStateMachine, partial: readonly number[]) {
     this.#o = o
     this.#db = db
     this.#engine = engine
@@ -85,17 +104,35 @@ export class StorageNode {
       groups: topology.groupsOf(o.nodeId).map((group) => ({
         group, voters: topology.voters(group),
         applied: NodeStateMachine.appliedIndex(db, group),
+        awaitingSnapshot: partial.includes(group),
       })),
       engine, stateMachine: sm, clock: o.clock, timers: o.timers, prng: o.prng.fork(),
       logger: o.logger, tickMs, electionTicks: o.electionTicks ?? 10, readMode: 'lease',
       transport: { send: (peer, msgs) => this.#sendRaft(peer, msgs) },
       onFatal: (error) => o.onFatal?.(error),
+      snapshots: { send: (group, to) => this.snapshots.send(group, to) },
+    })
+    this.snapshots = new SnapshotService({
+      nodeId: o.nodeId, db, host: this.#host, stateMachine: sm, topology, clock: o.clock,
+      timers: o.timers, logger: o.logger, partial,
+      ...(o.snapshotChunkBytes === undefined ? {} : { chunkBytes: o.snapshotChunkBytes }),
+      ...(o.onSnapshotChunkStored === undefined ? {}
+        : { onChunkStored: o.onSnapshotChunkStored }),
+      call: async (peer, method, body, deadlineMs) => {
+        const client = this.#peer(peer)
+        if (client === undefined) throw new ShoalError('not-found', `no address for ${peer}`)
+        return client.request(method, body, { deadlineMs })
+      },
+      notify: (peer, method, body) => {
+        this.#peer(peer)?.send(method, body)
+      },
     })
     const hlc = new HybridLogicalClock({ remoteAheadMsMax: limits.hlcRemoteAheadMsMax })
     this.services = {
       nodeId: o.nodeId, host: this.#host, db, stateMachine: sm, topology, clock: o.clock,
       nextTimestamp: () => decodeHlc(hlc.now(o.clock.wallMs())).wallMs,
       ready: () => this.#ready,
+      snapshots: this.snapshots,
     }
     const address = o.listen ?? parseHostPort(topology.address(o.nodeId))
     if (address === null) throw new ShoalError('bad-request', `bad address for ${o.nodeId}`)
@@ -129,7 +166,7 @@ export class StorageNode {
     await o.fs.mkdirp(logDir)
     let engine: RaftLogEngine
     try {
-      engine = await RaftLogEngine.open(o.fs, logDir)
+      engine = await RaftLogEngine.open(o.fs, logDir, o.logEngine)
     } catch (error) {
       await db.close()
       throw error
@@ -137,7 +174,30 @@ export class StorageNode {
     const topology = new Topology(o.cluster)
     const sm = new NodeStateMachine(db, topology.catalogGroup)
     holder.sm = sm
-    return new StorageNode(o, db, engine, sm)
+    const partial: number[] = []
+    try {
+      for (const group of topology.groupsOf(o.nodeId)) {
+        if (SnapshotIngest.isPartial(db, group)) partial.push(group)
+        await StorageNode.#alignLog(db, engine, group)
+      }
+    } catch (error) {
+      await engine.close()
+      await db.close()
+      throw error
+    }
+    return new StorageNode(o, db, engine, sm, partial)
+  }
+
+  /**
+   * A snapshot ingest flushes the LSM before the Raft log records the snapshot; a crash in
+   * between leaves the LSM at the snapshot's index with a log that lacks it. Record it now.
+   */
+  static async #alignLog(db: Db, engine: RaftLogEngine, group: number): Promise<void> {
+    const installed = SnapshotIngest.installed(db, group)
+    if (installed === undefined) return
+    const { index, term } = installed
+    if (index <= engine.firstIndex(group) - 1 || engine.term(group, index) === term) return
+    await engine.append([{ shardId: group, snapshot: { index, term } }])
   }
 
   get port(): number {
@@ -148,6 +208,16 @@ export class StorageNode {
     return this.#host
   }
 
+  /** The first index still in a group's Raft log (it moves up with compaction). */
+  logFirstIndex(group: number): number {
+    return this.#engine.firstIndex(group)
+  }
+
+  /** The Raft log engine's counters (batches, syncs, segments created and deleted). */
+  logStats(): RaftLogEngine['stats'] {
+    return this.#engine.stats
+  }
+
   /** Listens, starts ticking and the periodic flush; the node then reports ready. */
   async start(): Promise<void> {
     const { port } = await this.#server.listen()
@@ -156,7 +226,49 @@ export class StorageNode {
     this.#flushTimer = this.#o.timers.every(this.#o.flushIntervalMs ?? 10_000, () => {
       void this.#flush()
     })
+    this.#compactTimer = this.#o.timers.every(
+      this.#o.compactCheckMs ?? limits.storageLogCompactCheckMs, () => {
+        void this.#compactLogs()
+      })
+    this.snapshots.start()
     this.#ready = true
+  }
+
+  /** Groups whose log holds a compaction step beyond the retention, with their target. */
+  #compactionTargets(): Array<{ group: number; through: number }> {
+    const retain = this.#o.logRetainEntries ?? limits.storageLogRetainEntries
+    const step = Math.max(1, Math.min(limits.storageLogCompactStepEntries, retain))
+    const out: Array<{ group: number; through: number }> = []
+    for (const group of this.#host.groupIds()) {
+      const through = this.#host.appliedIndex(group) - retain
+      if (through - (this.#engine.firstIndex(group) - 1) >= step) out.push({ group, through })
+    }
+    return out
+  }
+
+  /** Flushes the LSM (applied indexes durable), then compacts the logs that need it. */
+  async #compactLogs(): Promise<void> {
+    if (this.#compacting || this.#host.failure !== undefined) return
+    const targets = this.#compactionTargets()
+    if (targets.length === 0) return
+    this.#compacting = true
+    try {
+      await this.#db.flush()
+      for (const { group, through } of targets) {
+        try {
+          await this.#host.compactLog(group, through)
+        } catch (error) {
+          // A snapshot install replaced the log meanwhile: the next round retries.
+          if (this.#engine.failure !== undefined) throw error
+          this.#o.logger.warn('log compaction skipped', { group, error: String(error) })
+        }
+      }
+    } catch (error) {
+      this.#o.logger.error('log compaction failed', { error: String(error) })
+      this.#o.onFatal?.(error)
+    } finally {
+      this.#compacting = false
+    }
   }
 
   async #flush(): Promise<void> {
@@ -196,6 +308,8 @@ export class StorageNode {
   async close(): Promise<void> {
     this.#ready = false
     this.#flushTimer?.cancel()
+    this.#compactTimer?.cancel()
+    this.snapshots.close()
     await this.#server.close()
     await this.#host.close()
     for (const client of this.#peers.values()) client.close()
