@@ -1,19 +1,31 @@
 /**
  * The nemesis: a seeded schedule of faults against a ChaosCluster, one fault at a time (so a
- * quorum survives): SIGKILL + restart of a random node or of a shard's leader, SIGSTOP/SIGCONT
- * pauses longer than the election timeout (ticks of 100 ms × 10 = 1 s; we pause 2–3 s), and
- * inbound isolation of a node through its proxy (blackhole, then heal). Each fault is followed
- * by a quiet spell. Records what it did and when, on the workload's clock (performance.now).
+ * quorum survives), each followed by a quiet spell:
+ * - `kill` / `kill-leader`: SIGKILL and restart of a random node or of a shard's leader;
+ * - `pause`: SIGSTOP/SIGCONT longer than the election timeout (10 ticks of 100 ms = 1 s);
+ * - `partition`: {a} | {b,c} both ways on the node-to-node links (a is a leader half the time);
+ * - `partition-one-way`: only a's messages to the others are lost, or only theirs to a;
+ * - `delay`: every link to and from node a (peers and gateways) slowed by 50–250 ms.
+ * The gateways keep reaching every node (they are clients, not peers). Records what it did and
+ * when, on the workload's clock (performance.now).
  */
 import { SeededPrng } from '../../shared/random/prng.ts'
 import type { ChaosCluster } from './cluster.ts'
 
-export type FaultKind = 'kill' | 'kill-leader' | 'pause' | 'isolate'
-export const faultKinds: readonly FaultKind[] = ['kill', 'kill-leader', 'pause', 'isolate']
+export const faultKinds = [
+  'kill',
+  'kill-leader',
+  'pause',
+  'partition',
+  'partition-one-way',
+  'delay',
+] as const
+export type FaultKind = (typeof faultKinds)[number]
 
 export interface FaultRecord {
   readonly kind: FaultKind
   readonly node: string
+  readonly detail: string
   readonly startMs: number
   readonly endMs: number
 }
@@ -25,42 +37,99 @@ export interface NemesisOptions {
   readonly faultsMax: number
 }
 
-const pauseMsMin = 2_000
-const pauseMsMax = 3_000
+const holdMsMin = 2_000
+const holdMsMax = 3_000
 const quietMsMin = 500
 const quietMsMax = 1_500
+const delayMsMin = 50
+const delayMsMax = 250
 
 async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-export async function runNemesis(cluster: ChaosCluster, options: NemesisOptions):
-  Promise<FaultRecord[]> {
+/** Cuts a's messages to b: requests on a's link to b, replies on b's link to a. */
+function cutDirected(cluster: ChaosCluster, a: string, b: string): void {
+  cluster.link(a, b).cut('up')
+  cluster.link(b, a).cut('down')
+}
+
+function droppedBytes(cluster: ChaosCluster): number {
+  let total = 0
+  for (const proxy of cluster.links.values()) total += proxy.droppedBytes
+  return total
+}
+
+async function inject(
+  cluster: ChaosCluster,
+  kind: FaultKind,
+  node: string,
+  prng: SeededPrng,
+): Promise<string> {
+  const others = cluster.nodes.map((n) => n.id).filter((id) => id !== node)
+  const hold = prng.intInclusive(holdMsMin, holdMsMax)
+  if (kind === 'kill' || kind === 'kill-leader') {
+    await cluster.kill(node)
+    await sleep(prng.intInclusive(200, 1_000))
+    await cluster.startNode(node)
+    return 'SIGKILL, restart'
+  }
+  if (kind === 'pause') {
+    cluster.pause(node)
+    await sleep(hold)
+    cluster.resume(node)
+    return `SIGSTOP ${hold} ms`
+  }
+  let detail: string
+  if (kind === 'partition') {
+    for (const other of others) {
+      cutDirected(cluster, node, other)
+      cutDirected(cluster, other, node)
+    }
+    detail = `{${node}} | {${others.join(',')}} ${hold} ms`
+  } else if (kind === 'partition-one-way') {
+    const outbound = prng.intInclusive(0, 1) === 0
+    for (const other of others) {
+      if (outbound) cutDirected(cluster, node, other)
+      else cutDirected(cluster, other, node)
+    }
+    detail = outbound
+      ? `${node} -> {${others.join(',')}} lost ${hold} ms`
+      : `{${others.join(',')}} -> ${node} lost ${hold} ms`
+  } else {
+    const ms = prng.intInclusive(delayMsMin, delayMsMax)
+    for (const proxy of cluster.links.values()) {
+      if (proxy.name.startsWith(`${node}->`) || proxy.name.endsWith(`->${node}`)) {
+        proxy.setDelay(ms)
+      }
+    }
+    detail = `links of ${node} +${ms} ms for ${hold} ms`
+  }
+  const droppedBefore = droppedBytes(cluster)
+  await sleep(hold)
+  const dropped = droppedBytes(cluster) - droppedBefore
+  cluster.healAll()
+  return kind === 'delay' ? detail : `${detail}, ${dropped} bytes dropped`
+}
+
+export async function runNemesis(
+  cluster: ChaosCluster,
+  options: NemesisOptions,
+): Promise<FaultRecord[]> {
   const prng = new SeededPrng(options.seed ^ 0x9e37)
   const faults: FaultRecord[] = []
   await sleep(prng.intInclusive(quietMsMin, quietMsMax))
-  while (!options.stopped() && faults.length < options.faultsMax) {
+  while (options.kinds.length > 0 && !options.stopped() && faults.length < options.faultsMax) {
     const kind = options.kinds[prng.intInclusive(0, options.kinds.length - 1)]!
     let node = cluster.nodes[prng.intInclusive(0, cluster.nodes.length - 1)]!.id
     const startMs = performance.now()
-    if (kind === 'kill-leader') {
+    const leaderWanted =
+      kind === 'kill-leader' || (kind === 'partition' && prng.intInclusive(0, 1) === 0)
+    if (leaderWanted) {
       node = (await cluster.leaderOf(prng.intInclusive(0, cluster.shardCount - 1))) ?? node
     }
-    if (kind === 'kill' || kind === 'kill-leader') {
-      await cluster.kill(node)
-      await sleep(prng.intInclusive(200, 1_000))
-      await cluster.startNode(node)
-    } else if (kind === 'pause') {
-      cluster.pause(node)
-      await sleep(prng.intInclusive(pauseMsMin, pauseMsMax))
-      cluster.resume(node)
-    } else {
-      cluster.node(node).proxy.setMode('blackhole')
-      await sleep(prng.intInclusive(pauseMsMin, pauseMsMax))
-      cluster.node(node).proxy.setMode('reset')
-      cluster.node(node).proxy.setMode('pass')
-    }
-    faults.push({ kind, node, startMs, endMs: performance.now() })
+    const detail = await inject(cluster, kind, node, prng)
+    faults.push({ kind, node, detail, startMs, endMs: performance.now() })
     await sleep(prng.intInclusive(quietMsMin, quietMsMax))
   }
   return faults

@@ -34,6 +34,9 @@ export interface ChaosReport {
   readonly availabilityOutsideFaults: number
   readonly converged: boolean
   readonly convergenceDetail: string
+  /** Anti-vacuity: a write after healing succeeded and read back. */
+  readonly finalWriteOk: boolean
+  readonly faultLog: readonly string[]
   readonly historyPath: string
   readonly passed: boolean
 }
@@ -48,6 +51,7 @@ export interface ReportInput {
   readonly finals: readonly FinalRead[]
   readonly converged: boolean
   readonly convergenceDetail: string
+  readonly finalWriteOk: boolean
   readonly historyPath: string
 }
 
@@ -64,18 +68,35 @@ export function buildReport(input: ReportInput): ChaosReport {
   const lostWrites = findLostWrites(input.ops, input.finals)
   const [during, outside] = availability(input.ops, input.faults)
   const violations = input.check.violations.map((v) => JSON.stringify(v).slice(0, 2_000))
-  const passed = input.check.verdict === 'linearizable' && lostWrites.length === 0 &&
-    input.converged
+  const passed =
+    input.check.verdict === 'linearizable' &&
+    lostWrites.length === 0 &&
+    input.converged &&
+    input.finalWriteOk
   return {
-    seed: input.seed, durationMs: input.durationMs, ops,
+    seed: input.seed,
+    durationMs: input.durationMs,
+    ops,
     okOps: input.ops.filter((op) => op.outcome === 'ok').length,
-    acknowledgedWrites, faults, faultsInjected: input.faults.length,
-    verdict: input.check.verdict, violations, checkMs: Math.round(input.check.elapsedMs),
-    lostWrites, finalReads: input.finals.length,
-    availabilityDuringFaults: during, availabilityOutsideFaults: outside,
+    acknowledgedWrites,
+    faults,
+    faultsInjected: input.faults.length,
+    verdict: input.check.verdict,
+    violations,
+    checkMs: Math.round(input.check.elapsedMs),
+    lostWrites,
+    finalReads: input.finals.length,
+    availabilityDuringFaults: during,
+    availabilityOutsideFaults: outside,
     converged: input.converged,
     convergenceDetail: input.converged ? '' : input.convergenceDetail,
-    historyPath: input.historyPath, passed,
+    finalWriteOk: input.finalWriteOk,
+    faultLog: input.faults.map(
+      (f) =>
+        `${Math.round(f.startMs)}-${Math.round(f.endMs)} ms ` + `${f.kind} ${f.node}: ${f.detail}`,
+    ),
+    historyPath: input.historyPath,
+    passed,
   }
 }
 
@@ -83,8 +104,7 @@ function isWrite(op: Operation): boolean {
   return op.f !== 'get' && op.outcome !== 'fail'
 }
 
-export function findLostWrites(ops: readonly Operation[], finals: readonly FinalRead[]):
-  string[] {
+export function findLostWrites(ops: readonly Operation[], finals: readonly FinalRead[]): string[] {
   const lost: string[] = []
   for (const final of finals) {
     const writes = ops.filter((op) => op.key.endsWith(`/${final.key}`) && isWrite(op))
@@ -92,8 +112,10 @@ export function findLostWrites(ops: readonly Operation[], finals: readonly Final
       if (w.outcome !== 'ok' || w.f === 'delete') continue
       const last = writes.every((o) => o === w || o.returnMs < w.callMs)
       if (last && final.value !== w.value) {
-        lost.push(`${final.key}: acknowledged ${String(w.value)} was the last write; ` +
-          `final read ${String(final.value)}`)
+        lost.push(
+          `${final.key}: acknowledged ${String(w.value)} was the last write; ` +
+            `final read ${String(final.value)}`,
+        )
       }
     }
   }
@@ -101,9 +123,11 @@ export function findLostWrites(ops: readonly Operation[], finals: readonly Final
 }
 
 /** Share of calls that got a definite answer, during faults and outside them. */
-function availability(ops: readonly Operation[], faults: readonly FaultRecord[]):
-  [number, number] {
-  let inOk = 0, inAll = 0, outOk = 0, outAll = 0
+function availability(ops: readonly Operation[], faults: readonly FaultRecord[]): [number, number] {
+  let inOk = 0,
+    inAll = 0,
+    outOk = 0,
+    outAll = 0
   for (const op of ops) {
     if (op.process.startsWith('final.')) continue
     const end = Number.isFinite(op.returnMs) ? op.returnMs : op.callMs
@@ -125,19 +149,23 @@ export function summarize(r: ChaosReport): string {
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
   const lines = [
     `chaos run seed ${r.seed}, ${r.durationMs} ms: ${r.passed ? 'PASSED' : 'FAILED'}`,
-    `ops: ${Object.entries(r.ops).map(([f, o]) => `${f} ${JSON.stringify(o)}`).join('; ')}`,
+    `ops: ${Object.entries(r.ops)
+      .map(([f, o]) => `${f} ${JSON.stringify(o)}`)
+      .join('; ')}`,
     `ok ops ${r.okOps}, acknowledged writes ${r.acknowledgedWrites}`,
     `faults ${r.faultsInjected}: ${JSON.stringify(r.faults)}`,
     `linearizability: ${r.verdict} (${r.checkMs} ms), violations ${r.violations.length}`,
     `lost acknowledged writes: ${r.lostWrites.length}; final reads ${r.finalReads}`,
     `availability: during faults ${pct(r.availabilityDuringFaults)}, ` +
       `outside ${pct(r.availabilityOutsideFaults)}`,
-    `replicas converged: ${r.converged}`,
+    `replicas converged: ${r.converged}; write after healing ok: ${r.finalWriteOk}`,
     `history: ${r.historyPath}`,
   ]
   if (!r.passed) {
-    lines.push(`reproduce: npx tsx test/chaos/run-chaos.ts --seed ${r.seed} ` +
-      `--duration ${r.durationMs}ms; recheck: npm run lincheck -- ${r.historyPath}`)
+    lines.push(
+      `reproduce: npx tsx test/chaos/run-chaos.ts --seed ${r.seed} ` +
+        `--duration ${r.durationMs}ms; recheck: npm run lincheck -- ${r.historyPath}`,
+    )
     for (const v of r.violations.slice(0, 3)) lines.push(`violation: ${v}`)
     for (const l of r.lostWrites.slice(0, 5)) lines.push(`lost: ${l}`)
     if (!r.converged) lines.push(`divergence: ${r.convergenceDetail.slice(0, 1_000)}`)

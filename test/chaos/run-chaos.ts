@@ -4,16 +4,20 @@
  * history for linearizability, look for lost acknowledged writes, check replica convergence,
  * and write a report (JSON + readable summary) and the history (shoal format) to a directory.
  *
- *   npx tsx test/chaos/run-chaos.ts --seed 7 --duration 60s [--faults kill,pause,isolate]
+ *   npx tsx test/chaos/run-chaos.ts --seed 7 --duration 60s [--faults kill,partition|none]
+ *     [--keys 10] [--clients 10] [--mix 4,3,2,1] [--gateways 1] [--slow-gateway MS]
+ *     [--slow-disk MS (every fs call on n3)]
+ *     [--planted-bug join-any-in-flight]
  *
  * Exit code 0 when the run passed, 1 when it found a problem (the summary says which).
  */
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { checkHistory } from '../lincheck/check-history.ts'
 import { formatShoalHistory } from '../lincheck/history.ts'
 import type { Operation } from '../lincheck/operation.ts'
+import { repoRoot } from '../harness/processes.ts'
 import { ChaosCluster } from './cluster.ts'
 import { faultKinds, runNemesis, type FaultKind } from './nemesis.ts'
 import { buildReport, summarize, type ChaosReport, type FinalRead } from './report.ts'
@@ -26,7 +30,20 @@ export interface ChaosOptions {
   readonly clients?: number
   readonly keys?: number
   readonly outDir?: string
+  /** Weights of get, put, cas, delete (workload.ts's default when absent). */
+  readonly mix?: readonly [number, number, number, number]
+  /** Extra gateway environment, e.g. a test-only SHOAL_PLANTED_BUG. */
+  readonly gatewayEnv?: Record<string, string>
+  /** Gateways (default 1); clients are spread over them. */
+  readonly gateways?: number
+  /** Link delays held for the whole workload, by link name (`gw0->n1`: 40). */
+  readonly linkDelaysMs?: Record<string, number>
+  /** Environment per node id (e.g. SHOAL_TEST_FSYNC_DELAY_MS for a slow disk). */
+  readonly nodeEnv?: Record<string, Record<string, string>>
 }
+
+/** Where reports and histories go unless `outDir` says otherwise (git-ignored). */
+export const artifactsDir = join(repoRoot, 'test-artifacts', 'chaos')
 
 const table = 'chaos'
 const requestTimeoutMs = 5_000
@@ -35,33 +52,64 @@ const faultsMax = 50
 const checkTimeoutMs = 60_000
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
-  const cluster = await ChaosCluster.start()
+  const cluster = await ChaosCluster.start({
+    ...(options.gatewayEnv === undefined ? {} : { gatewayEnv: options.gatewayEnv }),
+    ...(options.nodeEnv === undefined ? {} : { nodeEnv: options.nodeEnv }),
+    gateways: options.gateways ?? 1,
+  })
   try {
     await cluster.waitForLeaders(30_000)
     await cluster.client(10_000).createTable(table, {})
+    for (const [name, ms] of Object.entries(options.linkDelaysMs ?? {})) {
+      const proxy = cluster.links.get(name)
+      if (proxy === undefined) throw new Error(`no link ${name}`)
+      proxy.setDelay(ms)
+    }
+    const gateways = cluster.gateways.map((g) => cluster.client(requestTimeoutMs, g.id))
     const endAt = performance.now() + options.durationMs
     const stopped = (): boolean => performance.now() >= endAt
     const [workload, faults] = await Promise.all([
-      runWorkload({ client: cluster.client(requestTimeoutMs), table, seed: options.seed,
-        keys: options.keys ?? 10, clients: options.clients ?? 10, stopped, opsPerClientMax }),
+      runWorkload({
+        gateways,
+        table,
+        seed: options.seed,
+        keys: options.keys ?? 10,
+        clients: options.clients ?? 10,
+        stopped,
+        opsPerClientMax,
+        ...(options.mix === undefined ? {} : { mix: options.mix }),
+      }),
       runNemesis(cluster, { seed: options.seed, kinds: options.faults, stopped, faultsMax }),
     ])
-    for (const node of cluster.nodes) {
-      cluster.resume(node.id)
-      node.proxy.setMode('pass')
-    }
+    for (const node of cluster.nodes) cluster.resume(node.id)
+    cluster.healAll()
     await cluster.waitForLeaders(30_000)
     const finals = await finalReads(cluster, options.keys ?? 10, workload.ops)
+    const finalWriteOk = await finalWrite(cluster)
     const check = checkHistory(workload.ops, { timeoutMs: checkTimeoutMs })
     const convergence = await cluster.waitConverged(30_000)
-    const outDir = options.outDir ?? cluster.dir
+    const outDir = options.outDir ?? artifactsDir
+    mkdirSync(outDir, { recursive: true })
     const historyPath = join(outDir, `chaos-${options.seed}.history.jsonl`)
     writeFileSync(historyPath, formatShoalHistory(workload.ops))
-    const report = buildReport({ seed: options.seed, durationMs: options.durationMs,
-      ops: workload.ops, acknowledged: workload.acknowledged, faults, check, finals,
-      converged: convergence.converged, convergenceDetail: convergence.last, historyPath })
-    writeFileSync(join(outDir, `chaos-${options.seed}.report.json`),
-      JSON.stringify(report, null, 2))
+    const report = buildReport({
+      seed: options.seed,
+      durationMs: options.durationMs,
+      ops: workload.ops,
+      acknowledged: workload.acknowledged,
+      faults,
+      check,
+      finals,
+      converged: convergence.converged,
+      convergenceDetail: convergence.last,
+      finalWriteOk,
+      historyPath,
+    })
+    writeFileSync(
+      join(outDir, `chaos-${options.seed}.report.json`),
+      JSON.stringify(report, null, 2),
+    )
+    writeFileSync(join(outDir, `chaos-${options.seed}.summary.txt`), summarize(report) + '\n')
     return report
   } finally {
     await cluster.close()
@@ -69,8 +117,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 }
 
 /** After healing: a strong read of every key through the gateway, added to the history. */
-async function finalReads(cluster: ChaosCluster, keys: number, ops: Operation[]):
-  Promise<FinalRead[]> {
+async function finalReads(
+  cluster: ChaosCluster,
+  keys: number,
+  ops: Operation[],
+): Promise<FinalRead[]> {
   const client = cluster.client(requestTimeoutMs)
   const finals: FinalRead[] = []
   for (let k = 0; k < keys; k++) {
@@ -80,8 +131,17 @@ async function finalReads(cluster: ChaosCluster, keys: number, ops: Operation[])
       try {
         const item = await client.get(table, key)
         const value = item === null ? null : new TextDecoder().decode(item.value)
-        ops.push({ id: ops.length, process: `final.${k}`, f: 'get', key: `${table}/${key}`,
-          value, expected: null, outcome: 'ok', callMs, returnMs: performance.now() })
+        ops.push({
+          id: ops.length,
+          process: `final.${k}`,
+          f: 'get',
+          key: `${table}/${key}`,
+          value,
+          expected: null,
+          outcome: 'ok',
+          callMs,
+          returnMs: performance.now(),
+        })
         finals.push({ key, value })
         break
       } catch {
@@ -92,6 +152,25 @@ async function finalReads(cluster: ChaosCluster, keys: number, ops: Operation[])
   return finals
 }
 
+/** After healing: one put of a fresh key through every gateway must succeed and read back. */
+async function finalWrite(cluster: ChaosCluster): Promise<boolean> {
+  for (const gateway of cluster.gateways) {
+    const client = cluster.client(requestTimeoutMs, gateway.id)
+    let ok = false
+    for (let attempt = 0; attempt < 10 && !ok; attempt++) {
+      try {
+        await client.put(table, `after-heal-${gateway.id}`, 'healed')
+        const item = await client.get(table, `after-heal-${gateway.id}`)
+        ok = item !== null && new TextDecoder().decode(item.value) === 'healed'
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 300))
+      }
+    }
+    if (!ok) return false
+  }
+  return true
+}
+
 function parseDuration(text: string): number {
   const match = /^(\d+)(ms|s|m)?$/.exec(text)
   if (match === null) throw new Error(`bad duration "${text}": expected e.g. 60s, 500ms, 2m`)
@@ -99,20 +178,67 @@ function parseDuration(text: string): number {
   return match[2] === 'ms' ? n : match[2] === 'm' ? n * 60_000 : n * 1_000
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: {
-    seed: { type: 'string' }, duration: { type: 'string' }, faults: { type: 'string' },
-    out: { type: 'string' }, clients: { type: 'string' },
-  } })
-  const seed = Number(values.seed ?? Date.now() % 1_000_000)
-  const faults = (values.faults?.split(',') ?? faultKinds) as FaultKind[]
+function parseMix(text: string): [number, number, number, number] {
+  const parts = text.split(',').map(Number)
+  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new Error(`bad mix "${text}": expected four weights get,put,cas,delete e.g. 4,3,2,1`)
+  }
+  return parts as [number, number, number, number]
+}
+
+function parseFaults(text: string | undefined): FaultKind[] {
+  if (text === undefined) return [...faultKinds]
+  if (text === 'none') return []
+  const faults = text.split(',') as FaultKind[]
   for (const f of faults) {
     if (!faultKinds.includes(f)) throw new Error(`unknown fault "${f}": ${faultKinds.join(',')}`)
   }
-  const report = await runChaos({ seed, durationMs: parseDuration(values.duration ?? '60s'),
-    faults, ...(values.out === undefined ? {} : { outDir: values.out }),
-    ...(values.clients === undefined ? {} : { clients: Number(values.clients) }) })
+  return faults
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seed: { type: 'string' },
+      duration: { type: 'string' },
+      faults: { type: 'string' },
+      out: { type: 'string' },
+      clients: { type: 'string' },
+      keys: { type: 'string' },
+      mix: { type: 'string' },
+      'planted-bug': { type: 'string' },
+      gateways: { type: 'string' },
+      'slow-gateway': { type: 'string' },
+      'slow-disk': { type: 'string' },
+    },
+  })
+  const seed = Number(values.seed ?? Date.now() % 1_000_000)
+  const bug = values['planted-bug']
+  const slow = values['slow-gateway'] === undefined ? undefined : Number(values['slow-gateway'])
+  const report = await runChaos({
+    seed,
+    durationMs: parseDuration(values.duration ?? '60s'),
+    faults: parseFaults(values.faults),
+    ...(values.out === undefined ? {} : { outDir: values.out }),
+    ...(values.clients === undefined ? {} : { clients: Number(values.clients) }),
+    ...(values.keys === undefined ? {} : { keys: Number(values.keys) }),
+    ...(values.mix === undefined ? {} : { mix: parseMix(values.mix) }),
+    ...(bug === undefined ? {} : { gatewayEnv: { SHOAL_PLANTED_BUG: bug } }),
+    ...(values.gateways === undefined ? {} : { gateways: Number(values.gateways) }),
+    ...(slow === undefined
+      ? {}
+      : { linkDelaysMs: { 'gw0->n1': slow, 'gw0->n2': slow, 'gw0->n3': slow } }),
+    ...(values['slow-disk'] === undefined
+      ? {}
+      : { nodeEnv: { n3: { SHOAL_TEST_FSYNC_DELAY_MS: values['slow-disk'] } } }),
+  })
   process.stdout.write(summarize(report) + '\n')
+  if (bug !== undefined) {
+    process.stdout.write(
+      `planted ${bug}: ${report.passed ? 'NOT detected' : 'detected'} ` +
+        `in this run (seed ${seed})\n`,
+    )
+  }
   process.exitCode = report.passed ? 0 : 1
 }
 

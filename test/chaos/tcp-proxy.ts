@@ -1,35 +1,48 @@
 /**
- * TcpProxy: a fault-injecting TCP proxy in front of one storage node. The cluster file
- * ADVERTISES the proxy's port while the node LISTENS on another (`--listen`), so every peer and
- * gateway connection to the node passes through here. Modes: `pass` forwards; `blackhole` keeps
- * connections open but drops every byte both ways (a silent partition); `reset` destroys every
- * connection and refuses new ones; `delay` forwards each chunk after `delayMs`.
+ * TcpProxy: a fault-injecting TCP proxy on ONE directed link (one client process → one storage
+ * node). Every process gets its own cluster file in which each node's address is the port of
+ * that process's link proxy to it (cluster.ts), so the harness can cut, slow or heal any link.
  *
- * One proxy per node cannot tell which peer a connection comes from, so a partition isolates a
- * node's INBOUND side: nothing reaches it, and nothing it answers on its inbound connections
- * gets out. Its own outbound calls go through the other nodes' proxies (see cluster.ts).
+ * A connection carries bytes both ways: `up` is client → server (requests, and Raft messages
+ * the client node sends), `down` is server → client (replies). Each direction can drop every
+ * byte (a silent partition: connections stay open, nothing arrives) and both share a delay.
+ * Delayed chunks keep their order: each direction is a FIFO released by due time, so a change
+ * of delay never lets a chunk overtake an earlier one (which would corrupt the frame stream).
+ * `heal()` destroys every connection that saw a drop (their streams lost bytes mid-frame) and
+ * passes everything again; new connections then start clean.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 
-export type ProxyMode = 'pass' | 'blackhole' | 'reset' | 'delay'
+export type Direction = 'up' | 'down'
+
+interface Pending {
+  readonly dueMs: number
+  readonly chunk: Buffer
+}
 
 export class TcpProxy {
+  readonly name: string
   readonly listenPort: number
   readonly targetPort: number
-  #mode: ProxyMode = 'pass'
+  readonly #drop = { up: false, down: false }
   #delayMs = 0
+  /** Set once a direction dropped bytes; heal() then resets the connections. */
+  #dirty = false
   readonly #server: Server
   readonly #sockets = new Set<Socket>()
+  /** Bytes dropped since start, both directions (anti-vacuity for partitions). */
+  droppedBytes = 0
 
-  private constructor(listenPort: number, targetPort: number, server: Server) {
+  private constructor(name: string, listenPort: number, targetPort: number, server: Server) {
+    this.name = name
     this.listenPort = listenPort
     this.targetPort = targetPort
     this.#server = server
   }
 
-  static async start(listenPort: number, targetPort: number): Promise<TcpProxy> {
+  static async start(name: string, listenPort: number, targetPort: number): Promise<TcpProxy> {
     const server = createServer()
-    const proxy = new TcpProxy(listenPort, targetPort, server)
+    const proxy = new TcpProxy(name, listenPort, targetPort, server)
     server.on('connection', (socket) => proxy.#accept(socket))
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -38,26 +51,35 @@ export class TcpProxy {
     return proxy
   }
 
-  get mode(): ProxyMode {
-    return this.#mode
+  /** Drops every byte in `direction` until heal(). */
+  cut(direction: Direction): void {
+    this.#drop[direction] = true
+    this.#dirty = true
   }
 
-  setMode(mode: ProxyMode, delayMs = 0): void {
-    this.#mode = mode
-    this.#delayMs = delayMs
-    if (mode === 'reset') for (const socket of this.#sockets) socket.destroy()
+  /** Delays every chunk both ways by `ms` (0: none). */
+  setDelay(ms: number): void {
+    this.#delayMs = ms
+  }
+
+  get faulty(): boolean {
+    return this.#drop.up || this.#drop.down || this.#delayMs > 0
+  }
+
+  heal(): void {
+    this.#drop.up = false
+    this.#drop.down = false
+    this.#delayMs = 0
+    if (this.#dirty) for (const socket of this.#sockets) socket.destroy()
+    this.#dirty = false
   }
 
   #accept(inbound: Socket): void {
-    if (this.#mode === 'reset') {
-      inbound.destroy()
-      return
-    }
     const outbound = createConnection({ host: '127.0.0.1', port: this.targetPort })
     this.#track(inbound)
     this.#track(outbound)
-    this.#pipe(inbound, outbound)
-    this.#pipe(outbound, inbound)
+    this.#pipe(inbound, outbound, 'up')
+    this.#pipe(outbound, inbound, 'down')
     const closeBoth = (): void => {
       inbound.destroy()
       outbound.destroy()
@@ -74,16 +96,33 @@ export class TcpProxy {
     socket.on('close', () => this.#sockets.delete(socket))
   }
 
-  #pipe(from: Socket, to: Socket): void {
+  #pipe(from: Socket, to: Socket, direction: Direction): void {
+    const queue: Pending[] = []
+    let timer: NodeJS.Timeout | null = null
+    const drain = (): void => {
+      timer = null
+      const now = performance.now()
+      while (queue.length > 0 && queue[0]!.dueMs <= now) {
+        const next = queue.shift()!
+        if (!to.destroyed) to.write(next.chunk)
+      }
+      if (queue.length > 0) timer = setTimeout(drain, Math.ceil(queue[0]!.dueMs - now))
+    }
     from.on('data', (chunk: Buffer) => {
-      if (this.#mode === 'blackhole' || this.#mode === 'reset') return
-      if (this.#mode === 'delay' && this.#delayMs > 0) {
-        setTimeout(() => {
-          if (!to.destroyed) to.write(chunk)
-        }, this.#delayMs)
+      if (this.#drop[direction]) {
+        this.droppedBytes += chunk.length
         return
       }
-      if (!to.destroyed) to.write(chunk)
+      if (this.#delayMs === 0 && queue.length === 0) {
+        if (!to.destroyed) to.write(chunk)
+        return
+      }
+      const last = queue.length === 0 ? 0 : queue[queue.length - 1]!.dueMs
+      queue.push({ dueMs: Math.max(performance.now() + this.#delayMs, last), chunk })
+      timer ??= setTimeout(drain, Math.ceil(queue[0]!.dueMs - performance.now()))
+    })
+    from.on('close', () => {
+      if (timer !== null) clearTimeout(timer)
     })
   }
 

@@ -13,7 +13,8 @@ import { SeededPrng } from '../../shared/random/prng.ts'
 import type { Operation, OpFunction, Outcome, Value } from '../lincheck/operation.ts'
 
 export interface WorkloadOptions {
-  readonly client: ShoalClient
+  /** Client c talks to gateway c mod the number of gateways. */
+  readonly gateways: readonly ShoalClient[]
   readonly table: string
   readonly keys: number
   readonly clients: number
@@ -41,8 +42,7 @@ const decoder = new TextDecoder()
 
 export async function runWorkload(options: WorkloadOptions): Promise<WorkloadResult> {
   const recorder: Recorder = { ops: [], acknowledged: new Map() }
-  const clients = Array.from({ length: options.clients }, (_, c) =>
-    runClient(options, c, recorder))
+  const clients = Array.from({ length: options.clients }, (_, c) => runClient(options, c, recorder))
   await Promise.all(clients)
   return recorder
 }
@@ -63,6 +63,7 @@ async function runClient(options: WorkloadOptions, c: number, rec: Recorder): Pr
   const mix = options.mix ?? [4, 3, 2, 1]
   let incarnation = 0
   const lastRead = new Map<string, { value: Value; version: number }>()
+  const client = options.gateways[c % options.gateways.length]!
   for (let seq = 0; seq < options.opsPerClientMax && !options.stopped(); seq++) {
     const key = `k${prng.intInclusive(0, options.keys - 1)}`
     const f = pickFunction(prng, mix)
@@ -75,16 +76,20 @@ async function runClient(options: WorkloadOptions, c: number, rec: Recorder): Pr
     let read: Value = null
     try {
       if (f === 'get') {
-        const item = await options.client.get(options.table, key, { consistency: 'strong' })
+        const item = await client.get(options.table, key, { consistency: 'strong' })
         read = item === null ? null : decoder.decode(item.value)
         lastRead.set(key, { value: read, version: item?.version ?? 0 })
       } else if (f === 'put') {
-        await options.client.put(options.table, key, value!)
+        await client.put(options.table, key, value!)
       } else if (f === 'cas') {
-        await options.client.put(options.table, key, value!, seen.value === null
-          ? { ifNoneMatch: true } : { ifMatch: seen.version })
+        await client.put(
+          options.table,
+          key,
+          value!,
+          seen.value === null ? { ifNoneMatch: true } : { ifMatch: seen.version },
+        )
       } else {
-        await options.client.delete(options.table, key)
+        await client.delete(options.table, key)
       }
     } catch (error) {
       outcome = classify(f, error)
@@ -92,8 +97,17 @@ async function runClient(options: WorkloadOptions, c: number, rec: Recorder): Pr
     }
     const returnMs = performance.now()
     if (f === 'get' && outcome !== 'ok') continue
-    rec.ops.push({ id: rec.ops.length, process, f, key: `${options.table}/${key}`,
-      value: f === 'get' ? read : value, expected, outcome, callMs, returnMs })
+    rec.ops.push({
+      id: rec.ops.length,
+      process,
+      f,
+      key: `${options.table}/${key}`,
+      value: f === 'get' ? read : value,
+      expected,
+      outcome,
+      callMs,
+      returnMs,
+    })
     if (outcome === 'ok' && (f === 'put' || f === 'cas')) {
       const set = rec.acknowledged.get(key) ?? new Set<string>()
       set.add(value!)
@@ -106,8 +120,8 @@ function classify(f: OpFunction, error: unknown): Outcome {
   if (error instanceof ShoalHttpError) {
     if (f === 'cas' && error.status === 412) return 'fail'
     if (f === 'delete' && error.status === 404) return 'ok'
-    if (error.status >= 400 && error.status < 500 && error.status !== 429 &&
-      error.status !== 408) return 'fail'
+    if (error.status >= 400 && error.status < 500 && error.status !== 429 && error.status !== 408)
+      return 'fail'
   }
   return 'unknown'
 }
