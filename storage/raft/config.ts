@@ -17,6 +17,7 @@ export type PlantedBug =
   | 'no-log-up-to-date-check' // grant votes regardless of the candidate's log (5.4.1)
   | 'vote-not-persisted' // the host forgets the vote on restart (read by the simulator)
   | 'lease-never-expires' // a leader keeps serving lease reads after losing its quorum
+  | 'read-without-readindex' // a leader answers reads at once: no ReadIndex round, no lease
 
 export type ReadMode = 'read-index' | 'lease'
 

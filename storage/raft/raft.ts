@@ -641,6 +641,10 @@ export class Raft {
   }
 
   private handleRead(context: Uint8Array, from: NodeId): ReadResult {
+    if (this.cfg.plantedBug === 'read-without-readindex') {
+      this.answerRead(from, this.log.committed, context)
+      return { kind: 'pending' }
+    }
     if (!this.committedInTerm()) {
       // Our commit index may lag the previous leader's until we commit in our term.
       if (this.readsBeforeCommit.length >= limits.raftPendingReadsMax) {

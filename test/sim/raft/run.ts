@@ -23,6 +23,7 @@ function main(): void {
     'no-log-up-to-date-check',
     'vote-not-persisted',
     'lease-never-expires',
+    'read-without-readindex',
   ]
   const profile = argValue(args, '--profile') ?? 'default'
   const badProfile = profile !== 'default' && profile !== 'churn'
