@@ -15,6 +15,13 @@ import type { EdgeEnv } from './edge-env.ts'
 
 const emptyBody = new Uint8Array(0)
 
+/**
+ * Test-only planted bug (TESTING.md (g)): `contentLengthOnly` checks the declared
+ * Content-Length and reads any body without counting, the Hono advisory's bypass. The fuzz
+ * suite (test/fuzz/) must catch it. Never set outside tests; off by default.
+ */
+export const bodyLimitPlantedBug = { contentLengthOnly: false }
+
 export function bodyLimit(limitFor: (c: Context<EdgeEnv>) => number): MiddlewareHandler<EdgeEnv> {
   return async function bodyLimit(c, next) {
     const limitBytes = limitFor(c)
@@ -34,7 +41,8 @@ export function bodyLimit(limitFor: (c: Context<EdgeEnv>) => number): Middleware
     // node-server building a full Request per read.
     const method = c.req.method
     const stream = method === 'GET' || method === 'HEAD' ? null : c.req.raw.body
-    c.set('body', stream === null ? emptyBody : await readWithin(stream, limitBytes))
+    const readLimit = bodyLimitPlantedBug.contentLengthOnly ? Number.MAX_SAFE_INTEGER : limitBytes
+    c.set('body', stream === null ? emptyBody : await readWithin(stream, readLimit))
     await next()
   }
 }
@@ -43,7 +51,11 @@ function tooLarge(limitBytes: number): ShoalError {
   return new ShoalError('too-large', `the request body is over the limit of ${limitBytes} bytes`)
 }
 
-/** Reads a byte stream up to limitBytes; cancels it and throws too-large past that. */
+/**
+ * Reads a byte stream up to limitBytes; cancels it and throws too-large past that. A stream
+ * that errors (malformed chunked framing, connection reset) is a bad request: found by the
+ * socket fuzz suite, where it was counted as an internal error.
+ */
 export async function readWithin(
   stream: ReadableStream<Uint8Array>,
   limitBytes: number,
@@ -52,7 +64,10 @@ export async function readWithin(
   const chunks: Uint8Array[] = []
   let total = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    const { done, value } = await reader.read().catch((error: unknown) => {
+      // Broken chunk framing or a client that hung up mid-body: the client's fault, not ours.
+      throw new ShoalError('bad-request', `the request body could not be read: ${String(error)}`)
+    })
     if (done) break
     total += value.byteLength
     if (total > limitBytes) {
