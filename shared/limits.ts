@@ -25,6 +25,7 @@ export const limits = {
   lsmLevelsMax: 7, // L0..L6 as in LevelDB
   lsmImmutableMemtablesMax: 4, // writes stop when this many memtables wait for flush
   lsmManifestBytesMax: 64 * MiB, // a manifest larger than this is rewritten as a snapshot
+  lsmValueLogFileBytesDefault: 64 * MiB, // write-time value log per memtable; GC unit
 
   // --- raft ---
   raftMsgBytesMax: 1 * MiB, // entries per append message; bounds one frame and one fsync batch
@@ -58,13 +59,13 @@ export const limits = {
   raftLogShardsMax: 65_536, // shard replicas one node's log tracks (1024 shards x 3 is typical)
 
   // --- storage node ---
-
   storageLogRetainEntries: 10_000, // kept below the durable applied index for lagging followers
   storageLogCompactStepEntries: 10_000, // compact once this many more entries are compactable
   storageLogCompactCheckMs: 1_000, // how often a node checks whether a group's log needs it
   storageSnapshotChunkBytes: 1 * MiB, // one install-snapshot RPC body; bounds memory per stream
   storageSnapshotIdleMsMax: 10_000, // an ingest with no chunk for this long is abandoned
   storageSnapshotRequestMs: 1_000, // a replica awaiting a snapshot asks its leader this often
+
   // --- gateway ---
   // HTTP edge (gateway/app.ts and its middleware); each is the default of a configurable option.
   gatewayValueBytesMax: 1 * MiB, // one request body; larger values belong to bulk load

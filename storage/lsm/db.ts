@@ -11,6 +11,7 @@ import { corruption, isShoalError, ShoalError } from '../../shared/errors.ts'
 import { deferred, type Deferred } from '../../shared/deferred.ts'
 import { joinPath } from '../vfs/vfs.ts'
 import { BlockCache } from './block-cache.ts'
+import { checkConsistency, type ConsistencyReport } from './consistency.ts'
 import { pickCompaction, type CompactionPlan } from './compaction/picker.ts'
 import {
   flushMemtable,
@@ -29,13 +30,14 @@ import type { FileMeta, Version } from './manifest/version.ts'
 import { Memtable } from './memtable.ts'
 import { resolveOptions, type DbOptions, type ResolvedOptions } from './options.ts'
 import { collectKey, findLatest, scanGroups, type ReadView } from './read-path.ts'
-import { removeOrphans, replayWals } from './recovery.ts'
+import { missingIsCorruption, removeOrphans, replayWals } from './recovery.ts'
 import { readableAt, type Entry } from './retention.ts'
 import { TableReader } from './sstable/reader.ts'
 import { computeStats, DbCounters, type DbStats } from './stats.ts'
 import { VlogReaders } from './value-log/value-log.ts'
 import { WalWriter } from './wal/wal-writer.ts'
 import { encodeBatch, WriteBatch, type PutOptions } from './write-batch.ts'
+import { needsValueLog, openMemtableVlog, separateValues } from './value-separation.ts'
 import { limits } from '../../shared/limits.ts'
 import type {
   Item,
@@ -55,18 +57,6 @@ export type {
   WriteOptions,
 } from './db-types.ts'
 
-/** A file the manifest names but the directory lacks is corruption, not a plain not-found. */
-async function missingIsCorruption<T>(path: string, open: () => Promise<T>): Promise<T> {
-  try {
-    return await open()
-  } catch (error) {
-    if (isShoalError(error, 'not-found')) {
-      throw corruption(path, 0, 'file named by the manifest is missing')
-    }
-    throw error
-  }
-}
-
 const NO_READ_OPTIONS: ReadOptions = Object.freeze({})
 
 export class Db {
@@ -78,6 +68,8 @@ export class Db {
   readonly #wals = new Map<number, WalWriter>()
   readonly #snapshots = new Map<number, number>()
   readonly #pinned = new Set<Version>()
+  /** Value logs that pinned memtables (of open iterators) point into, with counts. */
+  readonly #pinnedVlogs = new Map<number, number>()
   readonly #obsoleteTables = new Set<number>()
   readonly #obsoleteVlogs = new Set<number>()
   readonly #compactPointers = new Map<number, Uint8Array>()
@@ -159,14 +151,14 @@ export class Db {
     this.#vs.lastSeq = Math.max(this.#vs.lastSeq, replay.lastSeq)
     this.#vs.nextFileNo = Math.max(this.#vs.nextFileNo, replay.maxFileNo + 1)
     await this.#vs.writeSnapshot()
-    const walNo = o.wal ? this.#vs.newFileNo() : 0
-    if (o.wal) {
-      const file = await o.fs.create(joinPath(o.dir, walName(walNo)))
-      this.#wal = new WalWriter(walNo, file, this.#onWalSync)
-      this.#wals.set(walNo, this.#wal)
-      await o.fs.fsyncDir(o.dir)
+    for (const fileNo of replayed.vlogRefs) {
+      const path = joinPath(o.dir, vlogName(fileNo))
+      await missingIsCorruption(path, () => this.#vlogs.ensureOpen(fileNo))
     }
-    this.#mem = new Memtable(o.prng.fork(), walNo)
+    const fresh = await this.#freshMemtable()
+    this.#mem = fresh.mem
+    this.#wal = fresh.wal
+    const walNo = fresh.mem.walFileNo
     const edit: VersionEdit = o.wal ? { logNumber: walNo } : {}
     if (replayed.count > 0) {
       const result = await flushMemtable(this.#jobContext(), replayed)
@@ -269,6 +261,7 @@ export class Db {
     if (batch.count === 0) return
     const admitted = this.#admission.then(async () => {
       await this.#makeRoom()
+      await this.#ensureValueLog(batch)
       this.#check()
       try {
         return this.#apply(batch)
@@ -287,15 +280,18 @@ export class Db {
 
   #apply(batch: WriteBatch): { wal: WalWriter | undefined; end: number } {
     const firstSeq = this.#vs.lastSeq + 1
+    const threshold = this.#o.valueLogThresholdBytes
+    const { ops, vlogBytes } = separateValues(batch.ops, firstSeq, this.#mem.valueLog, threshold)
     this.#vs.lastSeq += batch.count
+    this.counters.vlogWriteBytes += vlogBytes
     const wal = this.#wal
     let end = 0
     if (wal !== undefined) {
       const before = wal.bytesWritten
-      end = wal.append(encodeBatch(batch.ops, firstSeq))
+      end = wal.append(encodeBatch(ops, firstSeq))
       this.counters.walBytes += wal.bytesWritten - before
     }
-    this.#mem.apply(batch.ops, firstSeq)
+    this.#mem.apply(ops, firstSeq)
     this.counters.userWrites += batch.count
     this.counters.userBytesWritten += batch.userBytes
     return { wal, end }
@@ -311,7 +307,8 @@ export class Db {
       this.#check()
       const l0 = this.#vs.current.levels[0]!.length
       const compacting = o.autoCompaction
-      if (this.#mem.approximateBytes >= o.memtableBytes) {
+      const vlogBytes = this.#mem.valueLog?.sizeBytes ?? 0
+      if (this.#mem.approximateBytes >= o.memtableBytes || vlogBytes >= o.valueLogFileBytes) {
         if (this.#imm.length >= limits.lsmImmutableMemtablesMax) {
           stalled = true
           await this.#progress.promise
@@ -339,24 +336,43 @@ export class Db {
   }
 
   async #doRotate(metadata?: Uint8Array): Promise<void> {
-    const o = this.#o
-    let wal: WalWriter | undefined
-    if (o.wal) {
-      const walNo = this.#vs.newFileNo()
-      wal = new WalWriter(
-        walNo,
-        await o.fs.create(joinPath(o.dir, walName(walNo))),
-        this.#onWalSync,
-      )
-      await o.fs.fsyncDir(o.dir)
-      this.#wals.set(walNo, wal)
-    }
+    const { mem, wal } = await this.#freshMemtable()
     const old = this.#mem
     if (metadata !== undefined) old.pendingMetadata = metadata
     this.#imm.push(old)
-    this.#mem = new Memtable(o.prng.fork(), wal?.fileNo ?? 0)
+    this.#mem = mem
     this.#wal = wal
     this.#kick()
+  }
+
+  /** A new active memtable and its WAL (when on); each WAL sync syncs the value log first. */
+  async #freshMemtable(): Promise<{ mem: Memtable; wal: WalWriter | undefined }> {
+    const o = this.#o
+    if (!o.wal) return { mem: new Memtable(o.prng.fork(), 0), wal: undefined }
+    const walNo = this.#vs.newFileNo()
+    const file = await o.fs.create(joinPath(o.dir, walName(walNo)))
+    await o.fs.fsyncDir(o.dir)
+    const mem = new Memtable(o.prng.fork(), walNo)
+    const syncValues = async (): Promise<void> => mem.valueLog?.syncAll()
+    const wal = new WalWriter(walNo, file, this.#onWalSync, syncValues)
+    this.#wals.set(walNo, wal)
+    return { mem, wal }
+  }
+
+  /** Gives the active memtable a value log (before a batch with large values is applied). */
+  async #ensureValueLog(batch: WriteBatch): Promise<void> {
+    const o = this.#o
+    if (!needsValueLog(batch.ops, o.valueLogThresholdBytes)) return
+    while (this.#mem.valueLog === undefined) {
+      const mem = this.#mem
+      const fileNo = this.#vs.newFileNo()
+      const writer = await openMemtableVlog(o.fs, o.dir, fileNo, this.#vlogs)
+      if (this.#mem === mem && mem.valueLog === undefined && !this.#closed) {
+        mem.valueLog = writer
+        mem.vlogRefs.add(fileNo)
+      } else await writer.finish() // lost a race: an empty file that orphan removal deletes
+      this.#check()
+    }
   }
 
   /**
@@ -469,6 +485,7 @@ export class Db {
   async #collectGarbage(): Promise<void> {
     const liveTables = this.#vs.current.fileNos()
     const liveVlogs = new Set(this.#vs.current.vlogs.keys())
+    for (const fileNo of this.#pinnedVlogs.keys()) liveVlogs.add(fileNo)
     for (const version of this.#pinned) {
       for (const fileNo of version.fileNos()) liveTables.add(fileNo)
       for (const fileNo of version.vlogs.keys()) liveVlogs.add(fileNo)
@@ -719,6 +736,8 @@ export class Db {
     const version = view.version
     version.refs++
     this.#pinned.add(version)
+    const vlogs = view.memtables.flatMap((memtable) => [...memtable.vlogRefs])
+    this.#pinVlogs(vlogs, 1)
     let count = 0
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER
     try {
@@ -734,7 +753,16 @@ export class Db {
     } finally {
       version.refs--
       if (version.refs === 0) this.#pinned.delete(version)
+      this.#pinVlogs(vlogs, -1)
       if (!this.#closed) void this.#collectGarbage().catch((error: unknown) => this.#fail(error))
+    }
+  }
+
+  #pinVlogs(fileNos: readonly number[], delta: 1 | -1): void {
+    for (const fileNo of fileNos) {
+      const count = (this.#pinnedVlogs.get(fileNo) ?? 0) + delta
+      if (count === 0) this.#pinnedVlogs.delete(fileNo)
+      else this.#pinnedVlogs.set(fileNo, count)
     }
   }
 
@@ -745,19 +773,13 @@ export class Db {
   // ---------------------------------------------------------------- admin
 
   stats(): DbStats {
-    const version = this.#vs.current
-    const live = version.vlogLiveBytes()
     return computeStats({
       counters: this.counters,
       manifestBytes: this.#vs.manifestBytesWritten,
       cacheHits: this.#cache.hits,
       cacheMisses: this.#cache.misses,
       cacheBytes: this.#cache.usedBytes,
-      filesPerLevel: version.levels.map((files) => files.length),
-      bytesPerLevel: version.levels.map((_, level) => version.levelBytes(level)),
-      vlogBytes: [...version.vlogs.values()].reduce((sum, v) => sum + v.sizeBytes, 0),
-      vlogLiveBytes: [...live.values()].reduce((a, b) => a + b, 0),
-      vlogFiles: version.vlogs.size,
+      version: this.#vs.current,
     })
   }
 
@@ -765,33 +787,10 @@ export class Db {
    * Deep check: level invariants, every table block checksum, every value-log pointer resolves
    * and its record names the same key. Throws a corruption error naming the file.
    */
-  checkConsistency(): { tables: number; entries: number; pointers: number } {
+  checkConsistency(): ConsistencyReport {
     this.#check()
-    const version = this.#vs.current
-    version.check()
-    let entries = 0
-    let pointers = 0
-    for (const level of version.levels) {
-      for (const file of level) {
-        const table = this.#table(file.fileNo)
-        entries += table.verifyAll()
-        const it = table.iterator()
-        for (it.first(); it.valid(); it.next()) {
-          if (kindOf(it.key()) !== Kind.pointer) continue
-          const pointer = decodePointer(it.value(), table.path)
-          const record = this.#vlogs.readRecord(pointer)
-          if (seqOf(record.ikey) !== seqOf(it.key())) {
-            throw corruption(
-              joinPath(this.#o.dir, vlogName(pointer.fileNo)),
-              pointer.offset,
-              'value-log record belongs to another entry',
-            )
-          }
-          pointers++
-        }
-      }
-    }
-    return { tables: version.fileNos().size, entries, pointers }
+    const view = this.#view()
+    return checkConsistency({ dir: this.#o.dir, vlogs: this.#vlogs, ...view })
   }
 
   /** Names of the files the db uses now (for tests and tools). */
@@ -818,6 +817,7 @@ export class Db {
   }
 
   #closeFiles(): void {
+    for (const memtable of [this.#mem, ...this.#imm]) memtable.valueLog?.abandon()
     for (const wal of this.#wals.values()) void wal.retire().catch(() => undefined)
     this.#wals.clear()
     for (const table of this.#tables.values()) table.close()

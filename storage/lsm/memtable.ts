@@ -4,9 +4,11 @@
  * until its SSTable is installed in the manifest.
  */
 import type { Prng } from '../../shared/random/prng.ts'
-import { compareInternal, encodeInternalKey } from './internal-key.ts'
+import { decodePointer } from './entry-value.ts'
+import { compareInternal, encodeInternalKey, Kind } from './internal-key.ts'
 import type { InternalIterator } from './iterator.ts'
 import { SkipList, type SkipNode } from './skiplist.ts'
+import type { VlogWriter } from './value-log/value-log.ts'
 import type { BatchOp } from './write-batch.ts'
 
 const NODE_OVERHEAD_BYTES = 64
@@ -20,6 +22,12 @@ export class Memtable {
   readonly walFileNo: number
   /** Metadata to persist atomically with this memtable's flush (db.flush({ metadata })). */
   pendingMetadata: Uint8Array | undefined
+  /** The value log this memtable's large values went to at write time, while it is open. */
+  valueLog: VlogWriter | undefined
+  /** Value-log files its pointer entries point into (its own, or replayed WALs' ones). */
+  readonly vlogRefs = new Set<number>()
+  /** The longest inline entry (flush separates large ones only from replayed old WALs). */
+  maxInlineBytes = 0
 
   constructor(prng: Prng, walFileNo: number) {
     this.#list = new SkipList(compareInternal, prng)
@@ -47,6 +55,8 @@ export class Memtable {
     for (const op of ops) {
       const ikey = encodeInternalKey(op.userKey, op.timestamp, op.version, seq, op.kind)
       this.#list.insert(ikey, op.entry)
+      if (op.kind === Kind.pointer) this.vlogRefs.add(decodePointer(op.entry, 'memtable').fileNo)
+      else if (op.entry.length > this.maxInlineBytes) this.maxInlineBytes = op.entry.length
       this.#bytes += ikey.length + op.entry.length + NODE_OVERHEAD_BYTES
       seq++
     }

@@ -38,8 +38,10 @@ export interface DbOptions {
   readonly l0CompactionTrigger?: number
   readonly l0SlowdownTrigger?: number
   readonly l0StopTrigger?: number
-  /** Values at or above this many bytes go to the value log at flush. */
+  /** Values at or above this many bytes go to the value log when written. */
   readonly valueLogThresholdBytes?: number
+  /** The active memtable rotates when its value log reaches this size (GC granularity). */
+  readonly valueLogFileBytes?: number
   /** A value-log file whose garbage share reaches this is collected. */
   readonly valueLogGcRatio?: number
   /** Per-key retention (maxVersions, table TTL); default keeps the latest version only. */
@@ -85,6 +87,7 @@ export function resolveOptions(options: DbOptions): ResolvedOptions {
     l0SlowdownTrigger: options.l0SlowdownTrigger ?? 12,
     l0StopTrigger: options.l0StopTrigger ?? 20,
     valueLogThresholdBytes: options.valueLogThresholdBytes ?? limits.valueInlineBytesMax,
+    valueLogFileBytes: options.valueLogFileBytes ?? limits.lsmValueLogFileBytesDefault,
     valueLogGcRatio: options.valueLogGcRatio ?? 0.5,
     retention: options.retention ?? keepLatestOnly,
     manifestBytesMax: options.manifestBytesMax ?? limits.lsmManifestBytesMax,
@@ -101,6 +104,7 @@ export function resolveOptions(options: DbOptions): ResolvedOptions {
   }
   positive('levelBaseBytes', resolved.levelBaseBytes)
   positive('manifestBytesMax', resolved.manifestBytesMax)
+  positive('valueLogFileBytes', resolved.valueLogFileBytes)
   positive('sizeRatio', resolved.sizeRatio)
   positive('l0CompactionTrigger', resolved.l0CompactionTrigger)
   if (

@@ -4,6 +4,7 @@
  * and installing the edit that names it). A torn WAL tail is dropped; corruption before the
  * tail stops the open with an error naming the file and offset (wal/record.ts).
  */
+import { corruption, isShoalError } from '../../shared/errors.ts'
 import { joinPath, type FileSystem } from '../vfs/vfs.ts'
 import { manifestName, parseFileName, tableName, vlogName, walName } from './file-names.ts'
 import type { Version } from './manifest/version.ts'
@@ -75,4 +76,16 @@ export async function removeOrphans(
   }
   if (removed.length > 0) await fs.fsyncDir(dir)
   return removed
+}
+
+/** A file the manifest names but the directory lacks is corruption, not a plain not-found. */
+export async function missingIsCorruption<T>(path: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open()
+  } catch (error) {
+    if (isShoalError(error, 'not-found')) {
+      throw corruption(path, 0, 'file named by the manifest is missing')
+    }
+    throw error
+  }
 }

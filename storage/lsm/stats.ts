@@ -5,6 +5,8 @@
  * point lookup. Space amplification = bytes of all live files / bytes of the last non-empty
  * level plus live value-log bytes (an estimate of the live data).
  */
+import type { Version } from './manifest/version.ts'
+
 export class DbCounters {
   userBytesWritten = 0
   userWrites = 0
@@ -18,6 +20,8 @@ export class DbCounters {
   compactionBytesWritten = 0
   vlogGcRuns = 0
   vlogGcBytesWritten = 0
+  /** Large values appended to value logs at write time. */
+  vlogWriteBytes = 0
   stallMs = 0
   stalls = 0
   slowdowns = 0
@@ -49,6 +53,17 @@ export interface DbStats {
   readonly vlogFiles: number
   readonly vlogBytes: number
   readonly vlogLiveBytes: number
+  readonly vlogWriteBytes: number
+  readonly vlogGcBytesWritten: number
+  /** Per value-log file in the manifest: size, bytes tables still point to, the rest garbage. */
+  readonly vlogFileStats: VlogFileStats[]
+}
+
+export interface VlogFileStats {
+  readonly fileNo: number
+  readonly sizeBytes: number
+  readonly liveBytes: number
+  readonly garbageBytes: number
 }
 
 export interface StatsInputs {
@@ -57,24 +72,34 @@ export interface StatsInputs {
   readonly cacheHits: number
   readonly cacheMisses: number
   readonly cacheBytes: number
-  readonly filesPerLevel: number[]
-  readonly bytesPerLevel: number[]
-  readonly vlogBytes: number
-  readonly vlogLiveBytes: number
-  readonly vlogFiles: number
+  readonly version: Version
+}
+
+function vlogFileStats(version: Version): VlogFileStats[] {
+  const live = version.vlogLiveBytes()
+  return [...version.vlogs.values()].map(({ fileNo, sizeBytes }) => {
+    const liveBytes = live.get(fileNo) ?? 0
+    return { fileNo, sizeBytes, liveBytes, garbageBytes: sizeBytes - liveBytes }
+  })
 }
 
 export function computeStats(input: StatsInputs): DbStats {
   const c = input.counters
+  const version = input.version
+  const bytesPerLevel = version.levels.map((_, level) => version.levelBytes(level))
+  const vlogFiles = vlogFileStats(version)
+  const vlogBytes = vlogFiles.reduce((sum, f) => sum + f.sizeBytes, 0)
+  const vlogLiveBytes = vlogFiles.reduce((sum, f) => sum + f.liveBytes, 0)
   const engineBytes =
     c.walBytes +
     c.flushBytesWritten +
     c.compactionBytesWritten +
     c.vlogGcBytesWritten +
+    c.vlogWriteBytes +
     input.manifestBytes
-  const lastLevelBytes = [...input.bytesPerLevel].reverse().find((b) => b > 0) ?? 0
-  const totalBytes = input.bytesPerLevel.reduce((a, b) => a + b, 0) + input.vlogBytes
-  const liveBytes = lastLevelBytes + input.vlogLiveBytes
+  const lastLevelBytes = [...bytesPerLevel].reverse().find((b) => b > 0) ?? 0
+  const totalBytes = bytesPerLevel.reduce((a, b) => a + b, 0) + vlogBytes
+  const liveBytes = lastLevelBytes + vlogLiveBytes
   const lookups = input.cacheHits + input.cacheMisses
   return {
     userBytesWritten: c.userBytesWritten,
@@ -95,10 +120,13 @@ export function computeStats(input: StatsInputs): DbStats {
     spaceAmplification: liveBytes === 0 ? 0 : totalBytes / liveBytes,
     blockCacheHitRatio: lookups === 0 ? 0 : input.cacheHits / lookups,
     blockCacheBytes: input.cacheBytes,
-    filesPerLevel: input.filesPerLevel,
-    bytesPerLevel: input.bytesPerLevel,
-    vlogFiles: input.vlogFiles,
-    vlogBytes: input.vlogBytes,
-    vlogLiveBytes: input.vlogLiveBytes,
+    filesPerLevel: version.levels.map((files) => files.length),
+    bytesPerLevel,
+    vlogFiles: vlogFiles.length,
+    vlogBytes,
+    vlogLiveBytes,
+    vlogWriteBytes: c.vlogWriteBytes,
+    vlogGcBytesWritten: c.vlogGcBytesWritten,
+    vlogFileStats: vlogFiles,
   }
 }

@@ -5,6 +5,9 @@
  *   | firstSeq u64 | count u32 | op ... |
  *   op: | kind u8 | timestamp varint | version varint | keyLen varint | key | entryLen varint |
  *       | entry (entry-value.ts) |
+ *
+ * In the WAL a large value is already a pointer (kind 2) into the memtable's value log, which
+ * is synced before the WAL record (write-time value separation).
  */
 import { ShoalError } from '../../shared/errors.ts'
 import { ByteReader } from '../../shared/codecs/byte-reader.ts'
@@ -125,7 +128,7 @@ export function decodeBatch(
   const ops: BatchOp[] = []
   for (let i = 0; i < count; i++) {
     const kind = reader.readU8()
-    if (!isValidKind(kind) || kind === Kind.pointer) {
+    if (!isValidKind(kind)) {
       throw new ShoalError('corruption', `bad op kind ${kind} in ${source}`)
     }
     const timestamp = reader.readVarint()

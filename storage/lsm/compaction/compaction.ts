@@ -8,7 +8,9 @@
 import { compareUserKeys, hasUserKey, userKeyOf } from '../internal-key.ts'
 import type { InternalIterator } from '../iterator.ts'
 import type { VersionEdit } from '../manifest/version-edit.ts'
-import type { FileMeta, Version } from '../manifest/version.ts'
+import type { FileMeta, Version, VlogMeta } from '../manifest/version.ts'
+import { joinPath } from '../../vfs/vfs.ts'
+import { vlogName } from '../file-names.ts'
 import type { Memtable } from '../memtable.ts'
 import { LevelIterator, MergingIterator } from '../merging-iterator.ts'
 import { keepMask, type Entry, type RetentionFn } from '../retention.ts'
@@ -31,14 +33,19 @@ export interface JobResult {
   readonly bytesWritten: number
 }
 
-/** Writes an immutable memtable to L0 tables, moving large values to a new value log. */
+/**
+ * Writes an immutable memtable to L0 tables. Its large values are already in value logs
+ * (written at write time); those files are synced and registered in the same edit as the
+ * tables pointing into them. Large inline values (replayed from an old WAL) go to a new one.
+ */
 export async function flushMemtable(ctx: JobContext, memtable: Memtable): Promise<JobResult> {
+  const separate = memtable.maxInlineBytes > ctx.vlogThresholdBytes
   const sink = new TableSink(ctx, {
     targetFileBytes: Number.POSITIVE_INFINITY,
-    separateValues: true,
+    separateValues: separate,
     relocate: new Set(),
   })
-  await sink.openVlog()
+  if (separate) await sink.openVlog()
   const it = memtable.iterator()
   let n = 0
   for (it.first(); it.valid(); it.next()) {
@@ -46,9 +53,16 @@ export async function flushMemtable(ctx: JobContext, memtable: Memtable): Promis
     sink.add(it.key(), it.value())
     if (++n % (YIELD_EVERY_ENTRIES * 8) === 0) await ctx.yieldNow()
   }
+  const addVlogs: VlogMeta[] = []
+  await memtable.valueLog?.finish()
+  for (const fileNo of [...memtable.vlogRefs].sort((a, b) => a - b)) {
+    const sizeBytes = await ctx.fs.sizeOf(joinPath(ctx.dir, vlogName(fileNo)))
+    addVlogs.push({ fileNo, sizeBytes })
+  }
   const result = await sink.finish()
   const edit: VersionEdit = { addFiles: result.files.map((f) => [0, f]) }
-  if (result.vlog !== undefined) edit.addVlogs = [result.vlog]
+  if (result.vlog !== undefined) addVlogs.push(result.vlog)
+  if (addVlogs.length > 0) edit.addVlogs = addVlogs
   return { edit, bytesRead: 0, bytesWritten: result.bytesWritten }
 }
 

@@ -13,6 +13,9 @@ import { decodeVlogRecord, encodeVlogRecord } from './record.ts'
 export class VlogWriter {
   readonly fileNo: number
   readonly #file: WritableFile
+  #syncedBytes = 0
+  #syncing: Promise<void> | undefined
+  #finished = false
 
   constructor(fileNo: number, file: WritableFile) {
     this.fileNo = fileNo
@@ -30,8 +33,44 @@ export class VlogWriter {
     return { fileNo: this.fileNo, offset, length: record.length }
   }
 
+  /**
+   * Makes every record appended so far durable; concurrent callers share one fdatasync (the
+   * write-time value log is synced just before the WAL records that point into it).
+   */
+  async syncAll(): Promise<void> {
+    for (;;) {
+      const target = this.#file.sizeBytes
+      if (this.#finished || this.#syncedBytes >= target) return
+      if (this.#syncing === undefined) {
+        this.#syncing = this.#file.sync().then(
+          () => {
+            this.#syncedBytes = Math.max(this.#syncedBytes, target)
+            this.#syncing = undefined
+          },
+          (error: unknown) => {
+            this.#syncing = undefined
+            throw error
+          },
+        )
+      }
+      await this.#syncing
+    }
+  }
+
+  /** Syncs and closes; later syncAll calls return at once. Idempotent. */
   async finish(): Promise<void> {
+    if (this.#finished) return
+    while (this.#syncing !== undefined) await this.#syncing
+    if (this.#finished) return
     await this.#file.sync()
+    this.#finished = true
+    this.#file.close()
+  }
+
+  /** Closes without syncing (db close after a failure; the file stays as it is). */
+  abandon(): void {
+    if (this.#finished) return
+    this.#finished = true
     this.#file.close()
   }
 }

@@ -17,11 +17,19 @@ export class WalWriter {
   bytesWritten = 0
 
   readonly #onSync: () => void
+  readonly #beforeSync: () => Promise<void>
 
-  constructor(fileNo: number, file: WritableFile, onSync: () => void = () => undefined) {
+  /** `beforeSync` runs inside each group sync, first (syncs the value log the records name). */
+  constructor(
+    fileNo: number,
+    file: WritableFile,
+    onSync: () => void = () => undefined,
+    beforeSync: () => Promise<void> = async () => undefined,
+  ) {
     this.fileNo = fileNo
     this.#file = file
     this.#onSync = onSync
+    this.#beforeSync = beforeSync
     this.#syncedBytes = file.sizeBytes
   }
 
@@ -56,6 +64,7 @@ export class WalWriter {
     try {
       this.syncCount++
       this.#onSync()
+      await this.#beforeSync()
       await this.#file.sync()
       this.#syncedBytes = Math.max(this.#syncedBytes, target)
     } catch (error) {

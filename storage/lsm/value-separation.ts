@@ -1,0 +1,69 @@
+/**
+ * Write-time value separation (WiscKey): a value at or above the threshold is appended to the
+ * active memtable's value-log file when it is written, and the WAL and the memtable hold only a
+ * pointer. The value is written once; flushes and compactions move the pointer, never the
+ * value (value-log GC moves it again only when its file is mostly garbage). Durability order:
+ * the value log is synced before the WAL records pointing into it (WalWriter's beforeSync),
+ * and registered in the manifest in the flush edit of its memtable, after it is synced.
+ */
+import type { FileSystem } from '../vfs/vfs.ts'
+import { encodePointer, expiryOf, inlinePayload } from './entry-value.ts'
+import { encodeInternalKey, Kind } from './internal-key.ts'
+import { createVlog, type VlogReaders, type VlogWriter } from './value-log/value-log.ts'
+import type { BatchOp } from './write-batch.ts'
+
+/** Entry bytes at which an inline op may hold a separable value (payload plus expiry). */
+function large(op: BatchOp, thresholdBytes: number): boolean {
+  return op.kind === Kind.value && op.entry.length > thresholdBytes
+}
+
+/** True when the batch holds a value that goes to the value log. */
+export function needsValueLog(ops: readonly BatchOp[], thresholdBytes: number): boolean {
+  for (const op of ops) {
+    if (large(op, thresholdBytes) && inlinePayload(op.entry, 'batch').length >= thresholdBytes) {
+      return true
+    }
+  }
+  return false
+}
+
+/**
+ * Appends the batch's large values to `vlog` and returns the ops with pointers in their place
+ * (the same array when none is large) and the value-log bytes written.
+ */
+export function separateValues(
+  ops: readonly BatchOp[],
+  firstSeq: number,
+  vlog: VlogWriter | undefined,
+  thresholdBytes: number,
+): { ops: readonly BatchOp[]; vlogBytes: number } {
+  if (vlog === undefined) return { ops, vlogBytes: 0 }
+  let out: BatchOp[] | undefined
+  let vlogBytes = 0
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!
+    if (!large(op, thresholdBytes)) continue
+    const payload = inlinePayload(op.entry, 'batch')
+    if (payload.length < thresholdBytes) continue
+    const seq = firstSeq + i
+    const ikey = encodeInternalKey(op.userKey, op.timestamp, op.version, seq, Kind.pointer)
+    const pointer = vlog.add(ikey, payload)
+    vlogBytes += pointer.length
+    out ??= ops.slice()
+    out[i] = { ...op, kind: Kind.pointer, entry: encodePointer(pointer, expiryOf(op.entry, '')) }
+  }
+  return { ops: out ?? ops, vlogBytes }
+}
+
+/** Creates a memtable's value log, makes its name durable and opens it for reads. */
+export async function openMemtableVlog(
+  fs: FileSystem,
+  dir: string,
+  fileNo: number,
+  readers: VlogReaders,
+): Promise<VlogWriter> {
+  const writer = await createVlog(fs, dir, fileNo)
+  await fs.fsyncDir(dir)
+  await readers.ensureOpen(fileNo)
+  return writer
+}
