@@ -248,9 +248,19 @@ export class MultiRaftHost<R> {
     return this.#group(group).frozen
   }
 
-  /** Stops taking the group's Ready (an ingest is about to write its state machine range). */
-  freeze(group: number): void {
+  /**
+   * Stops taking the group's Ready (an ingest is about to write its state machine range) and
+   * waits for the turn in flight, so no apply of the group runs once it resolves.
+   */
+  async freeze(group: number): Promise<void> {
     this.#group(group).frozen = true
+    while (this.#turn !== null) await this.#turn
+  }
+
+  /** Undoes freeze when no ingest followed. */
+  thaw(group: number): void {
+    this.#group(group).frozen = false
+    this.#schedule()
   }
 
   /** The term of entry `index` in this replica's log, or undefined if it is not there. */

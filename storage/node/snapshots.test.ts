@@ -20,6 +20,9 @@ import { freePort, waitFor } from '../../test/harness/processes.ts'
 import { MemFileSystem } from '../vfs/mem-fs.ts'
 import { shardChecksum } from './checksum.ts'
 import { makeHandler } from './dispatch.ts'
+import { dataKey } from './keys.ts'
+import { encodeSnapshotChunk, installSnapshotMethod } from '../multiraft/snapshot-wire.ts'
+import { isShoalError } from '../../shared/errors.ts'
 import { StorageNode } from './storage-node.ts'
 
 const clock = new SystemClock()
@@ -234,4 +237,72 @@ describe('storage node snapshots', () => {
     },
     30_000,
   )
+
+  it('snapshots: out-of-order or unknown chunk: refused clearly; the replica repairs itself', async () => {
+    const c = await startCluster()
+    await routed(c, StorageMethod.createTable, {
+      name: 'snap',
+      settings: { ttlSeconds: null, maxVersions: 2, valueBytesMax: 1024 },
+    })
+    await waitFor(
+      'table everywhere',
+      () =>
+        [...c.nodes.values()].every(
+          (n) => n.services.stateMachine.catalog.byName('snap') !== undefined,
+        ),
+      { timeoutMs: 5_000 },
+    )
+    await writeKeys(c, 0, 10)
+    const leader = [...c.nodes.values()].find((n) => n.host.status(shard).role === 'leader')!
+    const follower = [...c.nodes.values()].find((n) => n !== leader)!
+    const handler = makeHandler(follower.services)
+    const call = (body: unknown): Promise<unknown> =>
+      handler(installSnapshotMethod, body, { ...context(), peerNodeId: leader.services.nodeId })
+    const header = {
+      from: leader.services.nodeId,
+      group: shard,
+      transfer: 't1',
+      index: follower.host.appliedIndex(shard) + 1000,
+      term: 1,
+      leaderTerm: leader.host.status(shard).term,
+    }
+    // A stray item the real snapshot does not carry: the repair must hide it.
+    const stray = {
+      key: dataKey(shard, {
+        tableId: 1,
+        partitionKey: new Uint8Array([7]),
+        sortKey: new Uint8Array(0),
+      }),
+      value: new Uint8Array([1]),
+      timestamp: 5,
+      version: 5,
+      expiresAtMs: 0,
+    }
+    const first = await call(
+      encodeSnapshotChunk({ ...header, offset: 0, done: false, items: [stray] }),
+    )
+    expect(first).toEqual({ kind: 'stored', offset: stray.key.length + 1 + 24 })
+    const refusal = async (body: unknown): Promise<string> => {
+      try {
+        await call(body)
+      } catch (error) {
+        if (isShoalError(error, 'protocol')) return error.message
+        throw error
+      }
+      return 'accepted'
+    }
+    expect(
+      await refusal(encodeSnapshotChunk({ ...header, offset: 999, done: false, items: [] })),
+    ).toMatch(/out-of-order chunk: expected offset \d+, got 999/)
+    expect(
+      await refusal(
+        encodeSnapshotChunk({ ...header, transfer: 't2', offset: 5, done: true, items: [] }),
+      ),
+    ).toMatch(/unknown stream t2/)
+    expect(follower.snapshots.partialGroups()).toEqual([shard])
+    expect(follower.host.isFrozen(shard)).toBe(true)
+    await waitConverged(c)
+    expect(follower.snapshots.partialGroups()).toEqual([])
+    expect(follower.host.stats.snapshotsFailed).toBeGreaterThanOrEqual(1)
+  }, 30_000)
 })

@@ -282,24 +282,40 @@ export class SnapshotService {
   async #begin(c: SnapshotChunk, from: NodeId): Promise<Ingesting | null> {
     const host = this.#o.host
     const group = c.group
-    if (!this.#partial.has(group) && c.index <= host.appliedIndex(group)) {
-      const snapshot = {
-        metadata: { index: c.index, term: c.term, confState: host.confState(group) },
-        data: new Uint8Array(0),
-      }
-      host.step(group, message({ type: 'snap', from, to: this.#me, term: c.leaderTerm, snapshot }))
-      return null
+    const partial = this.#partial.has(group)
+    if (!partial && c.index <= host.appliedIndex(group)) return this.#notNeeded(c, from)
+    if (partial && c.index < host.appliedIndex(group)) {
+      throw new ShoalError(
+        'conflict',
+        `group ${group}: snapshot ${c.index} is older than ` +
+          `this replica's applied index ${host.appliedIndex(group)}`,
+      )
     }
     if (host.leader(group) === this.#me) {
       throw new ShoalError('conflict', `group ${group}: this replica leads; it takes no snapshot`)
     }
-    host.freeze(group)
+    await host.freeze(group)
+    if (!partial && c.index <= host.appliedIndex(group)) {
+      host.thaw(group) // it applied that far while the turn in flight finished
+      return this.#notNeeded(c, from)
+    }
     this.#partial.add(group)
     const ingest = await SnapshotIngest.begin(this.#o.db, group, c.index, c.term)
     const now = this.#o.clock.monotonicMs()
     const st = { chunk0: c, ingest, from, offset: 0, lastChunkMs: now, chunk0Ms: now }
     this.#ingests.set(group, st)
     return st
+  }
+
+  /** Steps the core with the snapshot's metadata: it answers the leader with its own index. */
+  #notNeeded(c: SnapshotChunk, from: NodeId): null {
+    const host = this.#o.host
+    const snapshot = {
+      metadata: { index: c.index, term: c.term, confState: host.confState(c.group) },
+      data: new Uint8Array(0),
+    }
+    host.step(c.group, message({ type: 'snap', from, to: this.#me, term: c.leaderTerm, snapshot }))
+    return null
   }
 
   #abandon(group: number, why: string): void {
