@@ -66,8 +66,10 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
   return async function requestContext(c, next) {
     const requestId = requestIdOf(c.req.header(requestIdHeader))
     c.set('requestId', requestId)
-    c.header(requestIdHeader, requestId)
-    if (!options.tracing) return next()
+    if (!options.tracing) {
+      await next()
+      return echo(c, requestId)
+    }
     const remote = parseTraceparent(c.req.header('traceparent') ?? '')
     const parent = remote === null ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, remote)
     const method = c.req.method
@@ -98,5 +100,15 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
       span.end()
     }
+    echo(c, requestId)
+  }
+}
+
+/** Puts the id on the response, whichever way the handler built it. */
+function echo(c: Context, requestId: string): void {
+  try {
+    c.res.headers.set(requestIdHeader, requestId)
+  } catch {
+    // A Response with immutable headers (none of ours today): the id stays in the logs only.
   }
 }

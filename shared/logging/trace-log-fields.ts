@@ -7,11 +7,10 @@
 import { context, isSpanContextValid, trace } from '@opentelemetry/api'
 import type { LogFields } from '../log.ts'
 
-const none: LogFields = Object.freeze({})
-
 export function traceLogFields(): LogFields {
   const span = trace.getSpan(context.active())
-  if (span === undefined) return none
+  // A new object each time: pino merges the line's own fields into what the mixin returns.
+  if (span === undefined) return {}
   const { traceId, spanId } = span.spanContext()
-  return isSpanContextValid(span.spanContext()) ? { traceId, spanId } : none
+  return isSpanContextValid(span.spanContext()) ? { traceId, spanId } : {}
 }
