@@ -32,6 +32,20 @@ export interface CollapseLine extends LoadAverage {
   readonly backendCallsPerRequest: number
 }
 
+/** The same closed loop against a bare node:http server: what one Node process can answer. */
+export interface CeilingLine extends LoadAverage {
+  readonly bench: 'collapse'
+  readonly ceiling: 'node-hello-world'
+  readonly clients: number
+  readonly requests: number
+  readonly reqPerSec: number
+  readonly p50Us: number
+  readonly p99Us: number
+  readonly p999Us: number
+  readonly maxUs: number
+  readonly errors: Readonly<Record<string, number>>
+}
+
 export interface ProbeLine extends ProbeCounts, LoadAverage {
   readonly bench: 'collapse'
   readonly system: CollapseSystem

@@ -88,6 +88,33 @@ describe('collapsePage', () => {
     expect(html).toContain('<title>T &#38; co</title>')
   })
 
+  it('collapsePage: a ceiling line: its figures in a paragraph; none without one', () => {
+    const ceiling = {
+      bench: 'collapse',
+      ceiling: 'node-hello-world',
+      clients: 256,
+      requests: 9_000,
+      reqPerSec: 4_321,
+      p50Us: 2_000,
+      p99Us: 12_340,
+      p999Us: 20_000,
+      maxUs: 30_000,
+      errors: {},
+      loadAverage: [1, 1, 1],
+      cores: 2,
+    } as const
+    const withCeiling = collapsePage({
+      title: 't',
+      startedAt: 'then',
+      runs,
+      probes: [],
+      targets: [],
+      ceiling,
+    })
+    expect(withCeiling).toMatch(/hello-world[^<]*4321 req\/s, p50 2\.00 ms, p99 12\.34 ms/)
+    expect(html).not.toContain('hello-world')
+  })
+
   it('collapsePage: self-contained: no scripts, stylesheets, images or links', () => {
     expect(html).not.toMatch(/<script|<link|<img|href=|src=|url\(/)
   })

@@ -5,7 +5,7 @@
  */
 import { escapeHtml, percentileSvg, type CurveSeries } from '../runner/results-page.ts'
 import type { LatencySummary } from '../runner/recorder.ts'
-import type { CollapseLine, ProbeLine, TargetVerdict } from './collapse-lines.ts'
+import type { CeilingLine, CollapseLine, ProbeLine, TargetVerdict } from './collapse-lines.ts'
 
 export interface CollapseRun {
   readonly line: CollapseLine
@@ -16,6 +16,8 @@ export interface CollapsePageInput {
   readonly title: string
   readonly startedAt: string
   readonly runs: readonly CollapseRun[]
+  /** The bare node:http figures of the same run, when measured. */
+  readonly ceiling?: CeilingLine
   readonly probes: readonly ProbeLine[]
   readonly targets: readonly TargetVerdict[]
 }
@@ -120,6 +122,15 @@ function targetsHtml(targets: readonly TargetVerdict[]): string {
   )
 }
 
+function ceilingHtml(ceiling: CeilingLine | undefined): string {
+  if (ceiling === undefined) return ''
+  return (
+    `<p>Ceiling of one Node process in the same run (a bare node:http hello-world, same ` +
+    `load generator): ${ceiling.reqPerSec} req/s, p50 ${ms(ceiling.p50Us)} ms, ` +
+    `p99 ${ms(ceiling.p99Us)} ms, p99.9 ${ms(ceiling.p999Us)} ms.</p>`
+  )
+}
+
 export function collapsePage(input: CollapsePageInput): string {
   const first = input.runs[0]?.line
   const load =
@@ -134,6 +145,7 @@ export function collapsePage(input: CollapsePageInput): string {
     'answer): latency is service time under that load.</p>' +
     chartsHtml(input.runs) +
     `<h2>Figures</h2>${figuresHtml(input.runs)}` +
+    ceilingHtml(input.ceiling) +
     '<h2>Stale reads after an acknowledged write</h2>' +
     '<p>Each round writes a new value through the Shoal gateway, waits for the ' +
     'acknowledgement, then reads through the system.</p>' +

@@ -19,7 +19,14 @@ import { join } from 'node:path'
 import { plainKeyPath } from '../../gateway/routes/items.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
 import { SystemClock } from '../../shared/time/clock.ts'
-import { repoRoot } from '../../test/harness/processes.ts'
+import {
+  freePort,
+  repoRoot,
+  spawnTs,
+  stop,
+  waitFor,
+  type Spawned,
+} from '../../test/harness/processes.ts'
 import {
   parsePrometheusText,
   sampleSum,
@@ -38,7 +45,8 @@ import {
   preloadKeys,
   type LocalGateway,
 } from '../runner/local-cluster.ts'
-import { OperationSource } from '../runner/operations.ts'
+import { OperationSource, type OperationResult } from '../runner/operations.ts'
+import type { RunSummary } from '../runner/recorder.ts'
 import { Scenario } from '../scenarios/scenario.ts'
 import { collapsePage, type CollapseRun } from './collapse-page.ts'
 import {
@@ -47,6 +55,7 @@ import {
   type CollapseLine,
   type CollapseSystem,
   type CollapseWorkload,
+  type CeilingLine,
   type LoadAverage,
   type ProbeLine,
 } from './collapse-lines.ts'
@@ -55,31 +64,21 @@ import { probeStaleAfterAck } from './collapse-probe.ts'
 interface CollapseSize {
   readonly clients: number
   readonly keys: number
-  readonly preload: number
   readonly warmupSec: number
   readonly durationSec: number
   readonly probeRounds: number
 }
 
+// Every key of the Zipf space is preloaded: Shoal does not cache absence, the peers do, so
+// reads of never-written keys would compare different things. Preloading is the slow part of
+// the quick run on a loaded machine, hence its small key space.
 const sizes: Record<'quick' | 'full', CollapseSize> = {
-  quick: {
-    clients: 256,
-    keys: 10_000,
-    preload: 10_000,
-    warmupSec: 1,
-    durationSec: 2,
-    probeRounds: 20,
-  },
-  full: {
-    clients: 256,
-    keys: 100_000,
-    preload: 100_000,
-    warmupSec: 2,
-    durationSec: 10,
-    probeRounds: 200,
-  },
+  quick: { clients: 256, keys: 2_000, warmupSec: 1, durationSec: 2, probeRounds: 20 },
+  full: { clients: 256, keys: 50_000, warmupSec: 2, durationSec: 10, probeRounds: 200 },
 }
 
+/** Writes in flight while preloading (more lets the nodes batch more writes per fsync). */
+const preloadConcurrency = 128
 const table = 'collapse'
 const workloads: readonly CollapseWorkload[] = ['hot', 'zipf']
 /** Staleness eventual reads accept: the peers' TTL, so both sides may be 1 s behind. */
@@ -112,7 +111,7 @@ function scenarioFor(workload: CollapseWorkload, subject: Subject, size: Collaps
     ...(eventual ? { maxStalenessMs: eventualStalenessMs } : {}),
     multiGetKeys: 1,
     valueBytes: 128,
-    preload: size.preload,
+    preload: size.keys,
     thresholds: { p99Ms: 20, errorRate: 0 },
   })
 }
@@ -129,54 +128,108 @@ async function scrape(url: string, name: string, labels: Record<string, string>)
   return sampleSum(parsePrometheusText(await response.text()), name, labels)
 }
 
+type Issue = () => Promise<OperationResult>
+
+/** A warm-up, then the measured closed loop between two reads of the backend counter. */
+async function closedLoop(
+  url: string,
+  size: CollapseSize,
+  issueOf: (target: HttpTarget) => Issue,
+  backendCalls: () => Promise<number>,
+): Promise<{ summary: RunSummary; backendCalls: number }> {
+  const clock = new SystemClock()
+  const env = { nowMs: () => clock.monotonicMs() }
+  const target = new HttpTarget(url, { sockets: size.clients })
+  const issue = issueOf(target)
+  const loop = (durationSec: number): ReturnType<typeof runClosedLoop> =>
+    runClosedLoop({ clients: size.clients, warmupSec: 0, durationSec }, env, issue)
+  try {
+    await loop(size.warmupSec)
+    const before = await backendCalls()
+    const { recorder, elapsedSec } = await loop(size.durationSec)
+    const after = await backendCalls()
+    return { summary: recorder.summary(elapsedSec), backendCalls: after - before }
+  } finally {
+    target.close()
+  }
+}
+
+function figuresOf(summary: RunSummary): Omit<CeilingLine, 'bench' | 'ceiling' | 'clients'> {
+  return {
+    requests: summary.completed,
+    reqPerSec: Math.round(summary.throughputPerSec),
+    p50Us: summary.latency.p50Us,
+    p99Us: summary.latency.p99Us,
+    p999Us: summary.latency.p999Us,
+    maxUs: summary.latency.maxUs,
+    errors: summary.errorsByStatus,
+    ...loadAverage(),
+  }
+}
+
 async function measure(
   subject: Subject,
   workload: CollapseWorkload,
   size: CollapseSize,
   seed: number,
 ): Promise<CollapseRun> {
-  const clock = new SystemClock()
-  const env = { nowMs: () => clock.monotonicMs() }
   const source = new OperationSource(scenarioFor(workload, subject, size), new SeededPrng(seed))
-  const target = new HttpTarget(subject.url, { sockets: size.clients })
-  const issue = (): ReturnType<ReturnType<OperationSource['next']>['run']> =>
-    source.next().run(target)
-  try {
-    await runClosedLoop(
-      { clients: size.clients, warmupSec: 0, durationSec: size.warmupSec },
-      env,
-      issue,
-    )
-    const before = await subject.backendCalls()
-    const { recorder, elapsedSec } = await runClosedLoop(
-      { clients: size.clients, warmupSec: 0, durationSec: size.durationSec },
-      env,
-      issue,
-    )
-    const after = await subject.backendCalls()
-    const summary = recorder.summary(elapsedSec)
-    const line: CollapseLine = {
-      bench: 'collapse',
-      system: subject.system,
-      workload,
-      consistency: subject.consistency,
-      clients: size.clients,
-      requests: summary.completed,
-      reqPerSec: Math.round(summary.throughputPerSec),
-      p50Us: summary.latency.p50Us,
-      p99Us: summary.latency.p99Us,
-      p999Us: summary.latency.p999Us,
-      maxUs: summary.latency.maxUs,
-      errors: summary.errorsByStatus,
-      backendCallsPerRequest:
-        summary.completed === 0
-          ? 0
-          : Math.round(((after - before) / summary.completed) * 10_000) / 10_000,
-      ...loadAverage(),
-    }
-    return { line, curve: summary.latency.curve }
-  } finally {
-    target.close()
+  const { summary, backendCalls } = await closedLoop(
+    subject.url,
+    size,
+    (target) => () => source.next().run(target),
+    subject.backendCalls,
+  )
+  const line: CollapseLine = {
+    bench: 'collapse',
+    system: subject.system,
+    workload,
+    consistency: subject.consistency,
+    clients: size.clients,
+    ...figuresOf(summary),
+    backendCallsPerRequest:
+      summary.completed === 0
+        ? 0
+        : Math.round((backendCalls / summary.completed) * 10_000) / 10_000,
+  }
+  return { line, curve: summary.latency.curve }
+}
+
+const helloResult: OperationResult = {
+  kind: 'read',
+  ok: true,
+  label: '200',
+  role: null,
+  notFound: false,
+  conflict: false,
+}
+
+/** What one Node process answers at this concurrency on this machine now: a bare node:http. */
+async function measureCeiling(processes: Processes, size: CollapseSize): Promise<CeilingLine> {
+  const port = await freePort()
+  const hello = spawnTs('loadtest/bench/hello-world-server.ts', [String(port)])
+  processes.others.push(hello)
+  await waitFor('hello-world listening', () => hello.output().includes('listening'), {
+    timeoutMs: 20_000,
+    intervalMs: 20,
+  })
+  const { summary } = await closedLoop(
+    `http://127.0.0.1:${port}`,
+    size,
+    (target) => async () => {
+      const outcome = await target.call({ method: 'GET', path: '/' })
+      return outcome.status === 200
+        ? helloResult
+        : { ...helloResult, ok: false, label: outcome.failure ?? String(outcome.status) }
+    },
+    () => Promise.resolve(0),
+  )
+  await stop(hello)
+  return {
+    bench: 'collapse',
+    ceiling: 'node-hello-world',
+    clients: size.clients,
+    ...figuresOf(summary),
   }
 }
 
@@ -237,6 +290,7 @@ async function probeAll(
 class Processes {
   cluster: LocalCluster | null = null
   readonly peers: PeerServer[] = []
+  readonly others: Spawned[] = []
 
   /** The last output of every gateway, for a bench that failed. */
   gatewayOutput(): string {
@@ -250,6 +304,7 @@ class Processes {
   async close(): Promise<void> {
     const peers = this.peers.splice(0)
     await Promise.allSettled(peers.map((peer) => peer.close()))
+    await Promise.allSettled(this.others.splice(0).map((spawned) => stop(spawned)))
     const cluster = this.cluster
     this.cluster = null
     await cluster?.close()
@@ -289,8 +344,13 @@ export async function runCollapseBench(options: { quick: boolean }): Promise<voi
     await ensureTable(on.url, table)
     const preloadStartMs = Date.now()
     await preloadKeys(on.url, scenarioFor('hot', subjects[0]!, size), 1)
-    await preloadKeys(on.url, scenarioFor('zipf', subjects[0]!, size), size.preload)
-    log(`preloaded ${size.preload} keys in ${((Date.now() - preloadStartMs) / 1_000).toFixed(1)} s`)
+    await preloadKeys(
+      on.url,
+      scenarioFor('zipf', subjects[0]!, size),
+      size.keys,
+      preloadConcurrency,
+    )
+    log(`preloaded ${size.keys} keys in ${((Date.now() - preloadStartMs) / 1_000).toFixed(1)} s`)
     const runs: CollapseRun[] = []
     let seed = 1
     for (const workload of workloads) {
@@ -299,6 +359,8 @@ export async function runCollapseBench(options: { quick: boolean }): Promise<voi
         emit(runs.at(-1)!.line)
       }
     }
+    const ceiling = await measureCeiling(processes, size)
+    emit(ceiling)
     const probes = await probeAll(subjects, on.url, size)
     for (const probe of probes) emit(probe)
     const targets = collapseTargets(

@@ -48,12 +48,16 @@ export class LocalCluster {
     const gateway = { url: `http://127.0.0.1:${port}`, process: spawned }
     this.gateways.push(gateway)
     const client = new ShoalClient({ baseUrl: gateway.url })
-    await waitFor('gateway ready', () => {
-      if (spawned.child.exitCode !== null) {
-        throw new Error(`gateway exited: ${spawned.output().slice(-2000)}`)
-      }
-      return client.ready()
-    }, { timeoutMs: 30_000, intervalMs: 100 })
+    await waitFor(
+      'gateway ready',
+      () => {
+        if (spawned.child.exitCode !== null) {
+          throw new Error(`gateway exited: ${spawned.output().slice(-2000)}`)
+        }
+        return client.ready()
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    )
     return gateway
   }
 
@@ -73,13 +77,17 @@ export async function ensureTable(baseUrl: string, table: string): Promise<void>
   }
 }
 
-/** Writes the `count` most popular keys of the scenario (ranks 0..count-1). */
+/**
+ * Writes the `count` most popular keys of the scenario (ranks 0..count-1), `concurrency` at a
+ * time (more in flight lets the nodes batch more writes per fsync).
+ */
 export async function preloadKeys(
   baseUrl: string,
   scenario: Scenario,
   count: number,
+  concurrency: number = preloadConcurrency,
 ): Promise<void> {
-  const target = new HttpTarget(baseUrl, { sockets: preloadConcurrency })
+  const target = new HttpTarget(baseUrl, { sockets: concurrency })
   const value = scenario.mix.cas > 0 ? '0' : 'v'.repeat(scenario.valueBytes)
   const table = encodeURIComponent(scenario.table)
   let next = 0
@@ -98,7 +106,7 @@ export async function preloadKeys(
     }
   }
   try {
-    await Promise.all(Array.from({ length: Math.min(count, preloadConcurrency) }, worker))
+    await Promise.all(Array.from({ length: Math.min(count, concurrency) }, worker))
   } finally {
     target.close()
   }
