@@ -16,10 +16,12 @@
  * Output: JSON lines with "system":"shoal"|"etcd", "op", "concurrency", then a comparison line.
  * `--profile <dir>`: Shoal puts at concurrency 64 only, nodes under `node --cpu-prof`.
  */
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { loadavg } from 'node:os'
 import { StorageMethod } from '../../shared/api/storage-api.ts'
 import { ClusterFixture } from '../../storage/node/cluster-fixture.ts'
+import { raftStatsMethod } from '../../storage/node/dispatch.ts'
 import { EtcdCluster, ensureEtcdBinary } from '../peers/etcd-cluster.ts'
 import { EtcdRequestError, etcdClientPath } from '../peers/etcd-client.ts'
 import {
@@ -48,6 +50,10 @@ const failoverGiveUpMs = 15_000
 const retryPauseMs = 10
 /** Unrecorded load before the first measurement of each system (JIT, connections, caches). */
 const warmupMs = 500
+/** Sampling interval of `--profile` (µs): fine enough for a 10 s run, small files. */
+const profileSampleUs = 200
+/** Linux USER_HZ, the unit of utime/stime in /proc/<pid>/stat. */
+const clockTicksPerSecond = 100
 
 interface BenchTarget {
   readonly system: SystemName
@@ -66,6 +72,10 @@ class ShoalTarget implements BenchTarget {
 
   constructor(c: ClusterFixture) {
     this.#c = c
+  }
+
+  get fixture(): ClusterFixture {
+    return this.#c
   }
 
   async put(key: string, budgetMs: number): Promise<void> {
@@ -348,18 +358,96 @@ async function withEtcd(
   }
 }
 
-/** `--profile <dir>`: nodes under --cpu-prof (written on SIGTERM), Shoal puts at 64 only. */
+/**
+ * A preload for each node process (Node 20 refuses --cpu-prof in NODE_OPTIONS, so --import this):
+ * the inspector's sampling profiler from start-up to exit (nodes exit on SIGTERM), written as
+ * <dir>/node-<pid>.cpuprofile. Main-thread inspector sessions answer synchronously, which is
+ * what lets the 'exit' handler stop the profiler and write the file.
+ */
+function profilerPreload(dir: string): string {
+  return [
+    "import { Session } from 'node:inspector'",
+    "import { writeFileSync } from 'node:fs'",
+    'const session = new Session()',
+    'session.connect()',
+    "session.post('Profiler.enable')",
+    `session.post('Profiler.setSamplingInterval', { interval: ${profileSampleUs} })`,
+    "session.post('Profiler.start')",
+    "process.on('exit', () => session.post('Profiler.stop', (error, result) => {",
+    `  if (!error) writeFileSync(${JSON.stringify(dir)} + '/node-' + process.pid +`,
+    "    '.cpuprofile', JSON.stringify(result.profile))",
+    '}))',
+  ].join('\n')
+}
+
+/** User + system CPU time of a process we started, from /proc (ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond
+}
+
+type Counters = Record<'cpuMs' | 'turns' | 'appends' | 'messagesSent', number>
+
+/** CPU and host counters summed over the live nodes (node.raftStats). */
+async function counters(c: ClusterFixture): Promise<Counters> {
+  const sum: Counters = { cpuMs: 0, turns: 0, appends: 0, messagesSent: 0 }
+  for (const node of c.alive()) {
+    sum.cpuMs += cpuMs(node.process!.pid)
+    const st = (await c.call(node.id, raftStatsMethod, {})) as Partial<Counters>
+    sum.turns += st.turns ?? 0
+    sum.appends += st.appends ?? 0
+    sum.messagesSent += st.messagesSent ?? 0
+  }
+  return sum
+}
+
+/** The cost of one put at concurrency 64 and the parts of a lone put's latency. */
+async function profilePuts(t: ShoalTarget, durationMs: number): Promise<void> {
+  const c = t.fixture
+  const rpc: number[] = []
+  for (let i = 0; i < 200; i++) {
+    const started = performance.now()
+    await c.status(c.alive()[i % 3]!.id)
+    rpc.push((performance.now() - started) * 1000)
+  }
+  const r = summarize(rpc, 1)
+  emit({ system: 'shoal', op: 'status-rpc', concurrency: 1, p50Us: r.p50Us, p99Us: r.p99Us })
+  emit(await runLoad(t, 'get-strong', 1, durationMs / 2, 1_000))
+  emit(await runLoad(t, 'put', 1, durationMs / 2, 1e9))
+  const before = await counters(c)
+  const line = await runLoad(t, 'put', 64, durationMs, 1e9)
+  const after = await counters(c)
+  const per = (k: keyof Counters): number =>
+    Math.round(((after[k] - before[k]) / Math.max(1, line.ops)) * 1000) / 1000
+  emit(line)
+  emit({
+    system: 'shoal',
+    op: 'put-cost',
+    concurrency: 64,
+    cpuMsPerPut: per('cpuMs'),
+    turnsPerPut: per('turns'),
+    logAppendsPerPut: per('appends'),
+    raftMessagesPerPut: per('messagesSent'),
+    nodes: c.alive().length,
+  })
+}
+
+/** `--profile <dir>`: Shoal puts only, each node process profiled (see above). */
 async function runProfile(dir: string, durationMs: number): Promise<void> {
-  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`
+  mkdirSync(dir, { recursive: true })
+  const preload = join(dir, 'profile-preload.mjs')
+  writeFileSync(preload, profilerPreload(dir))
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`
   const closers = new Set<() => Promise<void>>()
   const detach = onInterrupt(closers)
   try {
     await withShoal(closers, async (t) => {
       await runLoad(t, 'put', 16, warmupMs, 1_000)
-      emit(await runLoad(t, 'put', 64, durationMs, 1e9))
+      await profilePuts(t, durationMs)
     })
   } finally {
     detach()
+    delete process.env.NODE_OPTIONS
   }
   emit({ profiles: dir, note: 'one .cpuprofile per node process (open in Chrome DevTools)' })
 }
