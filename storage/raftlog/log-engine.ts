@@ -52,6 +52,11 @@ export interface RaftLogEngineOptions {
   readonly segmentBytesTarget?: number
   readonly batchBytesMax?: number
   readonly closedSegmentsMax?: number
+  /**
+   * Test only, never on by default: a deliberate bug the crash tests must catch.
+   * 'ack-before-fsync' resolves a batch's callers before its fsync (crash.test.ts).
+   */
+  readonly plantedBug?: 'ack-before-fsync'
 }
 
 interface Segment {
@@ -84,6 +89,7 @@ export class RaftLogEngine {
   readonly #segmentBytesTarget: number
   readonly #batchBytesMax: number
   readonly #closedSegmentsMax: number
+  readonly #plantedBug: RaftLogEngineOptions['plantedBug']
   readonly #shards: Map<number, ShardLog>
   readonly #rewrittenIn: Map<number, number>
   /** Oldest first; the last one is active. Invariant: ids are consecutive. */
@@ -116,6 +122,7 @@ export class RaftLogEngine {
     this.#segmentBytesTarget = options.segmentBytesTarget ?? limits.raftLogSegmentBytesTarget
     this.#batchBytesMax = options.batchBytesMax ?? limits.raftLogBatchBytesMax
     this.#closedSegmentsMax = options.closedSegmentsMax ?? limits.raftLogClosedSegmentsMax
+    this.#plantedBug = options.plantedBug
     assert(this.#segmentBytesTarget > 0 && this.#batchBytesMax > 0, 'limits must be positive')
     assert(this.#closedSegmentsMax >= 0, 'closedSegmentsMax must be non-negative')
     this.#shards = shards
@@ -219,6 +226,9 @@ export class RaftLogEngine {
     try {
       while (this.#failure === undefined && this.#hasWork()) {
         const bytes = this.#writeBatch()
+        if (this.#plantedBug === 'ack-before-fsync') {
+          for (const waiter of this.#inFlight) waiter.resolve()
+        }
         if (bytes > 0) {
           await this.#active.sync()
           this.stats.syncs++
