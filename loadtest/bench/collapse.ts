@@ -73,7 +73,7 @@ interface CollapseSize {
 // reads of never-written keys would compare different things. Preloading is the slow part of
 // the quick run on a loaded machine, hence its small key space.
 const sizes: Record<'quick' | 'full', CollapseSize> = {
-  quick: { clients: 256, keys: 2_000, warmupSec: 1, durationSec: 2, probeRounds: 20 },
+  quick: { clients: 256, keys: 2_000, warmupSec: 0.5, durationSec: 2, probeRounds: 20 },
   full: { clients: 256, keys: 50_000, warmupSec: 2, durationSec: 10, probeRounds: 200 },
 }
 
