@@ -2,7 +2,9 @@
  * `shoal`: the command line. `shoal start` (what `npm start` runs) starts a local cluster;
  * `shoal storage|gateway ...` run one process of a multi-host cluster; the other commands
  * drive a running gateway (--url, default http://127.0.0.1:8080 or $SHOAL_URL; --api-key or
- * $SHOAL_API_KEY; --json for one JSON document on stdout instead of tables).
+ * $SHOAL_API_KEY; --json for one JSON document on stdout instead of tables; `hotkeys --watch`
+ * and `bench` print one JSON document per line, `start` one line when ready). Progress bars go
+ * to stderr, only when it is a terminal and --json is off.
  *
  * Exit codes:
  *   0  ok
@@ -10,11 +12,14 @@
  *      failed (CAS --if-match / --if-none-match lost, table exists: HTTP 409/412); also
  *      `start` when a cluster process dies unexpectedly
  *   2  usage or configuration error: bad arguments or options, unreadable --file, a request
- *      the server rejected as invalid (other 4xx except 429), bad cluster file, port taken
+ *      the server rejected as invalid (other 4xx except 429), bad cluster file, port taken,
+ *      data directory of an incompatible version
  *   3  server or connection error: cannot connect, timeout, HTTP 5xx or 429
+ *   `storage`, `gateway` and `bench` exit with their program's code (2 for a config error
+ *   there too; 128 + N when signal N ended it).
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { ConfigError } from '../config/cluster-file.ts'
 import { addBenchCommand } from './commands/bench.ts'
 import { addClusterCommands } from './commands/cluster.ts'
@@ -43,8 +48,23 @@ interface StartOptions {
   nodePortBase: number
 }
 
+function readyBanner(url: string, dataDir: string): string {
+  return [
+    '',
+    `Shoal is ready: ${url}`,
+    `  dashboard: ${url}/dashboard`,
+    `  API docs:  ${url}/docs (OpenAPI at ${url}/openapi.json)`,
+    `  try:       curl -X PUT ${url}/v1/tables/demo && \\`,
+    `             curl -X PUT --data 'hello' ${url}/v1/tables/demo/keys/greeting && \\`,
+    `             curl ${url}/v1/tables/demo/keys/greeting`,
+    '  Ctrl-C stops the cluster; data stays in ' + dataDir,
+    '',
+  ].join('\n')
+}
+
+/** `shoal start`; with --json the logs go to stderr and stdout gets one JSON line when ready. */
 async function runStart(options: StartOptions, json: boolean): Promise<void> {
-  const out = process.stdout
+  const out = json ? process.stderr : process.stdout
   // While the bar counts groups with a leader, the processes' logs wait (they would tear it).
   const shown = progressShown({ json })
   const logs = new HeldOutput(out, shown)
@@ -69,19 +89,11 @@ async function runStart(options: StartOptions, json: boolean): Promise<void> {
     progress.bar?.stop()
     logs.release()
   }
-  out.write(
-    [
-      '',
-      `Shoal is ready: ${cluster.url}`,
-      `  dashboard: ${cluster.url}/dashboard`,
-      `  API docs:  ${cluster.url}/docs (OpenAPI at ${cluster.url}/openapi.json)`,
-      `  try:       curl -X PUT ${cluster.url}/v1/tables/demo && \\`,
-      `             curl -X PUT --data 'hello' ${cluster.url}/v1/tables/demo/keys/greeting && \\`,
-      `             curl ${cluster.url}/v1/tables/demo/keys/greeting`,
-      '  Ctrl-C stops the cluster; data stays in ' + options.dataDir,
-      '',
-    ].join('\n'),
-  )
+  if (json) {
+    // One JSON line on stdout for scripts; the processes' logs went to stderr.
+    const ready = { ready: true, url: cluster.url, dataDir: resolve(options.dataDir) }
+    process.stdout.write(`${JSON.stringify(ready)}\n`)
+  } else out.write(readyBanner(cluster.url, options.dataDir))
   let stopping = false
   const stop = (): void => {
     if (stopping) return

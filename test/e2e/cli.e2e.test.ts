@@ -16,6 +16,7 @@ import {
   waitFor,
   type Spawned,
 } from '../harness/processes.ts'
+import { alive, childrenOf } from './cli.test-helper.ts'
 
 const dataDir = tempDir('cli-e2e')
 let started: Spawned | undefined
@@ -49,15 +50,6 @@ function portFree(port: number): Promise<boolean> {
   })
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 async function freeBase(): Promise<number> {
   for (;;) {
     const base = 20_000 + Math.floor(Math.random() * 30_000)
@@ -66,8 +58,8 @@ async function freeBase(): Promise<number> {
   }
 }
 
-async function startCluster(port: number, base: number): Promise<Spawned> {
-  const args = ['start', '--data-dir', dataDir, '--port', String(port)]
+async function startCluster(port: number, base: number, json = false): Promise<Spawned> {
+  const args = [...(json ? ['--json'] : []), 'start', '--data-dir', dataDir, '--port', String(port)]
   const spawned = spawnTs('shared/cli/main.ts', [...args, '--node-port-base', String(base)], {
     env: { SHOAL_LOG_LEVEL: 'warn' },
   })
@@ -75,7 +67,9 @@ async function startCluster(port: number, base: number): Promise<Spawned> {
   const client = new ShoalClient({ baseUrl: `http://127.0.0.1:${port}` })
   await waitFor(
     'cluster ready',
-    async () => spawned.output().includes('Shoal is ready') && (await client.ready()),
+    async () =>
+      spawned.output().includes(json ? '{"ready":true' : 'Shoal is ready') &&
+      (await client.ready()),
     { timeoutMs: 45_000, intervalMs: 200 },
   )
   return spawned
@@ -146,6 +140,27 @@ describe('cli e2e', () => {
     ).toEqual(['a', 'b', 'c'])
     expect(scan.stdout).toContain('v-b')
 
+    // Many pages: --all follows the cursor; a page's cursor resumes with --cursor.
+    const direct = new ShoalClient({ baseUrl: url })
+    for (let i = 0; i < 7; i++)
+      await direct.put('demo', { partition: 'p2', sort: `s${i}` }, `w${i}`)
+    const [firstPage, all] = await Promise.all([
+      shoal(url, ['--json', 'scan', 'demo', 'p2', '--limit', '3']),
+      shoal(url, ['scan', 'demo', 'p2', '--all', '--limit', '2']),
+    ])
+    const page = JSON.parse(firstPage.stdout) as {
+      items: Array<{ sortKey: string }>
+      cursor: string | null
+    }
+    expect(page.items.map((item) => item.sortKey)).toEqual(['s0', 's1', 's2'])
+    expect(page.cursor).not.toBeNull()
+    const resume = ['--json', 'scan', 'demo', 'p2', '--limit', '3', '--cursor', page.cursor ?? '']
+    expect(JSON.parse((await shoal(url, resume)).stdout).items[0].sortKey).toBe('s3')
+    expect(all.code).toBe(0)
+    expect(all.stdout.trim().split('\n')).toHaveLength(8) // header + 7 items
+    expect(all.stdout).not.toContain('(more')
+    expect(all.stderr).toBe('') // piped: no progress bar
+
     const versions = await shoal(url, ['--json', 'versions', 'demo', 'greeting'])
     expect(JSON.parse(versions.stdout).map((v: { value: string }) => v.value)).toEqual([
       'hi',
@@ -154,27 +169,48 @@ describe('cli e2e', () => {
     const multi = await shoal(url, ['multi-get', 'demo', 'greeting', 'nope'])
     expect(multi.code).toBe(1)
     expect(multi.stdout).toContain('(not found)')
+    const [fromStdin, noKeys] = await Promise.all([
+      shoal(url, ['--json', 'multi-get', 'demo', '--keys-from', '-'], 'greeting\nbin\n'),
+      shoal(url, ['multi-get', 'demo']),
+    ])
+    expect(fromStdin.code).toBe(0)
+    expect(JSON.parse(fromStdin.stdout)).toMatchObject([
+      { key: 'greeting', found: true, value: 'hi' },
+      { key: 'bin', found: true, encoding: 'base64' },
+    ])
+    expect(noKeys.code).toBe(2)
 
     expect((await shoal(url, ['del', 'demo', 'bin'])).code).toBe(0)
     const gone = await shoal(url, ['get', 'demo', 'bin'])
     expect(gone.code).toBe(1)
     expect(gone.stderr).toContain('not found: bin')
 
-    const hot = await shoal(url, ['hotkeys', '--watch', '--count', '2'])
+    const [hotLines, hot] = await Promise.all([
+      shoal(url, ['--json', 'hotkeys', '--watch', '--count', '2']),
+      shoal(url, ['hotkeys', '--watch', '--count', '2']),
+    ])
+    const snapshots = hotLines.stdout.trim().split('\n')
+    expect(snapshots).toHaveLength(2)
+    for (const line of snapshots) expect(JSON.parse(line)).toHaveProperty('keys')
     expect(hot.code).toBe(0)
     expect(hot.stdout.match(/^TABLE\s+KEY/gm)).toHaveLength(2)
     const status = await shoal(url, ['cluster', 'status'])
     expect(status.code).toBe(0)
     expect(status.stdout).toContain('ready: true')
 
-    expect((await shoal(url, ['get', 'demo'])).code).toBe(2)
-    expect((await shoal(url, ['put', 'demo', 'k', 'v', '--ttl', 'soon'])).code).toBe(2)
-    const down = await shoal(`http://127.0.0.1:${await freePort()}`, ['get', 'demo', 'greeting'])
+    const downUrl = `http://127.0.0.1:${await freePort()}`
+    const [missingArg, badTtl, down] = await Promise.all([
+      shoal(url, ['get', 'demo']),
+      shoal(url, ['put', 'demo', 'k', 'v', '--ttl', 'soon']),
+      shoal(downUrl, ['get', 'demo', 'greeting']),
+    ])
+    expect(missingArg.code).toBe(2)
+    expect(badTtl.code).toBe(2)
     expect(down.code).toBe(3)
     expect(down.stderr).toContain('cannot reach')
 
     // SIGINT stops everything: the start process exits 0 and every port is free again.
-    const childPids = await childrenOf(first.pid)
+    const childPids = childrenOf(first.pid)
     expect(childPids.length).toBeGreaterThanOrEqual(4) // 3 nodes, gateway (+ tsx helpers)
     await stop(first, 'SIGINT', 20_000)
     expect(first.child.exitCode).toBe(0)
@@ -183,28 +219,18 @@ describe('cli e2e', () => {
     })
     for (const p of [port, base + 1, base + 2, base + 3]) expect(await portFree(p)).toBe(true)
 
-    // A second start on the same directory serves the same data.
-    await startCluster(port, base)
+    // A second start on the same directory serves the same data; --json says ready in one line.
+    const second = await startCluster(port, base, true)
+    const ready = JSON.parse(
+      second
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('{"ready"')) ?? '',
+    )
+    expect(ready).toMatchObject({ ready: true, url })
     const again = await shoal(url, ['get', 'demo', 'greeting'])
     expect(again).toMatchObject({ code: 0, stdout: 'hi\n' })
     const described = await shoal(url, ['--json', 'tables', 'describe', 'demo'])
     expect(JSON.parse(described.stdout)).toMatchObject({ name: 'demo' })
-  }, 120_000)
+  }, 240_000)
 })
-
-/** The pids whose parent is `pid` (Linux /proc), i.e. the cluster processes `start` spawned. */
-async function childrenOf(pid: number): Promise<number[]> {
-  const { readdirSync, readFileSync } = await import('node:fs')
-  const pids: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (parent === pid) pids.push(Number(entry))
-    } catch {
-      // The process exited while we looked.
-    }
-  }
-  return pids
-}

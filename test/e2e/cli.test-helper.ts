@@ -58,3 +58,12 @@ export function childrenOf(pid: number): number[] {
   }
   return pids
 }
+
+/** The command line of `pid` (Linux /proc), arguments joined by spaces; '' once it is gone. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()
+  } catch {
+    return ''
+  }
+}

@@ -19,7 +19,7 @@ import {
   waitFor,
   type Spawned,
 } from '../harness/processes.ts'
-import { alive, childrenOf, runCli } from './cli.test-helper.ts'
+import { alive, childrenOf, commandLine, runCli } from './cli.test-helper.ts'
 
 const examplePath = join(repoRoot, 'shared/config/examples/three-hosts.yaml')
 const hosts = ['127.0.0.1', '127.0.0.2', '127.0.0.3']
@@ -85,8 +85,14 @@ describe('three hosts e2e', () => {
     const leaders = new Set(parsed.shards.map((shard) => shard.leader))
     expect(leaders.has(null)).toBe(false)
 
-    // Each `shoal` process ran the entry point as its child; both must be gone after a stop.
-    const pairs = started.map((spawned) => ({ spawned, children: childrenOf(spawned.pid) }))
+    // Each `shoal` process ran its entry point as a child (beside tsx's esbuild service); both
+    // must be gone after a stop.
+    const pairs = started.map((spawned) => ({
+      spawned,
+      children: childrenOf(spawned.pid).filter((pid) =>
+        /(storage|gateway)\/main\.ts/.test(commandLine(pid)),
+      ),
+    }))
     for (const { spawned, children } of pairs) {
       expect(children).toHaveLength(1)
       await stop(spawned, 'SIGTERM', 20_000)

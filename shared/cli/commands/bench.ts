@@ -6,13 +6,13 @@
  * through. The exit code is the bench's (128 + signal number when a signal ended it).
  */
 import { spawn } from 'node:child_process'
-import { constants } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
 import { benchSummary, parseBenchLine, type BenchLine } from '../bench-summary.ts'
 import { progressBar } from '../progress.ts'
 import { globals, print } from './context.ts'
+import { exitCodeOf } from './processes.ts'
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..')
 
@@ -20,12 +20,6 @@ export interface BenchRun {
   readonly lines: BenchLine[]
   readonly notes: string[]
   readonly code: number
-}
-
-function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code
-  const number = signal === null ? undefined : constants.signals[signal]
-  return 128 + (number ?? 0)
 }
 
 /** Runs the bench; `onLine` sees every stdout line as it arrives. */

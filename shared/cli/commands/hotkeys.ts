@@ -1,6 +1,7 @@
 /**
  * `shoal hotkeys [--watch]`: the hottest keys by request rate. `--watch` redraws every second
- * until Ctrl-C, or until `--count` redraws when given (bounded for scripts and tests).
+ * until Ctrl-C, or until `--count` redraws when given (bounded for scripts and tests); with
+ * --json each redraw is one JSON line.
  */
 import type { Command } from 'commander'
 import type { HotKeysJson } from '../../client/shoal-client.ts'
@@ -42,7 +43,9 @@ export function addHotKeysCommand(root: Command): void {
           const redraws = flags.watch === true ? (flags.count ?? Infinity) : 1
           for (let i = 0; i < redraws; i++) {
             const answer = await client.hotKeys(query)
-            if (g.json) printJson(answer)
+            // Watching: one JSON document per line, so a script can read them as they come.
+            if (g.json && flags.watch === true) print(JSON.stringify(answer))
+            else if (g.json) printJson(answer)
             else {
               if (flags.watch === true && process.stdout.isTTY)
                 process.stdout.write('\x1b[2J\x1b[H')

@@ -4,10 +4,18 @@
  * our stdio; signals are forwarded and its exit code becomes ours (config errors exit 2 there).
  */
 import { spawn } from 'node:child_process'
+import { constants } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..')
+
+/** A child's exit as a process exit code: its own, or 128 + N when signal N ended it. */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code
+  const number = signal === null ? undefined : constants.signals[signal]
+  return 128 + (number ?? 0)
+}
 
 async function runEntry(entry: string, args: readonly string[]): Promise<never> {
   const loader = import.meta.resolve('tsx')
@@ -20,7 +28,7 @@ async function runEntry(entry: string, args: readonly string[]): Promise<never> 
   process.on('SIGINT', forward)
   process.on('SIGTERM', forward)
   const code = await new Promise<number>((done) =>
-    child.once('exit', (exitCode, signal) => done(exitCode ?? (signal === null ? 1 : 128))),
+    child.once('exit', (exitCode, signal) => done(exitCodeOf(exitCode, signal))),
   )
   process.exit(code)
 }
