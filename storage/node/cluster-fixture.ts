@@ -15,7 +15,7 @@ import { SilentLogger } from '../../shared/log.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
 import { RpcClient } from '../../shared/rpc/rpc-client.ts'
 import { ShardChecksumResponse } from './checksum.ts'
-import { shardChecksumMethod } from './dispatch.ts'
+import { raftStatsMethod, shardChecksumMethod } from './dispatch.ts'
 import { SystemClock, SystemTimers } from '../../shared/time/clock.ts'
 import {
   freePort, spawnTs, stop, tempDir, waitFor, type Spawned,
@@ -37,18 +37,21 @@ export class ClusterFixture {
   readonly configPath: string
   readonly shardCount: number
   readonly nodes: FixtureNode[]
+  /** Extra environment for every node process (e.g. SHOAL_LOG_RETAIN_ENTRIES). */
+  readonly env: Record<string, string>
   #clientSeq = 0
 
   private constructor(dir: string, configPath: string, shardCount: number,
-    nodes: FixtureNode[]) {
+    nodes: FixtureNode[], env: Record<string, string>) {
     this.dir = dir
     this.configPath = configPath
     this.shardCount = shardCount
     this.nodes = nodes
+    this.env = env
   }
 
-  static async start(options: { nodes?: number; shardCount?: number } = {}):
-    Promise<ClusterFixture> {
+  static async start(options: { nodes?: number; shardCount?: number;
+    env?: Record<string, string> } = {}): Promise<ClusterFixture> {
     const count = options.nodes ?? 3
     const shardCount = options.shardCount ?? 4
     const dir = tempDir('cluster')
@@ -63,7 +66,7 @@ export class ClusterFixture {
     writeFileSync(configPath, lines.join('\n') + '\n')
     const nodes = ports.map((port, i) => ({ id: `n${i + 1}`, port, process: null,
       client: newClient(port, i) }))
-    const fixture = new ClusterFixture(dir, configPath, shardCount, nodes)
+    const fixture = new ClusterFixture(dir, configPath, shardCount, nodes, options.env ?? {})
     await Promise.all(nodes.map((node) => fixture.startNode(node.id)))
     return fixture
   }
@@ -78,7 +81,7 @@ export class ClusterFixture {
   async startNode(id: string, options: { wait?: boolean } = {}): Promise<void> {
     const node = this.node(id)
     const spawned = spawnNode(['--config', this.configPath, '--node', id, '--log-level',
-      'warn'])
+      'warn'], this.env)
     node.process = spawned
     if (options.wait === false) return
     await waitFor(`${id} ready`, () => {
@@ -102,6 +105,11 @@ export class ClusterFixture {
   async call(id: string, method: string, params: unknown, budgetMs = 5_000): Promise<unknown> {
     return this.node(id).client.request(method, params, { deadlineMs: clock.monotonicMs() +
       budgetMs })
+  }
+
+  /** The node's raft counters (snapshots, log compactions; dispatch.ts raftStats). */
+  async raftStats(id: string): Promise<Record<string, unknown>> {
+    return (await this.call(id, raftStatsMethod, {}, 2_000)) as Record<string, unknown>
   }
 
   async status(id: string): Promise<NodeStatus> {
@@ -231,8 +239,8 @@ export class ClusterFixture {
 }
 
 /** Runs storage/main.ts as one node process with tsx's loader (see spawnTs). */
-function spawnNode(args: string[]): Spawned {
-  return spawnTs('storage/main.ts', args)
+function spawnNode(args: string[], env: Record<string, string>): Spawned {
+  return spawnTs('storage/main.ts', args, { env })
 }
 
 function newClient(port: number, seed: number): RpcClient {
