@@ -208,6 +208,11 @@ export class StorageNode {
     return this.#host
   }
 
+  /** The RPC server, for its stats on /metrics (storage/main.ts). */
+  get rpcServer(): RpcServer {
+    return this.#server
+  }
+
   /** The first index still in a group's Raft log (it moves up with compaction). */
   logFirstIndex(group: number): number {
     return this.#engine.firstIndex(group)
