@@ -56,6 +56,8 @@ const profileSampleUs = 200
 const clockTicksPerSecond = 100
 
 interface BenchTarget {
+  /** The server processes measured (their CPU time is reported per operation). */
+  pids(): number[]
   readonly system: SystemName
   readonly client: string
   put(key: string, budgetMs: number): Promise<void>
@@ -78,13 +80,13 @@ class ShoalTarget implements BenchTarget {
     return this.#c
   }
 
-  async put(key: string, budgetMs: number): Promise<void> {
-    await this.#call(
-      key,
-      StorageMethod.put,
-      { value, contentType: 'application/octet-stream', durability: 'majority' },
-      budgetMs,
-    )
+  pids(): number[] {
+    return this.#c.alive().map((n) => n.process!.pid)
+  }
+
+  async put(key: string, budgetMs: number, durability = 'majority'): Promise<void> {
+    const extra = { value, contentType: 'application/octet-stream', durability }
+    await this.#call(key, StorageMethod.put, extra, budgetMs)
   }
 
   async get(key: string, strong: boolean, budgetMs: number): Promise<void> {
@@ -149,6 +151,10 @@ class EtcdTarget implements BenchTarget {
   constructor(e: EtcdCluster) {
     this.#e = e
     this.#endpoints = e.urls()
+  }
+
+  pids(): number[] {
+    return this.#e.pids()
   }
 
   async put(key: string, budgetMs: number): Promise<void> {
@@ -216,9 +222,12 @@ async function runLoad(
       }
     }
   }
+  const pids = t.pids()
+  const cpuBefore = sumCpuMs(pids)
   const started = performance.now()
   await Promise.all(Array.from({ length: concurrency }, () => worker()))
   const s = summarize(latenciesUs, performance.now() - started)
+  const cpuMsPerOp = Math.round(((sumCpuMs(pids) - cpuBefore) / Math.max(1, s.ops)) * 1e3) / 1e3
   return {
     system: t.system,
     client: t.client,
@@ -229,8 +238,22 @@ async function runLoad(
     p50Us: s.p50Us,
     p99Us: s.p99Us,
     errors,
+    cpuMsPerOp,
     loadAvg1m: loadAvg1m(),
   }
+}
+
+/** CPU time of the processes still alive (a killed one counts 0 from then on). */
+function sumCpuMs(pids: readonly number[]): number {
+  let sum = 0
+  for (const pid of pids) {
+    try {
+      sum += cpuMs(pid)
+    } catch {
+      // Gone since: its CPU is no longer counted.
+    }
+  }
+  return sum
 }
 
 /** SIGKILLs the leader under `failoverWriters` writers; see etcd-compare.ts for the figures. */
@@ -414,6 +437,21 @@ async function profilePuts(t: ShoalTarget, durationMs: number): Promise<void> {
   emit({ system: 'shoal', op: 'status-rpc', concurrency: 1, p50Us: r.p50Us, p99Us: r.p99Us })
   emit(await runLoad(t, 'get-strong', 1, durationMs / 2, 1_000))
   emit(await runLoad(t, 'put', 1, durationMs / 2, 1e9))
+  const fast: number[] = []
+  for (let i = 0; i < 300; i++) {
+    const started = performance.now()
+    await t.put(`key-${i}`, requestBudgetMs, 'fast')
+    fast.push((performance.now() - started) * 1000)
+  }
+  const f = summarize(fast, 1)
+  emit({
+    system: 'shoal',
+    op: 'put-fast-durability',
+    concurrency: 1,
+    p50Us: f.p50Us,
+    p99Us: f.p99Us,
+    note: 'acknowledged before fsync and replication',
+  })
   const before = await counters(c)
   const line = await runLoad(t, 'put', 64, durationMs, 1e9)
   const after = await counters(c)

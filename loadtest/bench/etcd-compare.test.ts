@@ -94,6 +94,7 @@ describe('compare', () => {
     p50Us: 1,
     p99Us,
     errors: 0,
+    cpuMsPerOp: 1,
     loadAvg1m: 1,
   })
   const failover = (system: 'shoal' | 'etcd', ms: number | null, past: number): FailoverLine => ({

@@ -19,6 +19,8 @@ export interface LoadLine {
   readonly p50Us: number
   readonly p99Us: number
   readonly errors: number
+  /** User + system CPU of the system's server processes during the run, per operation. */
+  readonly cpuMsPerOp: number
   readonly loadAvg1m: number
 }
 
