@@ -169,10 +169,18 @@ describe('cli e2e', () => {
     const multi = await shoal(url, ['multi-get', 'demo', 'greeting', 'nope'])
     expect(multi.code).toBe(1)
     expect(multi.stdout).toContain('(not found)')
-    const [fromStdin, noKeys] = await Promise.all([
+    // More keys than one request may carry (gateway limit 1000): read in batches, in order.
+    const manyKeys = ['greeting', ...Array.from({ length: 1200 }, (_, i) => `absent-${i}`)]
+    const [fromStdin, noKeys, many] = await Promise.all([
       shoal(url, ['--json', 'multi-get', 'demo', '--keys-from', '-'], 'greeting\nbin\n'),
       shoal(url, ['multi-get', 'demo']),
+      shoal(url, ['--json', 'multi-get', 'demo', '--keys-from', '-'], manyKeys.join('\n')),
     ])
+    expect(many.code).toBe(1)
+    expect(many.stderr).toContain('1200 of 1201 not found')
+    const manyItems = JSON.parse(many.stdout) as Array<{ key: string; found: boolean }>
+    expect(manyItems.map((item) => item.key)).toEqual(manyKeys)
+    expect(manyItems[0]?.found).toBe(true)
     expect(fromStdin.code).toBe(0)
     expect(JSON.parse(fromStdin.stdout)).toMatchObject([
       { key: 'greeting', found: true, value: 'hi' },

@@ -93,14 +93,16 @@ describe('three hosts e2e', () => {
         /(storage|gateway)\/main\.ts/.test(commandLine(pid)),
       ),
     }))
-    for (const { spawned, children } of pairs) {
-      expect(children).toHaveLength(1)
-      await stop(spawned, 'SIGTERM', 20_000)
-      expect(spawned.child.exitCode, spawned.output()).toBe(0)
-      await waitFor('entry point gone', () => children.every((pid) => !alive(pid)), {
-        timeoutMs: 10_000,
-      })
-    }
+    await Promise.all(
+      pairs.map(async ({ spawned, children }) => {
+        expect(children).toHaveLength(1)
+        await stop(spawned, 'SIGTERM', 20_000)
+        expect(spawned.child.exitCode, spawned.output()).toBe(0)
+        await waitFor('entry point gone', () => children.every((pid) => !alive(pid)), {
+          timeoutMs: 10_000,
+        })
+      }),
+    )
     started.length = 0
   }, 120_000)
 })
