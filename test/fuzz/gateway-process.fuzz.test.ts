@@ -31,7 +31,8 @@ beforeAll(async () => {
   client = new ShoalClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 10_000 })
   await waitFor('gateway ready', () => client.ready(), { timeoutMs: 30_000, intervalMs: 100 })
   await client.createTable('fuzz', {})
-  await client.put('fuzz', 'sentinel', 'keep')
+  await client.createTable('vault', {})
+  await client.put('vault', 'sentinel', 'keep')
 }, 90_000)
 
 afterAll(async () => {
@@ -58,7 +59,7 @@ describe('fuzz: real gateway process', () => {
     expect(statuses.get(413) ?? 0).toBeGreaterThan(0)
     expect(gateway.child.exitCode, gateway.output().slice(-2_000)).toBeNull()
     expect(await client.ready()).toBe(true)
-    const item = await client.get('fuzz', 'sentinel')
+    const item = await client.get('vault', 'sentinel')
     expect(new TextDecoder().decode(item!.value)).toBe('keep')
   }, 180_000)
 })

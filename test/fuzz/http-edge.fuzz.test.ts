@@ -5,7 +5,8 @@
  * real app (buildApp over the MemoryBackend, route-fixture.ts) behind @hono/node-server with the
  * gateway's real server options (short timeouts), fed by fast-check with raw HTTP/1.1 requests
  * (arbitrary paths, percent-encodings, headers, sized / chunked / truncated / oversize / broken
- * bodies, slow writers); each reply is judged by raw-http.ts's oracle, and a sentinel item
+ * bodies, slow writers); each reply is judged by raw-http.ts's oracle, and a sentinel item (in
+ * table `vault`, which the generator never names: it may legitimately drop table `fuzz`)
  * written first must read back intact at the end. Bounded by numRuns (seconds per property).
  */
 import type { AddressInfo } from 'node:net'
@@ -39,8 +40,9 @@ beforeAll(async () => {
     rateLimit: { ratePerSecDefault: 1_000_000, burstDefault: 1_000_000 },
   })
   await fixture.createTable('fuzz')
+  await fixture.createTable('vault')
   expect(
-    (await fixture.send('PUT', '/v1/tables/fuzz/keys/sentinel', { body: 'keep' })).status,
+    (await fixture.send('PUT', '/v1/tables/vault/keys/sentinel', { body: 'keep' })).status,
   ).toBeLessThan(300)
   port = await new Promise<number>((resolve) => {
     const server = serve(
@@ -60,7 +62,7 @@ beforeAll(async () => {
 afterAll(() => close())
 
 async function sentinelIntact(): Promise<void> {
-  const response = await fixture.send('GET', '/v1/tables/fuzz/keys/sentinel')
+  const response = await fixture.send('GET', '/v1/tables/vault/keys/sentinel')
   expect(response.status).toBe(200)
   expect(await response.text()).toBe('keep')
 }
@@ -114,7 +116,7 @@ describe('fuzz: gateway HTTP edge over a socket', () => {
       const oversize = fc.record({
         method: fc.constantFrom('PUT', 'POST', 'DELETE'),
         path: fc.constantFrom(
-          '/v1/tables/fuzz/keys/sentinel',
+          '/v1/tables/vault/keys/sentinel',
           '/v1/tables/fuzz/multi-get',
           '/v1/tables/fuzz/keys/k',
         ),

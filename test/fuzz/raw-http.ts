@@ -276,6 +276,13 @@ export function violation(
 ): string | null {
   const s = reply.status
   if (s >= 500 && s !== 503 && s !== 504) return `status ${s}`
+  const oversize = bodyBytes(request.body) > limitBytes
+  const truncated = request.body.kind === 'chunked' && request.body.truncated
+  if (s === 0 && !reply.closed && !truncated) return 'no answer before the deadline (a hang)'
+  // A reset while the client still writes an oversize body may eat the 413; nothing else may.
+  if (s === 0 && !oversize && !truncated && request.body.kind !== 'bad-chunked') {
+    return 'connection closed without an answer'
+  }
   const contentType = header(reply.head, 'content-type')
   if (s >= 400 && contentType !== null && !contentType.startsWith('application/problem+json')) {
     return `status ${s} with content-type ${contentType}`
@@ -283,7 +290,6 @@ export function violation(
   if (s >= 400 && contentType === null && !parserStatuses.has(s) && request.method !== 'HEAD') {
     return `status ${s} without a problem+json body`
   }
-  const oversize = bodyBytes(request.body) > limitBytes
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD'
   const reachesApp = authorized || !request.path.startsWith('/v1/')
   // Refused: no answer, or a 4xx that is not "not found" (auth and rate limit run first).
