@@ -22,6 +22,7 @@ function line(
     maxUs: 30_000,
     errors: {},
     backendCallsPerRequest: 0.1,
+    readRoles: null,
     loadAverage: [1, 1, 1],
     cores: 2,
     ...partial,

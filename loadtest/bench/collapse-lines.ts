@@ -30,6 +30,8 @@ export interface CollapseLine extends LoadAverage {
   readonly errors: Readonly<Record<string, number>>
   /** Backend (storage) reads per client request over the measured phase. */
   readonly backendCallsPerRequest: number
+  /** Shoal only: answers by X-Shoal-Coalesced role (leader, follower, cache); else null. */
+  readonly readRoles: Readonly<Record<string, number>> | null
 }
 
 /** The same closed loop against a bare node:http server: what one Node process can answer. */

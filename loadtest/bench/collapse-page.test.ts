@@ -24,6 +24,7 @@ function run(
     maxUs: p99Us * 3,
     errors: system === 'nginx' ? { timeout: 3 } : {},
     backendCallsPerRequest: 0.25,
+    readRoles: system === 'shoal' ? { leader: 4, cache: 6 } : null,
     loadAverage: [3.5, 2, 1],
     cores: 2,
   }
@@ -81,6 +82,7 @@ describe('collapsePage', () => {
   it('collapsePage: figures, probe counts, verdicts and load average: all in the tables', () => {
     expect(html).toContain('<td>7.00</td>') // shoal zipf eventual p99 in ms
     expect(html).toContain('<td>timeout=3</td>')
+    expect(html).toContain('<td>leader=4 cache=6</td>')
     expect(html).toContain('<td>18</td><td>0</td><td>7</td>') // stale, invalid, behind
     expect(html).toContain('class="met">met</td>')
     expect(html).toContain('<td>n/a</td><td>&#62;= 1</td><td>n/a</td>')

@@ -64,6 +64,7 @@ function figuresHtml(runs: readonly CollapseRun[]): string {
     'max ms',
     'backend calls / request',
     'errors',
+    'Shoal answers by role',
   ]
   const rows = runs.map(({ line }) => {
     const errors = Object.entries(line.errors)
@@ -80,6 +81,11 @@ function figuresHtml(runs: readonly CollapseRun[]): string {
       ms(line.maxUs),
       line.backendCallsPerRequest.toFixed(3),
       errors === '' ? 'none' : errors,
+      line.readRoles === null
+        ? ''
+        : Object.entries(line.readRoles)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
     ]
   })
   return table(head, rows)

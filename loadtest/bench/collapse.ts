@@ -187,6 +187,7 @@ async function measure(
     consistency: subject.consistency,
     clients: size.clients,
     ...figuresOf(summary),
+    readRoles: subject.system === 'shoal' ? summary.readRoles : null,
     backendCallsPerRequest:
       summary.completed === 0
         ? 0
