@@ -15,7 +15,7 @@ export const limits = {
   valueInlineBytesMax: 4 * KiB, // at or above this a value goes to the value log (WiscKey)
 
   // --- lsm ---
-  lsmValueBytesMax: 64 * MiB, // one value in one WAL record and one buffer; chunking is not built
+  lsmValueBytesMax: 64 * MiB, // one value in one WAL record and one buffer; larger: putStream
   lsmBatchBytesMax: 256 * MiB, // one write batch is one WAL record (u32 length)
   lsmMemtableBytesDefault: 64 * MiB, // LevelDB/RocksDB-sized write buffer
   lsmBlockBytesDefault: 4 * KiB, // data block target; one page
@@ -26,6 +26,7 @@ export const limits = {
   lsmImmutableMemtablesMax: 4, // writes stop when this many memtables wait for flush
   lsmManifestBytesMax: 64 * MiB, // a manifest larger than this is rewritten as a snapshot
   lsmValueLogFileBytesDefault: 64 * MiB, // write-time value log per memtable; GC unit
+  lsmValueChunkBytes: 4 * MiB, // one record of a streamed (chunked) value; the read buffer
 
   // --- raft ---
   raftMsgBytesMax: 1 * MiB, // entries per append message; bounds one frame and one fsync batch

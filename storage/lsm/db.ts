@@ -7,10 +7,12 @@
  * (fsyncgate): every later call rejects with it.
  */
 import { assert, INVARIANTS } from '../../shared/assert.ts'
-import { corruption, isShoalError, ShoalError } from '../../shared/errors.ts'
+import { corruption, ShoalError } from '../../shared/errors.ts'
 import { deferred, type Deferred } from '../../shared/deferred.ts'
 import { joinPath } from '../vfs/vfs.ts'
 import { BlockCache } from './block-cache.ts'
+import { Pins } from './pins.ts'
+import { itemOf, valueOf } from './read-values.ts'
 import { checkConsistency, type ConsistencyReport } from './consistency.ts'
 import { pickCompaction, type CompactionPlan } from './compaction/picker.ts'
 import {
@@ -21,9 +23,9 @@ import {
   type JobContext,
   type JobResult,
 } from './compaction/compaction.ts'
-import { decodePointer, inlinePayload, readExpiry } from './entry-value.ts'
+import { decodePointer, encodePointer, expiryOf, type ValuePointer } from './entry-value.ts'
 import { CURRENT, manifestName, tableName, vlogName, walName } from './file-names.ts'
-import { Kind, kindOf, seqOf, timestampOf, userKeyOf, versionOf } from './internal-key.ts'
+import { encodeInternalKey, Kind, kindOf, userKeyOf } from './internal-key.ts'
 import type { VersionEdit } from './manifest/version-edit.ts'
 import { emptyVersion, recoverManifest, VersionSet } from './manifest/version-set.ts'
 import type { FileMeta, Version } from './manifest/version.ts'
@@ -36,8 +38,13 @@ import { TableReader } from './sstable/reader.ts'
 import { computeStats, DbCounters, type DbStats } from './stats.ts'
 import { VlogReaders } from './value-log/value-log.ts'
 import { WalWriter } from './wal/wal-writer.ts'
-import { encodeBatch, WriteBatch, type PutOptions } from './write-batch.ts'
-import { needsValueLog, openMemtableVlog, separateValues } from './value-separation.ts'
+import { encodeBatch, stampOf, WriteBatch, type PutOptions } from './write-batch.ts'
+import {
+  needsValueLog,
+  openMemtableVlog,
+  separateValues,
+  writeChunkedValue,
+} from './value-separation.ts'
 import { limits } from '../../shared/limits.ts'
 import type {
   Item,
@@ -48,14 +55,7 @@ import type {
   WriteOptions,
 } from './db-types.ts'
 
-export type {
-  Item,
-  ItemPutOptions,
-  IterateOptions,
-  ReadOptions,
-  Snapshot,
-  WriteOptions,
-} from './db-types.ts'
+export type * from './db-types.ts'
 
 const NO_READ_OPTIONS: ReadOptions = Object.freeze({})
 
@@ -66,10 +66,8 @@ export class Db {
   readonly #vlogs: VlogReaders
   readonly #tables = new Map<number, TableReader>()
   readonly #wals = new Map<number, WalWriter>()
-  readonly #snapshots = new Map<number, number>()
+  readonly #pins = new Pins()
   readonly #pinned = new Set<Version>()
-  /** Value logs that pinned memtables (of open iterators) point into, with counts. */
-  readonly #pinnedVlogs = new Map<number, number>()
   readonly #obsoleteTables = new Set<number>()
   readonly #obsoleteVlogs = new Set<number>()
   readonly #compactPointers = new Map<number, Uint8Array>()
@@ -129,11 +127,7 @@ export class Db {
     return db
   }
 
-  /**
-   * No CURRENT: a new db, or a first open that crashed before CURRENT was durable. That open
-   * acknowledged nothing (the WAL is created after CURRENT), so a leftover MANIFEST or temp
-   * file is debris that orphan removal deletes; a table, WAL or value log means lost CURRENT.
-   */
+  /** No CURRENT: new, or a crashed first open (acked nothing; a MANIFEST left is debris). */
   static async #checkFresh(o: ResolvedOptions): Promise<void> {
     const names = await o.fs.list(o.dir)
     const stray = names.find((n) => /\.(sst|log|vlog)$/.test(n))
@@ -230,26 +224,48 @@ export class Db {
 
   // ---------------------------------------------------------------- writes
 
+  #putOptions(options: ItemPutOptions): PutOptions {
+    if (options.ttlMs === undefined) return stampOf(options)
+    return { ...stampOf(options), expiresAtMs: Math.max(1, this.#o.clock.wallMs() + options.ttlMs) }
+  }
+
   async put(key: Uint8Array, value: Uint8Array, options: ItemPutOptions = {}): Promise<void> {
-    const put: PutOptions = {
-      ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
-      ...(options.version === undefined ? {} : { version: options.version }),
-      ...(options.ttlMs === undefined
-        ? {}
-        : { expiresAtMs: Math.max(1, this.#o.clock.wallMs() + options.ttlMs) }),
-    }
-    return this.write(new WriteBatch().put(key, value, put), options)
+    return this.write(new WriteBatch().put(key, value, this.#putOptions(options)), options)
+  }
+
+  /**
+   * Stores a value of up to 2 GiB given as chunks, never whole in memory: they go to a value
+   * log of their own, synced before the pointer is written like any put. Read: getStream.
+   */
+  async putStream(
+    key: Uint8Array,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: ItemPutOptions = {},
+  ): Promise<void> {
+    this.#check()
+    const batch = new WriteBatch().put(key, new Uint8Array(0), this.#putOptions(options))
+    const op = batch.ops[0]!
+    const ikey = encodeInternalKey(op.userKey, op.timestamp, op.version, 0, Kind.pointer)
+    const fileNo = this.#vs.newFileNo()
+    const pointer = await writeChunkedValue(
+      this.#o.fs,
+      this.#o.dir,
+      fileNo,
+      this.#vlogs,
+      ikey,
+      chunks,
+    )
+    const entry = encodePointer(pointer, expiryOf(op.entry, 'batch'))
+    batch.ops[0] = { ...op, kind: Kind.pointer, entry }
+    batch.userBytes += pointer.length
+    return this.write(batch, options)
   }
 
   async delete(
     key: Uint8Array,
     options: WriteOptions & { timestamp?: number; version?: number } = {},
   ): Promise<void> {
-    const stamp = {
-      ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
-      ...(options.version === undefined ? {} : { version: options.version }),
-    }
-    return this.write(new WriteBatch().delete(key, stamp), options)
+    return this.write(new WriteBatch().delete(key, stampOf(options)), options)
   }
 
   /**
@@ -485,7 +501,7 @@ export class Db {
   async #collectGarbage(): Promise<void> {
     const liveTables = this.#vs.current.fileNos()
     const liveVlogs = new Set(this.#vs.current.vlogs.keys())
-    for (const fileNo of this.#pinnedVlogs.keys()) liveVlogs.add(fileNo)
+    for (const fileNo of this.#pins.pinnedVlogs()) liveVlogs.add(fileNo)
     for (const version of this.#pinned) {
       for (const fileNo of version.fileNos()) liveTables.add(fileNo)
       for (const fileNo of version.vlogs.keys()) liveVlogs.add(fileNo)
@@ -554,7 +570,7 @@ export class Db {
   }
 
   async #runPlan(version: Version, plan: CompactionPlan): Promise<void> {
-    const snapshots = [...this.#snapshots.keys()].sort((a, b) => a - b)
+    const snapshots = this.#pins.snapshotSeqs()
     const result: JobResult = await runCompaction(
       this.#jobContext(),
       version,
@@ -611,19 +627,7 @@ export class Db {
 
   snapshot(): Snapshot {
     this.#check()
-    const seq = this.#vs.lastSeq
-    this.#snapshots.set(seq, (this.#snapshots.get(seq) ?? 0) + 1)
-    let released = false
-    return {
-      seq,
-      release: () => {
-        if (released) return
-        released = true
-        const count = (this.#snapshots.get(seq) ?? 1) - 1
-        if (count <= 0) this.#snapshots.delete(seq)
-        else this.#snapshots.set(seq, count)
-      },
-    }
+    return this.#pins.snapshot(this.#vs.lastSeq)
   }
 
   #view(): ReadView {
@@ -644,19 +648,6 @@ export class Db {
     return this.#cachedView
   }
 
-  /** The value a read returns for an entry (a copy; no Item built: the get fast path). */
-  #valueOf(entry: Entry): Uint8Array {
-    const source = 'entry'
-    if (kindOf(entry.ikey) === Kind.pointer) {
-      return this.#vlogs.read(decodePointer(entry.value, source))
-    }
-    const value = entry.value
-    // One-byte expiry (never expires, the common case): copy the payload in one step.
-    return value.length > 0 && value[0]! < 0x80
-      ? value.slice(1)
-      : inlinePayload(value, source).slice()
-  }
-
   #find(key: Uint8Array, options: ReadOptions): Entry | undefined {
     this.#check()
     const snapshot = options.snapshot?.seq ?? this.#vs.lastSeq
@@ -669,34 +660,15 @@ export class Db {
     return found
   }
 
-  #item(entry: Entry): Item {
-    const ikey = entry.ikey
-    const source = 'entry'
-    const [expiresAtMs] = readExpiry(entry.value, source)
-    // Inline values are views into cached blocks or memtable entries: hand out a copy.
-    const value =
-      kindOf(ikey) === Kind.pointer
-        ? this.#vlogs.read(decodePointer(entry.value, source))
-        : inlinePayload(entry.value, source).slice()
-    return {
-      key: userKeyOf(ikey).slice(),
-      value,
-      timestamp: timestampOf(ikey),
-      version: versionOf(ikey),
-      seq: seqOf(ikey),
-      expiresAtMs,
-    }
-  }
-
   /** The item a read returns (highest timestamp, then version), or undefined. Synchronous. */
   getLatest(key: Uint8Array, options: ReadOptions = NO_READ_OPTIONS): Item | undefined {
     const found = this.#find(key, options)
-    return found === undefined ? undefined : this.#item(found)
+    return found === undefined ? undefined : itemOf(found, this.#vlogs)
   }
 
   getSync(key: Uint8Array, options: ReadOptions = NO_READ_OPTIONS): Uint8Array | undefined {
     const found = this.#find(key, options)
-    return found === undefined ? undefined : this.#valueOf(found)
+    return found === undefined ? undefined : valueOf(found, this.#vlogs)
   }
 
   async get(
@@ -704,6 +676,27 @@ export class Db {
     options: ReadOptions = NO_READ_OPTIONS,
   ): Promise<Uint8Array | undefined> {
     return this.getSync(key, options)
+  }
+
+  /**
+   * A value as chunks: a chunked value streams from its file (pinned while iterating: start
+   * before awaiting anything), any other value is one chunk. Undefined when absent.
+   */
+  getStream(key: Uint8Array, options: ReadOptions = NO_READ_OPTIONS) {
+    const found = this.#find(key, options)
+    if (found === undefined) return undefined
+    if (kindOf(found.ikey) !== Kind.pointer) return [valueOf(found, this.#vlogs)]
+    return this.#chunks(decodePointer(found.value, 'entry'))
+  }
+
+  *#chunks(pointer: ValuePointer): Generator<Uint8Array> {
+    this.#pins.pinVlogs([pointer.fileNo], 1)
+    try {
+      for (const record of this.#vlogs.records(pointer)) yield record.value
+    } finally {
+      this.#pins.pinVlogs([pointer.fileNo], -1)
+      if (!this.#closed) void this.#collectGarbage().catch((error: unknown) => this.#fail(error))
+    }
   }
 
   async multiGet(
@@ -724,7 +717,7 @@ export class Db {
     return readableAt(group, snapshot, nowMs, this.#o.retention(key), limit)
       .map((i) => group[i]!)
       .filter((entry) => kindOf(entry.ikey) !== Kind.delete)
-      .map((entry) => this.#item(entry))
+      .map((entry) => itemOf(entry, this.#vlogs))
   }
 
   /** Latest items in key order (or reverse) within bounds; pins the version until done. */
@@ -737,7 +730,7 @@ export class Db {
     version.refs++
     this.#pinned.add(version)
     const vlogs = view.memtables.flatMap((memtable) => [...memtable.vlogRefs])
-    this.#pinVlogs(vlogs, 1)
+    this.#pins.pinVlogs(vlogs, 1)
     let count = 0
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER
     try {
@@ -748,21 +741,13 @@ export class Db {
         if (first === undefined || kindOf(group[first]!.ikey) === Kind.delete) continue
         this.#check()
         count++
-        yield this.#item(group[first]!)
+        yield itemOf(group[first]!, this.#vlogs)
       }
     } finally {
       version.refs--
       if (version.refs === 0) this.#pinned.delete(version)
-      this.#pinVlogs(vlogs, -1)
+      this.#pins.pinVlogs(vlogs, -1)
       if (!this.#closed) void this.#collectGarbage().catch((error: unknown) => this.#fail(error))
-    }
-  }
-
-  #pinVlogs(fileNos: readonly number[], delta: 1 | -1): void {
-    for (const fileNo of fileNos) {
-      const count = (this.#pinnedVlogs.get(fileNo) ?? 0) + delta
-      if (count === 0) this.#pinnedVlogs.delete(fileNo)
-      else this.#pinnedVlogs.set(fileNo, count)
     }
   }
 

@@ -4,8 +4,11 @@
  *   tombstone (kind 0):  (empty)
  *   inline (kind 1):     | expiresAtMs varint (0 = never) | value bytes ...          |
  *   pointer (kind 2):    | expiresAtMs varint | file varint | offset varint | length varint |
+ *                        | chunks varint (optional) |
  *
- * A pointer names a value-log record (value-log/record.ts); `length` is the whole record.
+ * A pointer names a value-log record (value-log/record.ts); `length` is the whole record. A
+ * chunked value (up to 2 GiB, db.putStream) is `chunks` consecutive records of one file and
+ * `length` covers them all.
  */
 import { ByteReader } from '../../shared/codecs/byte-reader.ts'
 import { ByteWriter } from '../../shared/codecs/byte-writer.ts'
@@ -14,6 +17,8 @@ export interface ValuePointer {
   readonly fileNo: number
   readonly offset: number
   readonly length: number
+  /** Chunked value (putStream): this many consecutive records from `offset`; absent = one. */
+  readonly chunks?: number
 }
 
 function varintBytes(value: number): number {
@@ -43,12 +48,13 @@ export function encodeInline(value: Uint8Array, expiresAtMs: number): Uint8Array
 }
 
 export function encodePointer(pointer: ValuePointer, expiresAtMs: number): Uint8Array {
-  return new ByteWriter(24)
+  const writer = new ByteWriter(32)
     .writeVarint(expiresAtMs)
     .writeVarint(pointer.fileNo)
     .writeVarint(pointer.offset)
     .writeVarint(pointer.length)
-    .finish()
+  if (pointer.chunks !== undefined) writer.writeVarint(pointer.chunks)
+  return writer.finish()
 }
 
 /** The expiry alone (the hot read path: no tuple allocated for the common one-byte case). */
@@ -83,5 +89,6 @@ export function decodePointer(entry: Uint8Array, source: string): ValuePointer {
   const fileNo = reader.readVarint()
   const offset = reader.readVarint()
   const length = reader.readVarint()
-  return { fileNo, offset, length }
+  if (reader.remaining === 0) return { fileNo, offset, length }
+  return { fileNo, offset, length, chunks: reader.readVarint() }
 }

@@ -5,7 +5,13 @@
  * value-log files being collected (GC), and finishes by fsyncing every file and the directory.
  */
 import { joinPath, type FileSystem, type WritableFile } from '../vfs/vfs.ts'
-import { decodePointer, encodePointer, inlinePayload, readExpiry } from './entry-value.ts'
+import {
+  decodePointer,
+  encodePointer,
+  inlinePayload,
+  readExpiry,
+  type ValuePointer,
+} from './entry-value.ts'
 import { tableName, vlogName } from './file-names.ts'
 import { Kind, kindOf, withKind } from './internal-key.ts'
 import type { FileMeta, VlogMeta } from './manifest/version.ts'
@@ -33,6 +39,10 @@ export interface SinkResult {
   readonly files: FileMeta[]
   readonly vlog: VlogMeta | undefined
   readonly bytesWritten: number
+}
+
+function* chunkValues(vlogs: VlogReaders, pointer: ValuePointer): Generator<Uint8Array> {
+  for (const record of vlogs.records(pointer)) yield record.value
 }
 
 export class TableSink {
@@ -90,9 +100,12 @@ export class TableSink {
     if (kind === Kind.pointer && vlog !== undefined) {
       const pointer = decodePointer(entry, this.#writer!.path)
       if (this.#options.relocate.has(pointer.fileNo)) {
-        const value = this.#ctx.vlogs.read(pointer)
         const [expiresAtMs] = readExpiry(entry, this.#writer!.path)
-        this.#writer!.add(ikey, encodePointer(vlog.add(ikey, value), expiresAtMs))
+        const moved =
+          pointer.chunks === undefined
+            ? vlog.add(ikey, this.#ctx.vlogs.read(pointer))
+            : vlog.addChunks(ikey, chunkValues(this.#ctx.vlogs, pointer))
+        this.#writer!.add(ikey, encodePointer(moved, expiresAtMs))
         return
       }
     }

@@ -6,8 +6,11 @@
  * the value log is synced before the WAL records pointing into it (WalWriter's beforeSync),
  * and registered in the manifest in the flush edit of its memtable, after it is synced.
  */
-import type { FileSystem } from '../vfs/vfs.ts'
-import { encodePointer, expiryOf, inlinePayload } from './entry-value.ts'
+import { ShoalError } from '../../shared/errors.ts'
+import { limits } from '../../shared/limits.ts'
+import { joinPath, type FileSystem } from '../vfs/vfs.ts'
+import { encodePointer, expiryOf, inlinePayload, type ValuePointer } from './entry-value.ts'
+import { vlogName } from './file-names.ts'
 import { encodeInternalKey, Kind } from './internal-key.ts'
 import { createVlog, type VlogReaders, type VlogWriter } from './value-log/value-log.ts'
 import type { BatchOp } from './write-batch.ts'
@@ -66,4 +69,57 @@ export async function openMemtableVlog(
   await fs.fsyncDir(dir)
   await readers.ensureOpen(fileNo)
   return writer
+}
+
+/** Splits incoming pieces into chunks of at most limits.lsmValueChunkBytes. */
+function* split(piece: Uint8Array): Generator<Uint8Array> {
+  for (let at = 0; at < piece.length; at += limits.lsmValueChunkBytes) {
+    yield piece.subarray(at, Math.min(piece.length, at + limits.lsmValueChunkBytes))
+  }
+}
+
+/**
+ * Streams a value of up to limits.valueBytesMax into its own new value-log file, chunk by
+ * chunk (never the whole value in memory), syncs it and makes its name durable. Returns the
+ * chunked pointer; on any error the file is removed and the error rethrown.
+ */
+export async function writeChunkedValue(
+  fs: FileSystem,
+  dir: string,
+  fileNo: number,
+  readers: VlogReaders,
+  ikey: Uint8Array,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<ValuePointer> {
+  const writer = await createVlog(fs, dir, fileNo)
+  try {
+    let total = 0
+    let offset = 0
+    let length = 0
+    let chunks = 0
+    for await (const piece of source) {
+      if (!(piece instanceof Uint8Array)) throw new ShoalError('bad-request', 'chunk must be bytes')
+      total += piece.length
+      if (total > limits.valueBytesMax) {
+        throw new ShoalError('too-large', `value over ${limits.valueBytesMax} bytes`)
+      }
+      if (piece.length === 0) continue
+      const part = writer.addChunks(ikey, split(piece))
+      if (chunks === 0) offset = part.offset
+      length += part.length
+      chunks += part.chunks ?? 1
+    }
+    if (chunks === 0) {
+      length = writer.addChunks(ikey, [new Uint8Array(0)]).length
+      chunks = 1
+    }
+    await writer.finish()
+    await fs.fsyncDir(dir)
+    await readers.ensureOpen(fileNo)
+    return { fileNo, offset, length, chunks }
+  } catch (error) {
+    writer.abandon()
+    await fs.remove(joinPath(dir, vlogName(fileNo)))
+    throw error
+  }
 }

@@ -34,6 +34,17 @@ export interface PutOptions {
   readonly expiresAtMs?: number
 }
 
+/** The timestamp and version of `options`, without absent fields. */
+export function stampOf(options: { timestamp?: number; version?: number }): {
+  timestamp?: number
+  version?: number
+} {
+  return {
+    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+    ...(options.version === undefined ? {} : { version: options.version }),
+  }
+}
+
 function checkKey(userKey: Uint8Array): void {
   if (!(userKey instanceof Uint8Array)) throw new ShoalError('bad-request', 'key must be bytes')
   if (userKey.length > limits.keyBytesMax) {
@@ -69,7 +80,7 @@ export class WriteBatch {
     if (value.length > limits.lsmValueBytesMax) {
       throw new ShoalError(
         'too-large',
-        `value of ${value.length} bytes over ${limits.lsmValueBytesMax} (chunking not built)`,
+        `value of ${value.length} bytes over ${limits.lsmValueBytesMax}: use putStream`,
       )
     }
     const expiresAtMs = checkStamp('expiresAtMs', options.expiresAtMs)

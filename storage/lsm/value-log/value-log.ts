@@ -4,11 +4,12 @@
  * edit as the tables that point into it, after both are fsynced, and deleted only once no live
  * or pinned version references it, so no reader ever follows a dangling pointer.
  */
-import { corruption } from '../../../shared/errors.ts'
+import { corruption, ShoalError } from '../../../shared/errors.ts'
+import { limits } from '../../../shared/limits.ts'
 import { joinPath, type FileSystem, type ReadableFile, type WritableFile } from '../../vfs/vfs.ts'
 import type { ValuePointer } from '../entry-value.ts'
 import { vlogName } from '../file-names.ts'
-import { decodeVlogRecord, encodeVlogRecord } from './record.ts'
+import { decodeVlogRecord, encodeVlogRecord, VLOG_HEADER_BYTES } from './record.ts'
 
 export class VlogWriter {
   readonly fileNo: number
@@ -57,6 +58,17 @@ export class VlogWriter {
     }
   }
 
+  /** Appends a chunked value's records back to back (one pointer covers them all). */
+  addChunks(ikey: Uint8Array, chunks: Iterable<Uint8Array>): ValuePointer {
+    const offset = this.#file.sizeBytes
+    let count = 0
+    for (const chunk of chunks) {
+      this.#file.append(encodeVlogRecord(ikey, chunk))
+      count++
+    }
+    return { fileNo: this.fileNo, offset, length: this.#file.sizeBytes - offset, chunks: count }
+  }
+
   /** Syncs and closes; later syncAll calls return at once. Idempotent. */
   async finish(): Promise<void> {
     if (this.#finished) return
@@ -95,6 +107,7 @@ export class VlogReaders {
   }
 
   read(pointer: ValuePointer): Uint8Array {
+    if (pointer.chunks !== undefined) return this.#readChunked(pointer)
     const file = this.#open.get(pointer.fileNo)
     const path = joinPath(this.#dir, vlogName(pointer.fileNo))
     if (file === undefined) throw corruption(path, pointer.offset, 'pointer into unknown vlog')
@@ -106,6 +119,52 @@ export class VlogReaders {
     }
     this.bytesRead += bytes.length
     return decodeVlogRecord(bytes, path, pointer.offset).value
+  }
+
+  /** A chunked value whole, when it fits in one buffer (limits.lsmValueBytesMax). */
+  #readChunked(pointer: ValuePointer): Uint8Array {
+    const parts: Uint8Array[] = []
+    let total = 0
+    for (const { value } of this.records(pointer)) {
+      total += value.length
+      if (total > limits.lsmValueBytesMax) {
+        throw new ShoalError('too-large', `value over ${limits.lsmValueBytesMax} B: use getStream`)
+      }
+      parts.push(value)
+    }
+    const out = new Uint8Array(total)
+    let at = 0
+    for (const part of parts) {
+      out.set(part, at)
+      at += part.length
+    }
+    return out
+  }
+
+  /** The records a pointer covers, one at a time (a chunked value streams through here). */
+  *records(pointer: ValuePointer): Generator<{ ikey: Uint8Array; value: Uint8Array }> {
+    if (pointer.chunks === undefined) {
+      yield this.readRecord(pointer)
+      return
+    }
+    const file = this.#open.get(pointer.fileNo)
+    const path = joinPath(this.#dir, vlogName(pointer.fileNo))
+    if (file === undefined) throw corruption(path, pointer.offset, 'pointer into unknown vlog')
+    const end = pointer.offset + pointer.length
+    let at = pointer.offset
+    for (let i = 0; i < pointer.chunks; i++) {
+      const header = file.readAt(at, VLOG_HEADER_BYTES)
+      if (header.length !== VLOG_HEADER_BYTES) throw corruption(path, at, 'chunk past end')
+      const view = new DataView(header.buffer, header.byteOffset, header.byteLength)
+      const size = VLOG_HEADER_BYTES + view.getUint32(4, true) + view.getUint32(8, true)
+      if (at + size > end) throw corruption(path, at, 'chunk past the end of its value')
+      const bytes = file.readAt(at, size)
+      if (bytes.length !== size) throw corruption(path, at, 'value-log record past end of file')
+      this.bytesRead += size
+      yield decodeVlogRecord(bytes, path, at)
+      at += size
+    }
+    if (at !== end) throw corruption(path, at, 'chunked value shorter than its pointer')
   }
 
   readRecord(pointer: ValuePointer): { ikey: Uint8Array; value: Uint8Array } {
