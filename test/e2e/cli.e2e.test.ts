@@ -2,43 +2,27 @@
 // (shared/cli/main.ts start) in a clean temp directory: every command runs as a child process
 // and we check its output and exit code, then SIGINT the cluster, check that its processes are
 // gone and its ports free, start it again on the same directory and read the data back.
-import { execFile } from 'node:child_process'
 import { createServer } from 'node:net'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ShoalClient } from '../../shared/client/shoal-client.ts'
 import {
   freePort,
-  repoRoot,
   spawnTs,
   stop,
   tempDir,
   waitFor,
   type Spawned,
 } from '../harness/processes.ts'
-import { alive, childrenOf } from './cli.test-helper.ts'
+import { alive, childrenOf, runCli, type CliRun } from './cli.test-helper.ts'
 
 const dataDir = tempDir('cli-e2e')
 let started: Spawned | undefined
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function shoal(url: string, args: string[], stdin?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'shared/cli/main.ts'), '--url', url, ...args],
-      { cwd: repoRoot, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
-        resolve({ code, stdout, stderr })
-      },
-    )
-    child.stdin?.end(stdin ?? '')
+/** `shoal --url URL ...args`; a minute each, for a slow, shared machine. */
+function shoal(url: string, args: string[], stdin?: string): Promise<CliRun> {
+  return runCli(['--url', url, ...args], {
+    timeoutMs: 60_000,
+    ...(stdin === undefined ? {} : { stdin }),
   })
 }
 
@@ -240,5 +224,5 @@ describe('cli e2e', () => {
     expect(again).toMatchObject({ code: 0, stdout: 'hi\n' })
     const described = await shoal(url, ['--json', 'tables', 'describe', 'demo'])
     expect(JSON.parse(described.stdout)).toMatchObject({ name: 'demo' })
-  }, 240_000)
+  }, 300_000)
 })
