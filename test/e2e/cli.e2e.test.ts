@@ -5,14 +5,7 @@
 import { createServer } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ShoalClient } from '../../shared/client/shoal-client.ts'
-import {
-  freePort,
-  spawnTs,
-  stop,
-  tempDir,
-  waitFor,
-  type Spawned,
-} from '../harness/processes.ts'
+import { freePort, spawnTs, stop, tempDir, waitFor, type Spawned } from '../harness/processes.ts'
 import { alive, childrenOf, runCli, type CliRun } from './cli.test-helper.ts'
 
 const dataDir = tempDir('cli-e2e')
