@@ -41,6 +41,14 @@ function portOption(value: string): number {
   return port
 }
 
+function shardCountOption(value: string): number {
+  const count = Number(value)
+  if (!Number.isInteger(count) || count < 1 || count > 65_536) {
+    throw new InvalidArgumentError('expected a shard count 1-65536')
+  }
+  return count
+}
+
 interface StartOptions {
   port: number
   dataDir: string
@@ -131,7 +139,7 @@ function program(): Command {
       portOption(process.env['SHOAL_PORT'] ?? '8080'),
     )
     .option('--data-dir <dir>', 'data directory', process.env['SHOAL_DATA_DIR'] ?? './data')
-    .option('--shards <count>', 'shard count (first start only)', (v) => Number(v), 16)
+    .option('--shards <count>', 'shard count (first start only)', shardCountOption, 16)
     .option('--node-port-base <port>', 'storage nodes listen on base+1..base+3', portOption, 7100)
     .action(function (this: Command, options: StartOptions) {
       return runStart(options, globals(this).json)

@@ -1,6 +1,8 @@
 // Cluster file: valid files parse with defaults; each kind of mistake is one clear line.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseClusterFile, parseHostPort } from './cluster-file.ts'
+import { ConfigError, nodeEntry, parseClusterFile, parseHostPort } from './cluster-file.ts'
 
 const valid = `
 clusterId: local
@@ -44,6 +46,24 @@ describe('cluster file', () => {
   })
   it('cluster file: duplicate node: says so', () => {
     expect(problemsOf(valid.replace('id: n3', 'id: n2'))[0]).toMatch(/duplicate node n2/)
+  })
+  it('cluster file: no nodes section: one line naming it', () => {
+    const problems = problemsOf(valid.replace(/nodes:[\s\S]*$/, ''))
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatch(/^cluster\.yaml: nodes: /)
+  })
+  it('cluster file: a node id not in the file: one line with the known ids', () => {
+    const file = parseClusterFile(valid, 'cluster.yaml')
+    expect(nodeEntry(file, 'n2').address).toBe('127.0.0.1:7102')
+    expect(() => nodeEntry(file, 'n9')).toThrow(
+      new ConfigError(['node "n9" is not in the cluster file (known: n1, n2, n3)']),
+    )
+  })
+  it('cluster file: examples/three-hosts.yaml: valid, three hosts', () => {
+    const text = readFileSync(join(import.meta.dirname, 'examples', 'three-hosts.yaml'), 'utf8')
+    const file = parseClusterFile(text, 'three-hosts.yaml')
+    const hosts = file.nodes.map((node) => parseHostPort(node.address)?.host)
+    expect(new Set(hosts).size).toBe(3)
   })
   it('cluster file: not yaml: one line', () => {
     expect(problemsOf('nodes: [unclosed')).toHaveLength(1)

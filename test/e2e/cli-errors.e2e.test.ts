@@ -4,7 +4,7 @@
 // from an incompatible version says so and exits 2 before starting anything. Method: real
 // `shoal` processes (no cluster is needed: every case fails before serving) and files in a
 // temp directory; the taken port is held by a listener of this test.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -89,6 +89,17 @@ describe('cli errors e2e', () => {
     writeFileSync(join(dataDir, 'SHOAL_VERSION'), '999\n')
     const run = await runCli(['start', '--data-dir', dataDir, '--port', `${await freePort()}`])
     expectOneLine(run, /holds data format 999; this Shoal reads format 1/)
+  })
+
+  it('cli errors: start with a bad --shards or --port: one line, exit 2, nothing written', async () => {
+    const dataDir = join(dir, 'start-bad-flags')
+    const [shards, port] = await Promise.all([
+      runCli(['start', '--data-dir', dataDir, '--shards', '0']),
+      runCli(['start', '--data-dir', dataDir, '--port', '99999']),
+    ])
+    expectOneLine(shards, /--shards <count>' argument '0' is invalid\. expected a shard count/)
+    expectOneLine(port, /--port <port>' argument '99999' is invalid\. expected a port number/)
+    expect(existsSync(dataDir)).toBe(false)
   })
 
   it('cli errors: start with the gateway port taken: says which, exit 2', async () => {
