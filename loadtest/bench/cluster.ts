@@ -54,6 +54,8 @@ const warmupMs = 500
 const profileSampleUs = 200
 /** Linux USER_HZ, the unit of utime/stime in /proc/<pid>/stat. */
 const clockTicksPerSecond = 100
+/** Set by SIGINT: load loops stop sending and nothing more is printed. */
+const interruption = { requested: false }
 
 interface BenchTarget {
   /** The server processes measured (their CPU time is reported per operation). */
@@ -210,7 +212,7 @@ async function runLoad(
   let n = 0
   const end = performance.now() + durationMs
   const worker = async (): Promise<void> => {
-    while (performance.now() < end) {
+    while (performance.now() < end && !interruption.requested) {
       const key = `key-${n++ % keyCount}`
       const started = performance.now()
       try {
@@ -264,7 +266,7 @@ async function runFailover(t: BenchTarget): Promise<FailoverLine> {
   let firstOk = false
   let stop = false
   const writer = async (key: string): Promise<void> => {
-    while (!stop) {
+    while (!stop && !interruption.requested) {
       const start = performance.now()
       let ok = true
       try {
@@ -283,7 +285,9 @@ async function runFailover(t: BenchTarget): Promise<FailoverLine> {
   killedAt = performance.now()
   const killed = await plan.kill()
   const giveUp = killedAt + failoverGiveUpMs
-  while (!firstOk && performance.now() < giveUp) await sleep(retryPauseMs)
+  while (!firstOk && performance.now() < giveUp && !interruption.requested) {
+    await sleep(retryPauseMs)
+  }
   stop = true
   await Promise.all(writers)
   const f = failoverFigures({ killedAt, requests, deadlineMs: requestBudgetMs })
@@ -304,6 +308,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 function emit(line: object): void {
+  if (interruption.requested) return
   console.log(JSON.stringify(line))
 }
 
@@ -332,6 +337,7 @@ async function measure(
 /** Closes whatever is running on SIGINT (members and nodes by pid), then exits 130. */
 function onInterrupt(closers: Set<() => Promise<void>>): () => void {
   const handler = (): void => {
+    interruption.requested = true
     process.stderr.write('cluster bench: interrupted, stopping the clusters it started\n')
     void Promise.allSettled([...closers].map((close) => close())).then(() => process.exit(130))
   }
