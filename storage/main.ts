@@ -2,8 +2,11 @@
  * The storage node process:
  *
  *   npx tsx storage/main.ts --config cluster.yaml --node n1 [--listen host:port]
- *     [--data-dir dir] [--log-level info]
+ *     [--data-dir dir] [--log-level info] [--metrics-listen host:port]
  *
+ * `--metrics-listen` (or SHOAL_METRICS_LISTEN) serves Prometheus text at GET /metrics on that
+ * address (shared/metrics/node-metrics.ts) and prints `shoal-storage metrics node=<id>
+ * port=<port>` (port 0 picks one); without it no metrics port is opened.
  * Environment overrides (flags win): SHOAL_CONFIG, SHOAL_NODE, SHOAL_LISTEN, SHOAL_DATA_DIR,
  * SHOAL_LOG_LEVEL, SHOAL_TICK_MS. A configuration problem prints one line per problem to
  * stderr and exits with code 2. Once serving, it prints `shoal-storage ready node=<id>
@@ -15,12 +18,19 @@
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import {
-  ConfigError, loadClusterFile, nodeDataDir, nodeEntry, parseHostPort,
+  ConfigError,
+  loadClusterFile,
+  nodeDataDir,
+  nodeEntry,
+  parseHostPort,
 } from '../shared/config/cluster-file.ts'
 import { PinoLogger } from '../shared/logging/pino-logger.ts'
+import { startMetricsServer, type MetricsServer } from '../shared/metrics/metrics-server.ts'
+import { NodeMetrics } from '../shared/metrics/node-metrics.ts'
 import { SeededPrng } from '../shared/random/prng.ts'
 import { SystemClock, SystemTimers } from '../shared/time/clock.ts'
 import { startTracing } from '../shared/tracing/tracing.ts'
+import { resolveOptions } from './lsm/options.ts'
 import { StorageNode, type StorageNodeOptions } from './node/storage-node.ts'
 import { FaultFileSystem } from './vfs/fault-fs.ts'
 import { NodeFileSystem } from './vfs/node-fs.ts'
@@ -36,8 +46,12 @@ function flags(): Flags {
   try {
     return parseArgs({
       options: {
-        config: { type: 'string' }, node: { type: 'string' }, listen: { type: 'string' },
-        'data-dir': { type: 'string' }, 'log-level': { type: 'string' },
+        config: { type: 'string' },
+        node: { type: 'string' },
+        listen: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        'metrics-listen': { type: 'string' },
       },
       strict: true,
     }).values
@@ -75,14 +89,51 @@ function options(values: Flags, logger: PinoLogger): StorageNodeOptions {
     configError([`SHOAL_LOG_RETAIN_ENTRIES must be an integer >= 0, got "${retainText}"`])
   }
   return {
-    cluster, nodeId, listen,
+    cluster,
+    nodeId,
+    listen,
     ...(retain === undefined ? {} : { logRetainEntries: retain }),
     dataDir: values['data-dir'] ?? env.SHOAL_DATA_DIR ?? nodeDataDir(cluster, node),
     fs: slowDiskForTests(Number(env.SHOAL_TEST_FSYNC_DELAY_MS ?? 0)),
-    clock: new SystemClock(), timers: new SystemTimers(),
-    prng: new SeededPrng((Date.now() ^ process.pid) >>> 0), logger,
+    clock: new SystemClock(),
+    timers: new SystemTimers(),
+    prng: new SeededPrng((Date.now() ^ process.pid) >>> 0),
+    logger,
     ...(tickMs === undefined ? {} : { tickMs }),
   }
+}
+
+/** The node's /metrics server when --metrics-listen / SHOAL_METRICS_LISTEN is given. */
+async function startNodeMetrics(
+  values: Flags,
+  node: StorageNode,
+  nodeId: string,
+  logger: PinoLogger,
+): Promise<{ server: MetricsServer; stop: () => void } | null> {
+  const text = values['metrics-listen'] ?? process.env.SHOAL_METRICS_LISTEN
+  if (text === undefined) return null
+  // Port 0 picks a free port (tests); the ready line below names it.
+  const address = text.endsWith(':0') ? { host: text.slice(0, -2), port: 0 } : parseHostPort(text)
+  if (address === null || address.host.length === 0) {
+    configError([`bad metrics address "${text}": expected host:port`])
+  }
+  const lsm = resolveOptions({ fs: new NodeFileSystem(), dir: '' }) // the node's Db defaults
+  const metrics = new NodeMetrics({
+    nodeId,
+    raftId: node.services.topology.raftId(nodeId),
+    raftStats: node.host.stats,
+    groups: () => node.host.groupIds(),
+    groupStatus: (group) => node.host.status(group),
+    lsmStats: () => node.services.db.stats(),
+    raftLogStats: () => node.logStats(),
+    lsmShape: lsm,
+    rpcServer: node.rpcServer,
+  })
+  const sampler = new SystemTimers().every(250, () => metrics.sample())
+  const server = await startMetricsServer({ ...address, render: () => metrics.render(), logger })
+  logger.info('metrics listening', { url: `http://${address.host}:${server.port}/metrics` })
+  process.stdout.write(`shoal-storage metrics node=${nodeId} port=${server.port}\n`)
+  return { server, stop: () => sampler.cancel() }
 }
 
 async function main(): Promise<void> {
@@ -107,6 +158,7 @@ async function main(): Promise<void> {
   }
   const node = await StorageNode.open({ ...resolved, onFatal: fatal })
   await node.start()
+  const metrics = await startNodeMetrics(values, node, resolved.nodeId, logger)
   logger.info('storage node ready', { node: resolved.nodeId, port: node.port })
   process.stdout.write(`shoal-storage ready node=${resolved.nodeId} port=${node.port}\n`)
   let closing = false
@@ -114,6 +166,8 @@ async function main(): Promise<void> {
     if (closing) return
     closing = true
     logger.info('shutting down', { signal })
+    metrics?.stop()
+    void metrics?.server.close()
     node.close().then(
       () => {
         // Buffered spans are flushed first, for at most 2 s (an unreachable collector).

@@ -17,6 +17,7 @@ import type { Logger } from '../log.ts'
 import { protocolVersion } from '../protocol/envelope.ts'
 import type { Clock, Timers } from '../time/clock.ts'
 import type { RpcHandler } from './rpc-handler.ts'
+import { RpcMethodStats } from './rpc-method-stats.ts'
 import { newRpcServerStats, type RpcServerStats } from './rpc-server-stats.ts'
 import { ServerConnection } from './server-connection.ts'
 
@@ -41,6 +42,8 @@ export interface RpcServerOptions {
 
 export class RpcServer {
   readonly stats: RpcServerStats = newRpcServerStats()
+  /** Latency per method of the requests served (not one-way messages). */
+  readonly methodStats = new RpcMethodStats()
   readonly #clock: Clock
   readonly #timers: Timers
   readonly #logger: Logger
@@ -117,6 +120,7 @@ export class RpcServer {
             this.#logger.error('rpc handler failed', { method, error })
           }),
         stats: this.stats,
+        methodStats: this.methodStats,
       },
       (closed) => this.#connections.delete(closed),
     )

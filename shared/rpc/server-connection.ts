@@ -34,6 +34,7 @@ import { markActiveSpanFailed } from '../tracing/spans.ts'
 import { FrameWriter } from './frame-writer.ts'
 import type { RpcContext, RpcHandler } from './rpc-handler.ts'
 import { RequestScope } from './request-scope.ts'
+import type { RpcMethodStats } from './rpc-method-stats.ts'
 import type { RpcServerStats } from './rpc-server-stats.ts'
 
 export interface ServerConnectionOptions {
@@ -62,6 +63,7 @@ export class ServerConnection {
   readonly #socket: Socket
   readonly #options: ServerConnectionOptions
   readonly #stats: RpcServerStats
+  readonly #methodStats: RpcMethodStats
   readonly #codec = new BodyCodec()
   readonly #decoder: FrameDecoder
   readonly #writer: FrameWriter
@@ -84,7 +86,7 @@ export class ServerConnection {
     timers: Timers,
     logger: Logger,
     socket: Socket,
-    options: ServerConnectionOptions & { stats: RpcServerStats },
+    options: ServerConnectionOptions & { stats: RpcServerStats; methodStats: RpcMethodStats },
     onClosed: (connection: ServerConnection) => void,
   ) {
     assert(options.inFlightMax >= 1, 'inFlightMax must be positive')
@@ -94,6 +96,7 @@ export class ServerConnection {
     this.#socket = socket
     this.#options = options
     this.#stats = options.stats
+    this.#methodStats = options.methodStats
     this.#onClosed = onClosed
     this.#decoder = new FrameDecoder({ frameBytesMax: options.frameBytesMax })
     this.#writer = new FrameWriter(socket, () => this.#pump())
@@ -233,6 +236,9 @@ export class ServerConnection {
     const run = async (): Promise<Outcome> => {
       const outcome = await this.#run(call.method, call.params, scope)
       if (!outcome.ok) markActiveSpanFailed(outcome.error)
+      const seconds = (this.#clock.monotonicMs() - nowMs) / 1000
+      if (frame.kind === FrameKind.request)
+        this.#methodStats.observe(call.method, seconds, !outcome.ok)
       return outcome
     }
     const traced = { method: call.method, peerNodeId: scope.peerNodeId }
