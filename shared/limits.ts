@@ -26,6 +26,7 @@ export const limits = {
   lsmImmutableMemtablesMax: 4, // writes stop when this many memtables wait for flush
   lsmManifestBytesMax: 64 * MiB, // a manifest larger than this is rewritten as a snapshot
   lsmValueLogFileBytesDefault: 64 * MiB, // write-time value log per memtable; GC unit
+  lsmValueLogSyncBytes: 1 * MiB, // background fdatasync of the value log after this many bytes
   lsmValueChunkBytes: 4 * MiB, // one record of a streamed (chunked) value; the read buffer
 
   // --- raft ---

@@ -300,6 +300,11 @@ export class Db {
     const { ops, vlogBytes } = separateValues(batch.ops, firstSeq, this.#mem.valueLog, threshold)
     this.#vs.lastSeq += batch.count
     this.counters.vlogWriteBytes += vlogBytes
+    const vlog = this.#mem.valueLog
+    if (vlog !== undefined && vlog.unsyncedBytes >= limits.lsmValueLogSyncBytes) {
+      // bytes_per_sync: steady write-back instead of a large dirty backlog that stalls writers
+      void vlog.syncAll().catch((error: unknown) => this.#fail(error))
+    }
     const wal = this.#wal
     let end = 0
     if (wal !== undefined) {
@@ -797,6 +802,9 @@ export class Db {
     await Promise.allSettled([this.#flushing, this.#compacting, this.#jobChain])
     if (this.#fatal === undefined && this.#wal !== undefined) {
       await this.#wal.syncTo(this.#wal.sizeBytes).catch(() => undefined)
+    }
+    for (const memtable of [this.#mem, ...this.#imm]) {
+      await memtable.valueLog?.finish().catch(() => undefined)
     }
     this.#closeFiles()
   }

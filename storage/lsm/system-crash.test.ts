@@ -25,6 +25,7 @@ function options(fs: FileSystem, autoCompaction = true): DbOptions {
     levelBaseBytes: 24 * 1024,
     l0CompactionTrigger: 2,
     valueLogThresholdBytes: 512,
+    valueLogFileBytes: 6 * 1024,
     valueLogGcRatio: 0.3,
     autoCompaction,
   }

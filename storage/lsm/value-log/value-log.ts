@@ -58,6 +58,11 @@ export class VlogWriter {
     }
   }
 
+  /** Appended bytes not yet covered by a finished or running sync. */
+  get unsyncedBytes(): number {
+    return this.#syncing === undefined ? this.#file.sizeBytes - this.#syncedBytes : 0
+  }
+
   /** Appends a chunked value's records back to back (one pointer covers them all). */
   addChunks(ikey: Uint8Array, chunks: Iterable<Uint8Array>): ValuePointer {
     const offset = this.#file.sizeBytes
