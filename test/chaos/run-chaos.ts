@@ -5,7 +5,8 @@
  * and write a report (JSON + readable summary) and the history (shoal format) to a directory.
  *
  *   npx tsx test/chaos/run-chaos.ts --seed 7 --duration 60s [--faults kill,partition|none]
- *     [--keys 10] [--clients 10] [--mix 4,3,2,1] [--gateways 1] [--slow-gateway MS]
+ *     [--keys 10] [--clients 10] [--mix 4,3,2,1] [--gateways 1] [--slow-gateway MS (replies
+ *     from the nodes to gw0 delayed)]
  *     [--slow-disk MS (every fs call on n3)]
  *     [--planted-bug join-any-in-flight]
  *
@@ -36,7 +37,10 @@ export interface ChaosOptions {
   readonly gatewayEnv?: Record<string, string>
   /** Gateways (default 1); clients are spread over them. */
   readonly gateways?: number
-  /** Link delays held for the whole workload, by link name (`gw0->n1`: 40). */
+  /**
+   * Link delays held for the whole workload, by link name, both ways (`gw0->n1`: 40) or one
+   * (`gw0->n1:down`: 300 delays only the node's replies to gw0).
+   */
   readonly linkDelaysMs?: Record<string, number>
   /** Environment per node id (e.g. SHOAL_TEST_FSYNC_DELAY_MS for a slow disk). */
   readonly nodeEnv?: Record<string, Record<string, string>>
@@ -60,10 +64,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     await cluster.waitForLeaders(30_000)
     await cluster.client(10_000).createTable(table, {})
-    for (const [name, ms] of Object.entries(options.linkDelaysMs ?? {})) {
+    for (const [spec, ms] of Object.entries(options.linkDelaysMs ?? {})) {
+      const [name = '', direction] = spec.split(':')
       const proxy = cluster.links.get(name)
       if (proxy === undefined) throw new Error(`no link ${name}`)
-      proxy.setDelay(ms)
+      if (direction !== undefined && direction !== 'up' && direction !== 'down') {
+        throw new Error(`bad link direction in "${spec}": up or down`)
+      }
+      proxy.setDelay(ms, direction)
     }
     const gateways = cluster.gateways.map((g) => cluster.client(requestTimeoutMs, g.id))
     const endAt = performance.now() + options.durationMs
@@ -227,7 +235,7 @@ async function main(): Promise<void> {
     ...(values.gateways === undefined ? {} : { gateways: Number(values.gateways) }),
     ...(slow === undefined
       ? {}
-      : { linkDelaysMs: { 'gw0->n1': slow, 'gw0->n2': slow, 'gw0->n3': slow } }),
+      : { linkDelaysMs: { 'gw0->n1:down': slow, 'gw0->n2:down': slow, 'gw0->n3:down': slow } }),
     ...(values['slow-disk'] === undefined
       ? {}
       : { nodeEnv: { n3: { SHOAL_TEST_FSYNC_DELAY_MS: values['slow-disk'] } } }),

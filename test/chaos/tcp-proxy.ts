@@ -5,7 +5,7 @@
  *
  * A connection carries bytes both ways: `up` is client → server (requests, and Raft messages
  * the client node sends), `down` is server → client (replies). Each direction can drop every
- * byte (a silent partition: connections stay open, nothing arrives) and both share a delay.
+ * byte (a silent partition: connections stay open, nothing arrives) and be delayed.
  * Delayed chunks keep their order: each direction is a FIFO released by due time, so a change
  * of delay never lets a chunk overtake an earlier one (which would corrupt the frame stream).
  * `heal()` destroys every connection that saw a drop (their streams lost bytes mid-frame) and
@@ -25,7 +25,7 @@ export class TcpProxy {
   readonly listenPort: number
   readonly targetPort: number
   readonly #drop = { up: false, down: false }
-  #delayMs = 0
+  readonly #delayMs = { up: 0, down: 0 }
   /** Set once a direction dropped bytes; heal() then resets the connections. */
   #dirty = false
   readonly #server: Server
@@ -57,19 +57,20 @@ export class TcpProxy {
     this.#dirty = true
   }
 
-  /** Delays every chunk both ways by `ms` (0: none). */
-  setDelay(ms: number): void {
-    this.#delayMs = ms
+  /** Delays every chunk by `ms` (0: none), both ways or in one `direction`. */
+  setDelay(ms: number, direction?: Direction): void {
+    if (direction !== 'down') this.#delayMs.up = ms
+    if (direction !== 'up') this.#delayMs.down = ms
   }
 
   get faulty(): boolean {
-    return this.#drop.up || this.#drop.down || this.#delayMs > 0
+    return this.#drop.up || this.#drop.down || this.#delayMs.up > 0 || this.#delayMs.down > 0
   }
 
   heal(): void {
     this.#drop.up = false
     this.#drop.down = false
-    this.#delayMs = 0
+    this.setDelay(0)
     if (this.#dirty) for (const socket of this.#sockets) socket.destroy()
     this.#dirty = false
   }
@@ -113,12 +114,13 @@ export class TcpProxy {
         this.droppedBytes += chunk.length
         return
       }
-      if (this.#delayMs === 0 && queue.length === 0) {
+      const delayMs = this.#delayMs[direction]
+      if (delayMs === 0 && queue.length === 0) {
         if (!to.destroyed) to.write(chunk)
         return
       }
       const last = queue.length === 0 ? 0 : queue[queue.length - 1]!.dueMs
-      queue.push({ dueMs: Math.max(performance.now() + this.#delayMs, last), chunk })
+      queue.push({ dueMs: Math.max(performance.now() + delayMs, last), chunk })
       timer ??= setTimeout(drain, Math.ceil(queue[0]!.dueMs - performance.now()))
     })
     from.on('close', () => {
