@@ -39,7 +39,8 @@ export interface Spawned {
 /**
  * Runs a TypeScript entry point of this repository as ONE node process with tsx's loader
  * (`node --import tsx`). Not the `tsx` binary: that runs the script in a second process, so a
- * SIGKILL or SIGSTOP sent to the pid we hold would miss the program itself.
+ * SIGKILL or SIGSTOP sent to the pid we hold would miss the program itself. The child also
+ * preloads exit-with-parent.ts, so it ends itself if this process dies without stopping it.
  */
 export function spawnTs(
   entry: string,
@@ -47,9 +48,11 @@ export function spawnTs(
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): Spawned {
   const loader = import.meta.resolve('tsx')
-  const child = spawn(process.execPath, ['--import', loader, join(repoRoot, entry), ...args], {
+  const watchdog = import.meta.resolve('./exit-with-parent.ts')
+  const node = ['--import', loader, '--import', watchdog]
+  const child = spawn(process.execPath, [...node, join(repoRoot, entry), ...args], {
     cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, SHOAL_HARNESS_PARENT_PID: String(process.pid), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let text = ''
