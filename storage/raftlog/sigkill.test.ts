@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fromUtf8 } from '../../shared/codecs/bytes.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
-import { spawnTs, stop, tempDir, waitFor } from '../../test/harness/processes.ts'
+import { isAlive, spawnTs, stop, tempDir, waitFor } from '../../test/harness/processes.ts'
 import { NodeFileSystem } from '../vfs/node-fs.ts'
 import { RaftLogEngine } from './log-engine.ts'
 
@@ -30,16 +30,7 @@ async function killWorker(output: string): Promise<void> {
   if (match === null) return
   const pid = Number(match[1])
   process.kill(pid, 'SIGKILL')
-  await waitFor(`worker ${pid} gone`, () => !alive(pid), { timeoutMs: 10_000, intervalMs: 5 })
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
+  await waitFor(`worker ${pid} gone`, () => !isAlive(pid), { timeoutMs: 10_000, intervalMs: 5 })
 }
 
 describe('raftlog sigkill', () => {

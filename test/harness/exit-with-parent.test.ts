@@ -2,16 +2,7 @@
 // runner killed at its timeout used to leave whole clusters running). Method: a real parent
 // spawns a sleeper via spawnTs and is SIGKILLed; the sleeper must be gone within seconds.
 import { describe, expect, it } from 'vitest'
-import { spawnTs, waitFor } from './processes.ts'
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+import { isAlive, spawnTs, waitFor } from './processes.ts'
 
 describe('exit with parent', () => {
   it('exit with parent: a spawned child ends itself when its parent is SIGKILLed', async () => {
@@ -26,10 +17,10 @@ describe('exit with parent', () => {
       },
       { timeoutMs: 30_000 },
     )
-    expect(alive(sleeperPid)).toBe(true)
+    expect(isAlive(sleeperPid)).toBe(true)
     parent.child.kill('SIGKILL')
     await parent.exited()
-    await waitFor('sleeper gone', () => !alive(sleeperPid), { timeoutMs: 20_000 })
-    expect(alive(sleeperPid)).toBe(false)
+    await waitFor('sleeper gone', () => !isAlive(sleeperPid), { timeoutMs: 20_000 })
+    expect(isAlive(sleeperPid)).toBe(false)
   }, 60_000)
 })

@@ -93,3 +93,13 @@ export async function stop(
   await spawned.exited()
   clearTimeout(timer)
 }
+
+/** Whether a process with this pid exists (a zombie not yet reaped counts as alive). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
