@@ -112,15 +112,27 @@ async function inject(
   return kind === 'delay' ? detail : `${detail}, ${dropped} bytes dropped`
 }
 
+/** Kinds come in rounds, each a seeded permutation, so a short run still covers each kind. */
+function shuffled(kinds: readonly FaultKind[], prng: SeededPrng): FaultKind[] {
+  const out = [...kinds]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = prng.intInclusive(0, i)
+    ;[out[i], out[j]] = [out[j]!, out[i]!]
+  }
+  return out
+}
+
 export async function runNemesis(
   cluster: ChaosCluster,
   options: NemesisOptions,
 ): Promise<FaultRecord[]> {
   const prng = new SeededPrng(options.seed ^ 0x9e37)
   const faults: FaultRecord[] = []
+  let round: FaultKind[] = []
   await sleep(prng.intInclusive(quietMsMin, quietMsMax))
   while (options.kinds.length > 0 && !options.stopped() && faults.length < options.faultsMax) {
-    const kind = options.kinds[prng.intInclusive(0, options.kinds.length - 1)]!
+    if (round.length === 0) round = shuffled(options.kinds, prng)
+    const kind = round.shift()!
     let node = cluster.nodes[prng.intInclusive(0, cluster.nodes.length - 1)]!.id
     const startMs = performance.now()
     const leaderWanted =
