@@ -6,6 +6,8 @@
  * `--quick` scales every count down ~20x (see `counts`: 50k instead of 1M fills and reads,
  * 1k instead of 100k 16 KiB values) so the whole run takes about a minute on an idle machine.
  * Run: `npm run bench -- lsm [--quick]` or `npx tsx loadtest/bench/lsm.ts [--quick]`.
+ * `--only-16k [--big-count=N]` runs just fillrandom with 16 KiB values (N of them; the quick
+ * 1k values, 16 MB, end before LevelDB's compaction stalls or Shoal's value-log rotation).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -364,9 +366,22 @@ async function runEngine(engine: EngineName, c: Counts): Promise<void> {
   })
 }
 
+async function runBigFill(engine: EngineName, count: number): Promise<void> {
+  await withEngine(engine, false, async (h) => {
+    const rec = await fill(h, count, 'random', false, BIG_VALUE_BYTES, 1)
+    rec.report('fillrandom-16k', engine, h.writeAmp())
+  })
+}
+
 export async function runLsmBench(options: { quick: boolean }): Promise<void> {
   const c = counts(options.quick)
-  for (const engine of ['shoal', 'leveldb', 'lmdb'] as const) await runEngine(engine, c)
+  const bigArg = process.argv.find((arg) => arg.startsWith('--big-count='))
+  const big = bigArg === undefined ? c.big : Number(bigArg.slice('--big-count='.length))
+  if (!Number.isSafeInteger(big) || big <= 0) throw new Error(`bad --big-count: ${bigArg}`)
+  for (const engine of ['shoal', 'leveldb', 'lmdb'] as const) {
+    if (process.argv.includes('--only-16k')) await runBigFill(engine, big)
+    else await runEngine(engine, { ...c, big })
+  }
 }
 
 if (process.argv[1]?.endsWith('bench/lsm.ts') === true) {

@@ -687,7 +687,7 @@ export class Db {
    * A value as chunks: a chunked value streams from its file (pinned while iterating: start
    * before awaiting anything), any other value is one chunk. Undefined when absent.
    */
-  getStream(key: Uint8Array, options: ReadOptions = NO_READ_OPTIONS) {
+  getStream(key: Uint8Array, options = NO_READ_OPTIONS): Iterable<Uint8Array> | undefined {
     const found = this.#find(key, options)
     if (found === undefined) return undefined
     if (kindOf(found.ikey) !== Kind.pointer) return [valueOf(found, this.#vlogs)]

@@ -46,7 +46,7 @@ export function crashDbOptions(fs: FileSystem, dir: string): DbOptions {
     valueLogThresholdBytes: 1024,
     // Large values leave the memtable at write time: rotate on value-log size too, so flushes
     // (and value-log registration) keep happening several times a second.
-    valueLogFileBytes: 16 * 1024,
+    valueLogFileBytes: 8 * 1024,
     valueLogGcRatio: 0.3,
     blockCacheBytes: 1024 * 1024,
   }
