@@ -12,8 +12,12 @@ import { withOverrides } from './scenarios/scenario.ts'
 import { LocalCluster } from './runner/local-cluster.ts'
 import { runScenario } from './runner/run-scenario.ts'
 
-/** Smoke rate cap: the machine is shared, the point is correctness, not capacity. */
-const smokeRatePerSecMax = 300
+/**
+ * Smoke rate cap: the machine is shared, the point is correctness, not capacity. At 300/s the
+ * 512-request in-flight bound dropped arrivals whenever answers took over 1.7 s, which they did
+ * with the 2 cores at load average 12-25; at 100/s that takes answers over 5 s.
+ */
+const smokeRatePerSecMax = 100
 const smokeDurationSec = 5
 
 let cluster: LocalCluster
@@ -44,7 +48,9 @@ describe('loadtest runner smoke', () => {
       expect(s.scheduled).toBe(expected)
       expect(s.completed).toBe(expected)
       expect(s.ok).toBe(expected)
-      expect(s.throughputPerSec).toBeGreaterThan(scenario.ratePerSec * 0.7)
+      // Completed / elapsed, and elapsed includes the slowest answer's tail (seconds when the
+      // shared cores are oversubscribed); every arrival was sent and answered (checked above).
+      expect(s.throughputPerSec).toBeGreaterThan(scenario.ratePerSec * 0.5)
       expect(s.throughputPerSec).toBeLessThan(scenario.ratePerSec * 1.05)
       const l = s.latency
       expect(l.p50Us).toBeGreaterThan(0)
@@ -66,8 +72,19 @@ describe('loadtest runner smoke', () => {
 
   it('loadtest runner: CLI against a URL: table, JSON line and a results page', async () => {
     const html = join(tempDir('loadtest'), 'results.html')
-    const child = spawnTs('loadtest/run.ts', ['cas-counter', '--rate', '50', '--duration', '1',
-      '--warmup', '0', '--url', url, '--html', html])
+    const child = spawnTs('loadtest/run.ts', [
+      'cas-counter',
+      '--rate',
+      '50',
+      '--duration',
+      '1',
+      '--warmup',
+      '0',
+      '--url',
+      url,
+      '--html',
+      html,
+    ])
     expect(await child.exited()).toBe(0)
     const output = child.output()
     expect(output).toMatch(/scenario cas-counter against/)
