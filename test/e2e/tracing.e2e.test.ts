@@ -4,6 +4,9 @@
 // parent links. Method: a real 3-node cluster (StorageNode, real disks) and the gateway's real
 // app and cluster backend, all in this process so one tracer provider (the real NodeSDK with an
 // in-memory exporter) sees every span; gateway and nodes still talk over real TCP RPC.
+// Then the production path: gateway and node processes configured only by OTEL_* variables
+// export over OTLP/HTTP (JSON) to a collector in this test, and one GET's spans from both
+// processes share a trace id.
 import { SpanKind } from '@opentelemetry/api'
 import {
   InMemorySpanExporter,
@@ -11,6 +14,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base'
 import { writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { loadClusterFile } from '../../shared/config/cluster-file.ts'
@@ -26,7 +30,9 @@ import {
 import { TracedBackend } from '../../gateway/metrics/traced-backend.ts'
 import { StorageNode } from '../../storage/node/storage-node.ts'
 import { NodeFileSystem } from '../../storage/vfs/node-fs.ts'
-import { freePort, tempDir, waitFor } from '../harness/processes.ts'
+import { ShoalClient } from '../../shared/client/shoal-client.ts'
+import { ClusterFixture } from '../../storage/node/cluster-fixture.ts'
+import { freePort, spawnTs, stop, tempDir, waitFor, type Spawned } from '../harness/processes.ts'
 
 const exporter = new InMemorySpanExporter()
 const tracing = startTracing({
@@ -208,5 +214,114 @@ describe('tracing e2e', () => {
       .find((span) => span.name === 'GET /v1/tables/{table}/keys/{key}')!
     expect(root.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
     expect(root.parentSpanContext?.spanId).toBe('00f067aa0ba902b7')
+  })
+})
+
+/** An exported span as the OTLP/JSON body carries it, with its process's service.name. */
+interface CollectedSpan {
+  readonly service: string
+  readonly traceId: string
+  readonly spanId: string
+  readonly parentSpanId: string
+  readonly name: string
+}
+
+interface OtlpAttribute {
+  key: string
+  value: { stringValue?: string }
+}
+interface OtlpBody {
+  resourceSpans?: Array<{
+    resource?: { attributes?: OtlpAttribute[] }
+    scopeSpans?: Array<{ spans?: Array<Omit<CollectedSpan, 'service'>> }>
+  }>
+}
+
+/** A minimal OTLP/HTTP JSON trace receiver: POST /v1/traces bodies become CollectedSpans. */
+async function startCollector(spans: CollectedSpan[]): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    request.on('end', () => {
+      const parsed = JSON.parse(body) as OtlpBody
+      for (const resourceSpans of parsed.resourceSpans ?? []) {
+        const attributes = resourceSpans.resource?.attributes ?? []
+        const service = attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? ''
+        for (const scope of resourceSpans.scopeSpans ?? []) {
+          for (const span of scope.spans ?? []) spans.push({ ...span, service })
+        }
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  const port = await freePort()
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  return { server, url: `http://127.0.0.1:${port}` }
+}
+
+describe('tracing e2e across processes (OTLP/HTTP)', () => {
+  const collected: CollectedSpan[] = []
+  let collector: { server: Server; url: string }
+  let processes: ClusterFixture
+  let gateway: Spawned
+  let client: ShoalClient
+  let baseUrl: string
+
+  beforeAll(async () => {
+    collector = await startCollector(collected)
+    const otel = {
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+    }
+    processes = await ClusterFixture.start({ nodes: 3, shardCount: 2, env: otel })
+    await processes.waitForLeaders()
+    const port = await freePort()
+    const args = ['--config', processes.configPath, '--port', String(port)]
+    gateway = spawnTs('gateway/main.ts', args, { env: { ...otel, SHOAL_LOG_LEVEL: 'warn' } })
+    baseUrl = `http://127.0.0.1:${port}`
+    client = new ShoalClient({ baseUrl })
+    await waitFor('gateway ready', () => client.ready(), { timeoutMs: 30_000, intervalMs: 100 })
+    await client.createTable('otlp', {})
+    await client.put('otlp', 'k', new TextEncoder().encode('v'))
+  }, 90_000)
+
+  afterAll(async () => {
+    if (gateway !== undefined) await stop(gateway)
+    if (processes !== undefined) await processes.close()
+    await new Promise<void>((resolve) => collector?.server.close(() => resolve()))
+  })
+
+  it('tracing e2e: OTLP: a GET: gateway and node spans reach the collector, linked', async () => {
+    const traceparent = '00-7a3c0e51d1f2b4a6c8e0f1a2b3c4d5e6-1a2b3c4d5e6f7081-01'
+    const response = await fetch(`${baseUrl}/v1/tables/otlp/keys/k`, { headers: { traceparent } })
+    expect(response.status).toBe(200)
+    const traceId = '7a3c0e51d1f2b4a6c8e0f1a2b3c4d5e6'
+    const ours = (): CollectedSpan[] => collected.filter((span) => span.traceId === traceId)
+    const rootName = 'GET /v1/tables/{table}/keys/{key}'
+    const names = (): string[] => ours().map((span) => span.name)
+    await waitFor(
+      'gateway and node spans exported',
+      () => {
+        return names().includes('lsm.get') && names().includes(rootName)
+      },
+      { timeoutMs: 10_000, intervalMs: 50 },
+    )
+    const root = ours().find((span) => span.name === rootName)
+    expect(root?.service).toBe('shoal-gateway')
+    expect(root?.parentSpanId).toBe('1a2b3c4d5e6f7081')
+    const served = ours().filter(
+      (span) => span.name === 'kv.get' && span.service === 'shoal-storage',
+    )
+    expect(served.length).toBeGreaterThan(0)
+    const lsm = ours().find((span) => span.name === 'lsm.get')!
+    expect(lsm.service).toBe('shoal-storage')
+    expect(served.map((span) => span.spanId)).toContain(lsm.parentSpanId)
+    const calls = ours().filter(
+      (span) => span.name === 'kv.get' && span.service === 'shoal-gateway',
+    )
+    const parents = new Set(served.map((span) => span.parentSpanId))
+    expect(calls.some((span) => parents.has(span.spanId))).toBe(true)
   })
 })
