@@ -219,8 +219,18 @@ export async function startLocalCluster(
   const dataDir = resolve(options.dataDir)
   const { configPath, file } = prepareDataDir({ ...options, dataDir })
   await checkPorts(file)
+  // Each node serves Prometheus text on a free port; its log prints
+  // `shoal-storage metrics node=<id> port=<port>`.
+  const nodeArgs = (id: string) => [
+    '--config',
+    configPath,
+    '--node',
+    id,
+    '--metrics-listen',
+    '127.0.0.1:0',
+  ]
   const children: Managed[] = file.nodes.map((node) =>
-    launch(node.id, 'storage/main.ts', ['--config', configPath, '--node', node.id], options),
+    launch(node.id, 'storage/main.ts', nodeArgs(node.id), options),
   )
   children.push(
     launch(
