@@ -150,7 +150,13 @@ export class ClusterFixture {
   async routed<T extends { kind: string }>(method: string, params: object, budgetMs = 10_000,
     start?: string): Promise<T> {
     const giveUp = clock.monotonicMs() + budgetMs
-    let target = start ?? this.alive()[this.#clientSeq++ % this.alive().length]!.id
+    const alive = this.alive()
+    if (alive.length === 0) {
+      // Never reject at once: a caller retrying in a loop would spin without yielding.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      throw new ShoalError('unavailable', `${method}: no node of the cluster is running`)
+    }
+    let target = start ?? alive[this.#clientSeq++ % alive.length]!.id
     let lastError: ShoalError | null = null
     while (clock.monotonicMs() < giveUp) {
       try {
@@ -165,7 +171,10 @@ export class ClusterFixture {
         target = this.#next(target)
         await new Promise((resolve) => setTimeout(resolve, 20))
       }
-      if (this.node(target).process === null) target = this.#next(target)
+      if (this.node(target).process === null) {
+        if (this.alive().length === 0) break
+        target = this.#next(target)
+      }
     }
     throw lastError ?? new ShoalError('shard-unavailable', `${method}: no answer in time`)
   }

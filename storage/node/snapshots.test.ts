@@ -238,7 +238,7 @@ describe('storage node snapshots', () => {
     30_000,
   )
 
-  it('snapshots: out-of-order or unknown chunk: refused clearly; the replica repairs itself', async () => {
+  it('snapshots: bad chunk order or stream: refused; the replica repairs itself', async () => {
     const c = await startCluster()
     await routed(c, StorageMethod.createTable, {
       name: 'snap',

@@ -40,7 +40,7 @@ async function counter(c: ClusterFixture, id: string, name: string): Promise<num
 }
 
 describe('storage cluster: snapshots', () => {
-  it('storage cluster: node down while others compact: caught up by snapshot, converges', async () => {
+  it('storage cluster: node down past compaction: caught up by snapshot, converges', async () => {
     const c = (cluster = await ClusterFixture.start({
       nodes: 3,
       shardCount: 2,
