@@ -38,6 +38,8 @@ export interface ChaosReport {
   readonly finalWriteOk: boolean
   readonly faultLog: readonly string[]
   readonly historyPath: string
+  /** The expanded run options (fault kinds, workload shape, gateways, planted bug, ...). */
+  readonly options: Record<string, unknown>
   readonly passed: boolean
 }
 
@@ -53,6 +55,7 @@ export interface ReportInput {
   readonly convergenceDetail: string
   readonly finalWriteOk: boolean
   readonly historyPath: string
+  readonly options: Record<string, unknown>
 }
 
 export function buildReport(input: ReportInput): ChaosReport {
@@ -96,6 +99,7 @@ export function buildReport(input: ReportInput): ChaosReport {
         `${Math.round(f.startMs)}-${Math.round(f.endMs)} ms ` + `${f.kind} ${f.node}: ${f.detail}`,
     ),
     historyPath: input.historyPath,
+    options: input.options,
     passed,
   }
 }

@@ -101,6 +101,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const historyPath = join(outDir, `chaos-${options.seed}.history.jsonl`)
     writeFileSync(historyPath, formatShoalHistory(workload.ops))
     const report = buildReport({
+      options: { ...options },
       seed: options.seed,
       durationMs: options.durationMs,
       ops: workload.ops,
