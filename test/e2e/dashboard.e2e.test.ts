@@ -5,34 +5,27 @@
 // Any console error or page error fails the test; a screenshot is saved to test-artifacts/.
 // The viewer count on /metrics must fall back to 0 when the browser goes away (bounded SSE).
 // Skipped, saying why, only when /usr/bin/chromium is absent (.ci/apt-packages installs it).
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ShoalClient } from '../../shared/client/shoal-client.ts'
+import type { ShoalClient } from '../../shared/client/shoal-client.ts'
 import {
   parsePrometheusText,
   sampleValue,
 } from '../../shared/metrics/parse-prometheus.test-helper.ts'
-import { ClusterFixture } from '../../storage/node/cluster-fixture.ts'
+import { chromiumPath, hasChromium, launchChromium } from '../harness/chromium.ts'
 import {
-  freePort,
-  repoRoot,
-  spawnTs,
-  stop,
-  tempDir,
-  waitFor,
-  type Spawned,
-} from '../harness/processes.ts'
+  startGatewayOverCluster,
+  type GatewayOverCluster,
+} from '../harness/gateway-over-cluster.ts'
+import { repoRoot, tempDir, waitFor } from '../harness/processes.ts'
 
-const chromiumPath = '/usr/bin/chromium'
-const hasChromium = existsSync(chromiumPath)
 if (!hasChromium) {
   console.warn(`dashboard e2e: SKIPPED: ${chromiumPath} not found (apt-get install chromium)`)
 }
 
-let fixture: ClusterFixture
-let gateway: Spawned
+let setup: GatewayOverCluster | undefined
 let client: ShoalClient
 let baseUrl: string
 
@@ -66,23 +59,16 @@ async function viewers(): Promise<number> {
 
 beforeAll(async () => {
   if (!hasChromium) return
-  fixture = await ClusterFixture.start({ nodes: 3, shardCount: 4 })
-  await fixture.waitForLeaders()
-  const port = await freePort()
-  gateway = spawnTs('gateway/main.ts', ['--config', fixture.configPath, '--port', String(port)], {
-    env: { SHOAL_LOG_LEVEL: 'warn' },
-  })
-  baseUrl = `http://127.0.0.1:${port}`
-  client = new ShoalClient({ baseUrl })
-  await waitFor('gateway ready', () => client.ready(), { timeoutMs: 30_000, intervalMs: 100 })
+  setup = await startGatewayOverCluster({ nodes: 3, shardCount: 4 })
+  baseUrl = setup.baseUrl
+  client = setup.client
   await client.createTable('feed', {})
   await client.put('feed', 'celebrity', 'a post everyone reads')
   for (let i = 0; i < 40; i++) await client.put('feed', `cold-${i}`, `post ${i}`)
 }, 90_000)
 
 afterAll(async () => {
-  if (gateway !== undefined) await stop(gateway)
-  if (fixture !== undefined) await fixture.close()
+  await setup?.close()
 })
 
 /** On the page: the first hot key is `celebrity`, marked HOT, and a coalescing ratio > 1. */
@@ -94,27 +80,10 @@ async function topKeyShown(page: Page): Promise<boolean> {
   return key === 'celebrity' && badges === 1 && ratio > 1
 }
 
-async function launch(userDataDir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: 1280, height: 1000 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-dev-shm-usage', // containers often have a tiny /dev/shm
-    ],
-  })
-}
-
 describe.skipIf(!hasChromium)('dashboard e2e', () => {
   it('dashboard e2e: after a skewed load: hot key on top, coalescing ratio shown', async () => {
     const userDataDir = tempDir('chromium')
-    const context = await launch(userDataDir)
+    const context = await launchChromium(userDataDir, { viewport: { width: 1280, height: 1000 } })
     const problems: string[] = []
     try {
       const page = await context.newPage()

@@ -5,62 +5,38 @@
 // 200, then use "Try it out" on GET /v1/tables to prove the page drives the real API. Any
 // console error (a CSP violation included) or page error fails the test.
 // Skipped, saying why, only when /usr/bin/chromium is absent (.ci/apt-packages installs it).
-import { existsSync, rmSync } from 'node:fs'
-import { chromium, type BrowserContext } from 'playwright-core'
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ShoalClient } from '../../shared/client/shoal-client.ts'
-import { ClusterFixture } from '../../storage/node/cluster-fixture.ts'
-import { freePort, spawnTs, stop, tempDir, waitFor, type Spawned } from '../harness/processes.ts'
+import { chromiumPath, hasChromium, launchChromium } from '../harness/chromium.ts'
+import {
+  startGatewayOverCluster,
+  type GatewayOverCluster,
+} from '../harness/gateway-over-cluster.ts'
+import { tempDir, waitFor } from '../harness/processes.ts'
 
-const chromiumPath = '/usr/bin/chromium'
-const hasChromium = existsSync(chromiumPath)
 if (!hasChromium) {
   console.warn(`docs e2e: SKIPPED: ${chromiumPath} not found (apt-get install chromium)`)
 }
 
-let fixture: ClusterFixture
-let gateway: Spawned
+let setup: GatewayOverCluster | undefined
 let baseUrl: string
 
 beforeAll(async () => {
   if (!hasChromium) return
-  fixture = await ClusterFixture.start({ nodes: 1, shardCount: 2 })
-  await fixture.waitForLeaders()
-  const port = await freePort()
-  gateway = spawnTs('gateway/main.ts', ['--config', fixture.configPath, '--port', String(port)], {
-    env: { SHOAL_LOG_LEVEL: 'warn' },
-  })
-  baseUrl = `http://127.0.0.1:${port}`
-  const client = new ShoalClient({ baseUrl })
-  await waitFor('gateway ready', () => client.ready(), { timeoutMs: 30_000, intervalMs: 100 })
+  setup = await startGatewayOverCluster({ nodes: 1, shardCount: 2 })
+  baseUrl = setup.baseUrl
+  const client = setup.client
   await client.createTable('docs-demo', {})
 }, 60_000)
 
 afterAll(async () => {
-  if (gateway !== undefined) await stop(gateway)
-  if (fixture !== undefined) await fixture.close()
+  await setup?.close()
 })
-
-async function launch(userDataDir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
-    ],
-  })
-}
 
 describe.skipIf(!hasChromium)('docs e2e', () => {
   it('docs e2e: GET /docs: Swagger UI renders every operation, try-it-out works', async () => {
     const userDataDir = tempDir('chromium-docs')
-    const context = await launch(userDataDir)
+    const context = await launchChromium(userDataDir)
     const problems: string[] = []
     const requests: string[] = []
     try {

@@ -3,12 +3,15 @@
 // meets (CRUD, CAS, create-only, versions, scan pages, multi-get, hot keys, cluster status) and
 // checks that concurrent strong reads of one key are coalesced into far fewer backend reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ShoalClient, ShoalHttpError } from '../../shared/client/shoal-client.ts'
-import { ClusterFixture } from '../../storage/node/cluster-fixture.ts'
-import { freePort, spawnTs, stop, waitFor, type Spawned } from '../harness/processes.ts'
+import type { ShoalClient } from '../../shared/client/shoal-client.ts'
+import { ShoalHttpError } from '../../shared/client/shoal-client.ts'
+import {
+  startGatewayOverCluster,
+  type GatewayOverCluster,
+} from '../harness/gateway-over-cluster.ts'
+import { waitFor } from '../harness/processes.ts'
 
-let fixture: ClusterFixture
-let gateway: Spawned
+let setup: GatewayOverCluster | undefined
 let client: ShoalClient
 
 async function statusOf(promise: Promise<unknown>): Promise<number> {
@@ -22,19 +25,12 @@ async function statusOf(promise: Promise<unknown>): Promise<number> {
 }
 
 beforeAll(async () => {
-  fixture = await ClusterFixture.start({ nodes: 3, shardCount: 4 })
-  await fixture.waitForLeaders()
-  const port = await freePort()
-  gateway = spawnTs('gateway/main.ts', ['--config', fixture.configPath, '--port', String(port)], {
-    env: { SHOAL_LOG_LEVEL: 'warn' },
-  })
-  client = new ShoalClient({ baseUrl: `http://127.0.0.1:${port}` })
-  await waitFor('gateway ready', () => client.ready(), { timeoutMs: 30_000, intervalMs: 100 })
+  setup = await startGatewayOverCluster({ nodes: 3, shardCount: 4 })
+  client = setup.client
 }, 90_000)
 
 afterAll(async () => {
-  if (gateway !== undefined) await stop(gateway)
-  if (fixture !== undefined) await fixture.close()
+  await setup?.close()
 })
 
 describe('gateway e2e', () => {

@@ -10,12 +10,14 @@ import {
   sampleValue,
   type ParsedFamily,
 } from '../../shared/metrics/parse-prometheus.test-helper.ts'
-import { ShoalClient, ShoalHttpError } from '../../shared/client/shoal-client.ts'
-import { ClusterFixture } from '../../storage/node/cluster-fixture.ts'
-import { freePort, spawnTs, stop, waitFor, type Spawned } from '../harness/processes.ts'
+import type { ShoalClient } from '../../shared/client/shoal-client.ts'
+import { ShoalHttpError } from '../../shared/client/shoal-client.ts'
+import {
+  startGatewayOverCluster,
+  type GatewayOverCluster,
+} from '../harness/gateway-over-cluster.ts'
 
-let fixture: ClusterFixture
-let gateway: Spawned
+let setup: GatewayOverCluster | undefined
 let client: ShoalClient
 let baseUrl: string
 
@@ -35,21 +37,14 @@ const readRoute = {
 }
 
 beforeAll(async () => {
-  fixture = await ClusterFixture.start({ nodes: 3, shardCount: 4 })
-  await fixture.waitForLeaders()
-  const port = await freePort()
-  gateway = spawnTs('gateway/main.ts', ['--config', fixture.configPath, '--port', String(port)], {
-    env: { SHOAL_LOG_LEVEL: 'warn' },
-  })
-  baseUrl = `http://127.0.0.1:${port}`
-  client = new ShoalClient({ baseUrl })
-  await waitFor('gateway ready', () => client.ready(), { timeoutMs: 30_000, intervalMs: 100 })
+  setup = await startGatewayOverCluster({ nodes: 3, shardCount: 4 })
+  baseUrl = setup.baseUrl
+  client = setup.client
   await client.createTable('metrics', {})
 }, 90_000)
 
 afterAll(async () => {
-  if (gateway !== undefined) await stop(gateway)
-  if (fixture !== undefined) await fixture.close()
+  await setup?.close()
 })
 
 describe('metrics e2e', () => {
