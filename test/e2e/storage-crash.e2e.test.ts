@@ -71,5 +71,5 @@ describe('storage cluster: crashes under load', () => {
       if (got.kind === 'found') expect(got.item.version, `${key} (seed ${seed})`).toBe(version)
     }
     await c.waitConverged(30_000)
-  })
+  }, 240_000) // ~25 s on an idle machine, ~57 s at load 20: 20+ process starts under load
 })
