@@ -91,7 +91,7 @@ describe('cli errors e2e', () => {
     expectOneLine(run, /holds data format 999; this Shoal reads format 1/)
   })
 
-  it('cli errors: start with a bad --shards or --port: one line, exit 2, nothing written', async () => {
+  it('cli errors: bad --shards or --port: one line, exit 2, nothing written', async () => {
     const dataDir = join(dir, 'start-bad-flags')
     const [shards, port] = await Promise.all([
       runCli(['start', '--data-dir', dataDir, '--shards', '0']),

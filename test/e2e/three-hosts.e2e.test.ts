@@ -52,7 +52,7 @@ describe('three hosts e2e', () => {
     expect(file.replicationFactor).toBe(3)
   })
 
-  it('three hosts: shoal storage x3 + shoal gateway: CLI writes and reads; stop by PID', async () => {
+  it('three hosts: shoal storage x3 + shoal gateway: CLI writes and reads', async () => {
     const { path, url } = await exampleCopy()
     const env = { SHOAL_LOG_LEVEL: 'warn' }
     for (const node of ['n1', 'n2', 'n3']) {
