@@ -17,6 +17,7 @@
 import { ByteWriter } from '../../shared/codecs/byte-writer.ts'
 import { crc32c } from '../../shared/codecs/crc32c.ts'
 import { ShoalError } from '../../shared/errors.ts'
+import { wireFields } from './wire-fields.ts'
 
 export const installSnapshotMethod = 'raft.installSnapshot'
 export const requestSnapshotMethod = 'raft.requestSnapshot'
@@ -88,17 +89,7 @@ function bad(what: string): ShoalError {
   return new ShoalError('protocol', `${installSnapshotMethod}: ${what}`)
 }
 
-function uint(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw bad(`${what} must be a non-negative integer`)
-  }
-  return value
-}
-
-function bytes(value: unknown, what: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw bad(`${what} must be bytes`)
-  return value
-}
+const { uint, bytes } = wireFields(bad)
 
 function decodeItem(raw: unknown): SnapshotItem {
   if (!Array.isArray(raw) || raw.length !== 5) {

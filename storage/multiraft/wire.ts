@@ -10,6 +10,7 @@
 import { ShoalError } from '../../shared/errors.ts'
 import type { Entry, Message, MessageType } from '../raft/messages.ts'
 import { message, messageTypes } from '../raft/messages.ts'
+import { wireFields } from './wire-fields.ts'
 
 export const raftBatchMethod = 'raft.batch'
 const wireVersion = 1
@@ -41,17 +42,7 @@ function bad(what: string): ShoalError {
   return new ShoalError('protocol', `raft.batch: ${what}`)
 }
 
-function uint(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw bad(`${what} must be a non-negative integer`)
-  }
-  return value
-}
-
-function bytes(value: unknown, what: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw bad(`${what} must be bytes`)
-  return value
-}
+const { uint, bytes } = wireFields(bad)
 
 function decodeEntry(raw: unknown): Entry {
   if (!Array.isArray(raw) || raw.length !== 3) throw bad('entry must be [term, index, data]')
