@@ -372,7 +372,9 @@ export class MultiRaftHost<R> {
       () => {
         g.proposals.delete(index)
         g.fast.delete(index)
-        return unavailable(group, `entry ${index} not applied in time; outcome unknown`)
+        // Not shard-unavailable: callers retry that as "not applied"; this one may be applied.
+        return new ShoalError('deadline-exceeded',
+          `shard ${group}: entry ${index} not applied in time; outcome unknown`)
       },
       (settle) => {
         g.proposals.add(index, { term, ...settle })

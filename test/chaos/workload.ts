@@ -2,7 +2,8 @@
  * The chaos workload: concurrent clients in the test process issue random put / strong get /
  * CAS / delete over a few keys of one table through the gateway, recording each call's invoke
  * and completion on one monotonic clock (performance.now) as checker `Operation`s. Outcomes:
- * a 2xx is ok; a CAS 412 is fail; a delete 404 is ok (the key was absent: a no-op delete);
+ * a 2xx is ok; a CAS 412 is fail; another 4xx (but 408 and 429) is fail, nothing applied — a
+ * delete 404 too: deleting an absent key answers 204, so 404 means the table was not found;
  * any other error on a write (timeout, reset, 5xx, 429) is unknown, after which the client
  * continues as a new process; a read that fails is dropped (it constrains nothing).
  * Values are unique (`c<client>:<seq>`), so a version read maps to exactly one value and a CAS
@@ -119,7 +120,6 @@ async function runClient(options: WorkloadOptions, c: number, rec: Recorder): Pr
 function classify(f: OpFunction, error: unknown): Outcome {
   if (error instanceof ShoalHttpError) {
     if (f === 'cas' && error.status === 412) return 'fail'
-    if (f === 'delete' && error.status === 404) return 'ok'
     if (error.status >= 400 && error.status < 500 && error.status !== 429 && error.status !== 408)
       return 'fail'
   }
