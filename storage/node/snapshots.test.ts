@@ -10,114 +10,25 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { StorageMethod } from '../../shared/api/storage-api.ts'
-import type { ClusterFile } from '../../shared/config/cluster-file.ts'
-import { parseClusterFile } from '../../shared/config/cluster-file.ts'
-import { SilentLogger } from '../../shared/log.ts'
+import { isShoalError } from '../../shared/errors.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
-import type { RpcContext } from '../../shared/rpc/rpc-handler.ts'
-import { SystemClock, SystemTimers } from '../../shared/time/clock.ts'
-import { freePort, waitFor } from '../../test/harness/processes.ts'
-import { MemFileSystem } from '../vfs/mem-fs.ts'
+import { waitFor } from '../../test/harness/processes.ts'
+import { encodeSnapshotChunk, installSnapshotMethod } from '../multiraft/snapshot-wire.ts'
+import type { MemFileSystem } from '../vfs/mem-fs.ts'
 import { shardChecksum } from './checksum.ts'
 import { makeHandler } from './dispatch.ts'
 import { dataKey } from './keys.ts'
-import { encodeSnapshotChunk, installSnapshotMethod } from '../multiraft/snapshot-wire.ts'
-import { isShoalError } from '../../shared/errors.ts'
-import { StorageNode } from './storage-node.ts'
-
-const clock = new SystemClock()
-const timers = new SystemTimers()
-const ids = ['n1', 'n2', 'n3']
-const shard = 0
-const running: StorageNode[] = []
-
-interface Cluster {
-  cluster: ClusterFile
-  fss: Map<string, MemFileSystem>
-  nodes: Map<string, StorageNode>
-}
-
-async function openNode(
-  c: Cluster,
-  id: string,
-  extra: Partial<Parameters<typeof StorageNode.open>[0]> = {},
-): Promise<StorageNode> {
-  const node = await StorageNode.open({
-    cluster: c.cluster,
-    nodeId: id,
-    dataDir: `/data/${id}`,
-    fs: c.fss.get(id)!,
-    clock,
-    timers,
-    prng: new SeededPrng(ids.indexOf(id) + 7),
-    logger: new SilentLogger(),
-    tickMs: 10,
-    electionTicks: 10,
-    flushIntervalMs: 60_000,
-    logRetainEntries: 5,
-    compactCheckMs: 50,
-    logEngine: { segmentBytesTarget: 2048, closedSegmentsMax: 1 },
-    ...extra,
-  })
-  await node.start()
-  c.nodes.set(id, node)
-  running.push(node)
-  return node
-}
-
-async function closeNode(c: Cluster, id: string): Promise<void> {
-  const node = c.nodes.get(id)!
-  c.nodes.delete(id)
-  running.splice(running.indexOf(node), 1)
-  await node.close()
-}
-
-async function startCluster(): Promise<Cluster> {
-  const lines = [
-    'clusterId: t',
-    'shardCount: 1',
-    'replicationFactor: 3',
-    'dataDir: /data',
-    'nodes:',
-  ]
-  for (const id of ids) lines.push(`  - id: ${id}`, `    address: 127.0.0.1:${await freePort()}`)
-  const c: Cluster = {
-    cluster: parseClusterFile(lines.join('\n'), 'test'),
-    fss: new Map(),
-    nodes: new Map(),
-  }
-  for (const id of ids) c.fss.set(id, new MemFileSystem())
-  for (const id of ids) await openNode(c, id)
-  return c
-}
-
-function context(): RpcContext {
-  return {
-    deadlineMs: clock.monotonicMs() + 5_000,
-    signal: new AbortController().signal,
-    peerNodeId: 'test',
-    oneWay: false,
-  }
-}
-
-/** Calls `method` on the live nodes until one answers other than not-leader. */
-async function routed(c: Cluster, method: string, params: unknown): Promise<{ kind: string }> {
-  const giveUp = clock.monotonicMs() + 10_000
-  while (clock.monotonicMs() < giveUp) {
-    for (const node of c.nodes.values()) {
-      try {
-        const answer = (await makeHandler(node.services)(method, params, context())) as {
-          kind: string
-        }
-        if (answer.kind !== 'not-leader') return answer
-      } catch {
-        // no leader yet, or shutting down: try the next node
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error(`${method}: no answer in time`)
-}
+import {
+  closeAll,
+  closeNode,
+  context,
+  createTable,
+  openNode,
+  routed,
+  shard,
+  startCluster,
+  type Cluster,
+} from './node-cluster.test-helper.ts'
 
 async function writeKeys(c: Cluster, from: number, count: number): Promise<void> {
   for (let i = from; i < from + count; i++) {
@@ -155,18 +66,7 @@ async function waitConverged(c: Cluster): Promise<void> {
 
 /** n3 down; writes until n1 and n2 compacted past what n3 holds. */
 async function lagBehindCompaction(c: Cluster): Promise<number> {
-  await routed(c, StorageMethod.createTable, {
-    name: 'snap',
-    settings: { ttlSeconds: null, maxVersions: 2, valueBytesMax: 1024 },
-  })
-  await waitFor(
-    'table everywhere',
-    () =>
-      [...c.nodes.values()].every(
-        (n) => n.services.stateMachine.catalog.byName('snap') !== undefined,
-      ),
-    { timeoutMs: 5_000 },
-  )
+  await createTable(c, 'snap')
   await writeKeys(c, 0, 10)
   await waitFor('n3 applied', () => c.nodes.get('n3')!.host.appliedIndex(shard) >= 10, {
     timeoutMs: 5_000,
@@ -186,9 +86,7 @@ async function lagBehindCompaction(c: Cluster): Promise<number> {
   return n3Applied
 }
 
-afterEach(async () => {
-  for (const node of running.splice(0)) await node.close().catch(() => undefined)
-})
+afterEach(closeAll)
 
 describe('storage node snapshots', () => {
   it('snapshots: replica down past compaction: catches up by snapshot, converges', async () => {
@@ -240,18 +138,7 @@ describe('storage node snapshots', () => {
 
   it('snapshots: bad chunk order or stream: refused; the replica repairs itself', async () => {
     const c = await startCluster()
-    await routed(c, StorageMethod.createTable, {
-      name: 'snap',
-      settings: { ttlSeconds: null, maxVersions: 2, valueBytesMax: 1024 },
-    })
-    await waitFor(
-      'table everywhere',
-      () =>
-        [...c.nodes.values()].every(
-          (n) => n.services.stateMachine.catalog.byName('snap') !== undefined,
-        ),
-      { timeoutMs: 5_000 },
-    )
+    await createTable(c, 'snap')
     await writeKeys(c, 0, 10)
     const leader = [...c.nodes.values()].find((n) => n.host.status(shard).role === 'leader')!
     const follower = [...c.nodes.values()].find((n) => n !== leader)!
