@@ -3,6 +3,7 @@
  * from one run's lines: pure, so the verdicts are tested without a cluster. Every target is a
  * ratio or a bound within one run (never an absolute time from another machine).
  */
+import type { LoadFigures } from '../runner/load-figures.ts'
 import type { ProbeCounts } from './stale-probe.ts'
 
 export type CollapseSystem = 'shoal' | 'varnish' | 'nginx'
@@ -15,19 +16,12 @@ export interface LoadAverage {
   readonly cores: number
 }
 
-export interface CollapseLine extends LoadAverage {
+export interface CollapseLine extends LoadAverage, LoadFigures {
   readonly bench: 'collapse'
   readonly system: CollapseSystem
   readonly workload: CollapseWorkload
   readonly consistency: CollapseConsistency
   readonly clients: number
-  readonly requests: number
-  readonly reqPerSec: number
-  readonly p50Us: number
-  readonly p99Us: number
-  readonly p999Us: number
-  readonly maxUs: number
-  readonly errors: Readonly<Record<string, number>>
   /** Backend (storage) reads per client request over the measured phase. */
   readonly backendCallsPerRequest: number
   /** Shoal only: answers by X-Shoal-Coalesced role (leader, follower, cache); else null. */
@@ -35,17 +29,10 @@ export interface CollapseLine extends LoadAverage {
 }
 
 /** The same closed loop against a bare node:http server: what one Node process can answer. */
-export interface CeilingLine extends LoadAverage {
+export interface CeilingLine extends LoadAverage, LoadFigures {
   readonly bench: 'collapse'
   readonly ceiling: 'node-hello-world'
   readonly clients: number
-  readonly requests: number
-  readonly reqPerSec: number
-  readonly p50Us: number
-  readonly p99Us: number
-  readonly p999Us: number
-  readonly maxUs: number
-  readonly errors: Readonly<Record<string, number>>
 }
 
 export interface ProbeLine extends ProbeCounts, LoadAverage {

@@ -13,6 +13,7 @@
  * the target verdicts, and an HTML results page in test-artifacts/ whose path is printed.
  * Every process it starts is stopped by pid at the end, on error and on SIGINT/SIGTERM.
  */
+import { loadFigures } from '../runner/load-figures.ts'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -155,16 +156,7 @@ async function closedLoop(
 }
 
 function figuresOf(summary: RunSummary): Omit<CeilingLine, 'bench' | 'ceiling' | 'clients'> {
-  return {
-    requests: summary.completed,
-    reqPerSec: Math.round(summary.throughputPerSec),
-    p50Us: summary.latency.p50Us,
-    p99Us: summary.latency.p99Us,
-    p999Us: summary.latency.p999Us,
-    maxUs: summary.latency.maxUs,
-    errors: summary.errorsByStatus,
-    ...loadAverage(),
-  }
+  return { ...loadFigures(summary), ...loadAverage() }
 }
 
 async function measure(

@@ -21,6 +21,7 @@ import { runClosedLoop } from '../runner/closed-loop.ts'
 import { HttpTarget } from '../runner/http-target.ts'
 import { LocalCluster, ensureTable, preloadKeys } from '../runner/local-cluster.ts'
 import { OperationSource, type OperationResult } from '../runner/operations.ts'
+import { loadFigures, type LoadFigures } from '../runner/load-figures.ts'
 import type { RunSummary } from '../runner/recorder.ts'
 
 type Workload = 'hot' | 'zipf' | 'uniform'
@@ -44,19 +45,12 @@ const consistencies: readonly Consistency[] = ['strong', 'eventual']
 /** Staleness eventual reads accept (issue 9's Zipf target is stated at 1 s). */
 const eventualStalenessMs = 1_000
 
-export interface GatewayBenchLine {
+export interface GatewayBenchLine extends LoadFigures {
   readonly bench: 'gateway'
   readonly workload: Workload | 'hello-world'
   readonly consistency: Consistency | null
   readonly coalescing: boolean | null
   readonly clients: number
-  readonly requests: number
-  readonly reqPerSec: number
-  readonly p50Us: number
-  readonly p99Us: number
-  readonly p999Us: number
-  readonly maxUs: number
-  readonly errors: Readonly<Record<string, number>>
   readonly notFoundShare: number | null
   readonly backendReadsPerClientRead: number | null
 }
@@ -70,9 +64,12 @@ function scenarioFor(workload: Workload, consistency: Consistency, size: BenchSi
     maxInFlight: size.clients,
     table: 'bench',
     keyPrefix: 'b',
-    keys: workload === 'hot' ? { kind: 'hot', key: 'hot' }
-      : workload === 'zipf' ? { kind: 'zipf', s: 0.99, keys: size.keys }
-        : { kind: 'uniform', keys: size.keys },
+    keys:
+      workload === 'hot'
+        ? { kind: 'hot', key: 'hot' }
+        : workload === 'zipf'
+          ? { kind: 'zipf', s: 0.99, keys: size.keys }
+          : { kind: 'uniform', keys: size.keys },
     mix: { read: 1, write: 0, multiGet: 0, cas: 0 },
     consistency,
     ...(consistency === 'eventual' ? { maxStalenessMs: eventualStalenessMs } : {}),
@@ -91,13 +88,7 @@ function lineOf(
   return {
     bench: 'gateway',
     ...base,
-    requests: summary.completed,
-    reqPerSec: Math.round(summary.throughputPerSec),
-    p50Us: summary.latency.p50Us,
-    p99Us: summary.latency.p99Us,
-    p999Us: summary.latency.p999Us,
-    maxUs: summary.latency.maxUs,
-    errors: summary.errorsByStatus,
+    ...loadFigures(summary),
     notFoundShare: reads === 0 ? null : summary.notFoundReads / reads,
     backendReadsPerClientRead: summary.backendReadsPerClientRead,
   }
@@ -111,10 +102,16 @@ async function measure(
   const clock = new SystemClock()
   const target = new HttpTarget(url, { sockets: size.clients })
   try {
-    const options = { clients: size.clients, warmupSec: size.warmupSec,
-      durationSec: size.durationSec }
-    const { recorder, elapsedSec } = await runClosedLoop(options,
-      { nowMs: () => clock.monotonicMs() }, issueOf(target))
+    const options = {
+      clients: size.clients,
+      warmupSec: size.warmupSec,
+      durationSec: size.durationSec,
+    }
+    const { recorder, elapsedSec } = await runClosedLoop(
+      options,
+      { nowMs: () => clock.monotonicMs() },
+      issueOf(target),
+    )
     return recorder.summary(elapsedSec)
   } finally {
     target.close()
@@ -124,13 +121,20 @@ async function measure(
 async function startHelloWorld(): Promise<{ url: string; process: Spawned }> {
   const port = await freePort()
   const spawned = spawnTs('loadtest/bench/hello-world-server.ts', [String(port)])
-  await waitFor('hello-world listening', () => spawned.output().includes('listening'),
-    { timeoutMs: 20_000, intervalMs: 20 })
+  await waitFor('hello-world listening', () => spawned.output().includes('listening'), {
+    timeoutMs: 20_000,
+    intervalMs: 20,
+  })
   return { url: `http://127.0.0.1:${port}`, process: spawned }
 }
 
 const helloResult: OperationResult = {
-  kind: 'read', ok: true, label: '200', role: null, notFound: false, conflict: false,
+  kind: 'read',
+  ok: true,
+  label: '200',
+  role: null,
+  notFound: false,
+  conflict: false,
 }
 
 function emit(line: object): void {
@@ -151,11 +155,16 @@ export async function runGatewayBench(options: { quick: boolean }): Promise<void
     const lines: GatewayBenchLine[] = []
     const helloSummary = await measure(hello.url, size, (target) => async () => {
       const outcome = await target.call({ method: 'GET', path: '/' })
-      return outcome.status === 200 ? helloResult
+      return outcome.status === 200
+        ? helloResult
         : { ...helloResult, ok: false, label: outcome.failure ?? String(outcome.status) }
     })
-    lines.push(lineOf({ workload: 'hello-world', consistency: null, coalescing: null,
-      clients: size.clients }, helloSummary))
+    lines.push(
+      lineOf(
+        { workload: 'hello-world', consistency: null, coalescing: null, clients: size.clients },
+        helloSummary,
+      ),
+    )
     emit(lines.at(-1)!)
     let seed = 1
     for (const workload of workloads) {
@@ -163,10 +172,17 @@ export async function runGatewayBench(options: { quick: boolean }): Promise<void
         for (const gateway of [on, off]) {
           const scenario = scenarioFor(workload, consistency, size)
           const source = new OperationSource(scenario, new SeededPrng(seed++))
-          const summary = await measure(gateway.url, size, (target) => () =>
-            source.next().run(target))
-          lines.push(lineOf({ workload, consistency, coalescing: gateway === on,
-            clients: size.clients }, summary))
+          const summary = await measure(
+            gateway.url,
+            size,
+            (target) => () => source.next().run(target),
+          )
+          lines.push(
+            lineOf(
+              { workload, consistency, coalescing: gateway === on, clients: size.clients },
+              summary,
+            ),
+          )
           emit(lines.at(-1)!)
         }
       }
@@ -181,8 +197,10 @@ export async function runGatewayBench(options: { quick: boolean }): Promise<void
 /** The ratios issue 5's targets are stated in, computed from this run's lines. */
 export function summaryLine(lines: readonly GatewayBenchLine[]): object {
   const find = (workload: string, consistency: string | null, coalescing: boolean | null) =>
-    lines.find((l) => l.workload === workload && l.consistency === consistency &&
-      l.coalescing === coalescing)
+    lines.find(
+      (l) =>
+        l.workload === workload && l.consistency === consistency && l.coalescing === coalescing,
+    )
   const hello = find('hello-world', null, null)
   const hotStrong = find('hot', 'strong', true)
   const hotEventual = find('hot', 'eventual', true)
@@ -191,15 +209,22 @@ export function summaryLine(lines: readonly GatewayBenchLine[]): object {
   return {
     bench: 'gateway',
     summary: true,
-    hotStrongClientReadsPerBackendRead: hotStrong?.backendReadsPerClientRead == null ? null
-      : ratio(1, hotStrong.backendReadsPerClientRead),
+    hotStrongClientReadsPerBackendRead:
+      hotStrong?.backendReadsPerClientRead == null
+        ? null
+        : ratio(1, hotStrong.backendReadsPerClientRead),
     hotStrongP99Us: hotStrong?.p99Us ?? null,
     hotEventualShareOfHelloWorld: ratio(hotEventual?.reqPerSec, hello?.reqPerSec),
-    zipfOverUniformP99Strong: ratio(find('zipf', 'strong', true)?.p99Us,
-      find('uniform', 'strong', true)?.p99Us),
-    zipfOverUniformP99Eventual: ratio(find('zipf', 'eventual', true)?.p99Us,
-      find('uniform', 'eventual', true)?.p99Us),
-    targets: 'hot strong ≥ 100 client reads per backend read with p99 ≤ 20 ms; eventual hot ' +
+    zipfOverUniformP99Strong: ratio(
+      find('zipf', 'strong', true)?.p99Us,
+      find('uniform', 'strong', true)?.p99Us,
+    ),
+    zipfOverUniformP99Eventual: ratio(
+      find('zipf', 'eventual', true)?.p99Us,
+      find('uniform', 'eventual', true)?.p99Us,
+    ),
+    targets:
+      'hot strong ≥ 100 client reads per backend read with p99 ≤ 20 ms; eventual hot ' +
       '≥ 0.6 of hello-world req/s; Zipf p99 ≤ 2 × uniform p99',
   }
 }
