@@ -13,7 +13,6 @@
  * the target verdicts, and an HTML results page in test-artifacts/ whose path is printed.
  * Every process it starts is stopped by pid at the end, on error and on SIGINT/SIGTERM.
  */
-import { loadFigures } from '../runner/load-figures.ts'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -48,6 +47,7 @@ import {
 } from '../runner/local-cluster.ts'
 import { OperationSource, type OperationResult } from '../runner/operations.ts'
 import type { RunSummary } from '../runner/recorder.ts'
+import { loadFigures } from '../runner/load-figures.ts'
 import { Scenario } from '../scenarios/scenario.ts'
 import { collapsePage, type CollapseRun } from './collapse-page.ts'
 import {
