@@ -10,34 +10,36 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ShoalClient } from '../../shared/client/shoal-client.ts'
 import { limits } from '../../shared/limits.ts'
-import { ClusterFixture } from '../../storage/node/cluster-fixture.ts'
-import { freePort, spawnTs, stop, waitFor, type Spawned } from '../harness/processes.ts'
+import {
+  startGatewayOverCluster,
+  type GatewayOverCluster,
+} from '../harness/gateway-over-cluster.ts'
+import type { Spawned } from '../harness/processes.ts'
 import { exchange, requestArb, violation } from './raw-http.ts'
 
 const seed = Number(process.env.SHOAL_SEED ?? Date.now() % 1_000_000)
 const limitBytes = limits.gatewayValueBytesMax
-let cluster: ClusterFixture
+let setup: GatewayOverCluster | undefined
 let gateway: Spawned
 let port = 0
 let client: ShoalClient
 
 beforeAll(async () => {
-  cluster = await ClusterFixture.start({ nodes: 1, shardCount: 1 })
-  await cluster.waitForLeaders()
-  port = await freePort()
-  gateway = spawnTs('gateway/main.ts', ['--config', cluster.configPath, '--port', String(port)], {
+  setup = await startGatewayOverCluster({
+    nodes: 1,
+    shardCount: 1,
     env: { SHOAL_LOG_LEVEL: 'error' },
   })
-  client = new ShoalClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 10_000 })
-  await waitFor('gateway ready', () => client.ready(), { timeoutMs: 30_000, intervalMs: 100 })
+  gateway = setup.gateway
+  port = setup.port
+  client = new ShoalClient({ baseUrl: setup.baseUrl, timeoutMs: 10_000 })
   await client.createTable('fuzz', {})
   await client.createTable('vault', {})
   await client.put('vault', 'sentinel', 'keep')
 }, 90_000)
 
 afterAll(async () => {
-  if (gateway !== undefined) await stop(gateway)
-  await cluster?.close()
+  await setup?.close()
 })
 
 describe('fuzz: real gateway process', () => {

@@ -10,6 +10,7 @@ import { freePort, spawnTs, stop, waitFor, type Spawned } from './processes.ts'
 export interface GatewayOverCluster {
   readonly fixture: ClusterFixture
   readonly gateway: Spawned
+  readonly port: number
   readonly baseUrl: string
   readonly client: ShoalClient
   close(): Promise<void>
@@ -52,7 +53,7 @@ export async function startGatewayOverCluster(options: {
       },
       { timeoutMs: 30_000, intervalMs: 100 },
     )
-    return { fixture, gateway: spawned, baseUrl, client, close }
+    return { fixture, gateway: spawned, port, baseUrl, client, close }
   } catch (error) {
     await close()
     throw error
