@@ -12,8 +12,17 @@ import { MemFileSystem } from '../vfs/mem-fs.ts'
 import type { FileSystem } from '../vfs/vfs.ts'
 import { Db } from './db.ts'
 import type { DbOptions, LsmPlantedBug } from './options.ts'
+import { CrashWorkload, heldState } from './crash-workload.test-helper.ts'
 
-const KEYS = 12
+const workload = new CrashWorkload({
+  seedFactor: 104_729,
+  seedOffset: 11,
+  keys: 12,
+  deleteChance: 0.15,
+  bigChance: 0.3,
+  bigBytes: 300,
+  smallBytes: 24,
+})
 const LIVES = 3
 const WRITES_PER_LIFE = 12
 
@@ -31,25 +40,6 @@ function options(fs: FileSystem, plantedBug: LsmPlantedBug | undefined): DbOptio
     manifestBytesMax: 1500,
     ...(plantedBug === undefined ? {} : { plantedBug }),
   }
-}
-
-function opAt(i: number): { key: string; value: Uint8Array | undefined } {
-  const prng = new SeededPrng(i * 104_729 + 11)
-  const key = `k${prng.intInclusive(0, KEYS - 1)}`
-  if (prng.chance(0.15)) return { key, value: undefined }
-  const value = new Uint8Array(prng.chance(0.3) ? 300 : 24).fill(i & 0xff)
-  new DataView(value.buffer).setUint32(0, i, true)
-  return { key, value }
-}
-
-function stateAfter(k: number): Map<string, number> {
-  const state = new Map<string, number>()
-  for (let i = 1; i <= k; i++) {
-    const op = opAt(i)
-    if (op.value === undefined) state.delete(op.key)
-    else state.set(op.key, i)
-  }
-  return state
 }
 
 interface CrashState {
@@ -77,7 +67,7 @@ async function scenario(seed: number, bug: LsmPlantedBug | undefined): Promise<C
     const db = await Db.open(options(fs, bug))
     for (let n = 0; n < WRITES_PER_LIFE; n++) {
       const i = ++issued
-      const op = opAt(i)
+      const op = workload.opAt(i)
       if (op.value === undefined) await db.delete(encoder.encode(op.key), { sync: true })
       else await db.put(encoder.encode(op.key), op.value, { sync: true })
       acked = i
@@ -99,17 +89,7 @@ async function check(state: CrashState, bug: LsmPlantedBug | undefined) {
   }
   try {
     db.checkConsistency()
-    const found = new Map<string, number>()
-    for (const item of db.iterate()) {
-      const view = new DataView(item.value.buffer, item.value.byteOffset)
-      found.set(new TextDecoder().decode(item.key), view.getUint32(0, true))
-    }
-    for (let k = state.acked; k <= state.issued; k++) {
-      const want = stateAfter(k)
-      if (want.size === found.size && [...want].every(([key, i]) => found.get(key) === i)) {
-        return undefined
-      }
-    }
+    if (workload.matchesSomePrefix(heldState(db), state.acked, state.issued)) return undefined
     return `no prefix in [${state.acked}, ${state.issued}]`
   } finally {
     await db.close()

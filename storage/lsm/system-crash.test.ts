@@ -11,9 +11,18 @@ import { MemFileSystem } from '../vfs/mem-fs.ts'
 import type { FileSystem } from '../vfs/vfs.ts'
 import { Db } from './db.ts'
 import type { DbOptions } from './options.ts'
+import { CrashWorkload, heldState } from './crash-workload.test-helper.ts'
 
 const WINDOW = 8
-const KEYS = 60
+const workload = new CrashWorkload({
+  seedFactor: 7919,
+  seedOffset: 3,
+  keys: 60,
+  deleteChance: 0.1,
+  bigChance: 0.2,
+  bigBytes: 700,
+  smallBytes: 30,
+})
 
 function options(fs: FileSystem, autoCompaction = true): DbOptions {
   return {
@@ -31,48 +40,14 @@ function options(fs: FileSystem, autoCompaction = true): DbOptions {
   }
 }
 
-function opAt(i: number): { key: string; value: Uint8Array | undefined } {
-  const prng = new SeededPrng(i * 7919 + 3)
-  const key = `k${prng.intInclusive(0, KEYS - 1)}`
-  if (prng.chance(0.1)) return { key, value: undefined }
-  const value = new Uint8Array(prng.chance(0.2) ? 700 : 30).fill(i & 0xff)
-  new DataView(value.buffer).setUint32(0, i, true)
-  return { key, value }
-}
-
-function stateAfter(k: number): Map<string, number> {
-  const state = new Map<string, number>()
-  for (let i = 1; i <= k; i++) {
-    const op = opAt(i)
-    if (op.value === undefined) state.delete(op.key)
-    else state.set(op.key, i)
-  }
-  return state
-}
-
 async function recovered(fs: MemFileSystem): Promise<Map<string, number>> {
   const db = await Db.open(options(fs, false))
   try {
     db.checkConsistency()
-    const out = new Map<string, number>()
-    for (const item of db.iterate()) {
-      out.set(
-        new TextDecoder().decode(item.key),
-        new DataView(item.value.buffer, item.value.byteOffset).getUint32(0, true),
-      )
-    }
-    return out
+    return heldState(db)
   } finally {
     await db.close()
   }
-}
-
-function matchesSomePrefix(found: Map<string, number>, low: number, high: number): boolean {
-  for (let k = low; k <= high; k++) {
-    const want = stateAfter(k)
-    if (want.size === found.size && [...want].every(([key, i]) => found.get(key) === i)) return true
-  }
-  return false
 }
 
 async function run(seed: number, crashes: number): Promise<void> {
@@ -85,7 +60,7 @@ async function run(seed: number, crashes: number): Promise<void> {
   const lane = async (stop: () => boolean): Promise<void> => {
     while (!stop()) {
       const i = ++issued
-      const op = opAt(i)
+      const op = workload.opAt(i)
       if (op.value === undefined) await db.delete(encoder.encode(op.key), { sync: true })
       else await db.put(encoder.encode(op.key), op.value, { sync: true })
       lastAck = Math.max(lastAck, i)
@@ -99,7 +74,9 @@ async function run(seed: number, crashes: number): Promise<void> {
     const acked = lastAck
     const clone = fs.crashClone(prng.fork(), 'system')
     const found = await recovered(clone)
-    expect(matchesSomePrefix(found, acked, issued), `seed ${seed} crash ${crash}`).toBe(true)
+    expect(workload.matchesSomePrefix(found, acked, issued), `seed ${seed} crash ${crash}`).toBe(
+      true,
+    )
   }
   await db.close()
 }
