@@ -15,8 +15,29 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `shoal-${prefix}-`))
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
+/**
+ * Ports handed out for servers the tests start. Below Linux's ephemeral range (32768-60999):
+ * a port the OS picked with listen(0) and we released can be taken again, before our server
+ * binds it, as the local port of any outbound connection (the chaos runs open thousands), and
+ * the server then fails with EADDRINUSE. Random ports from this range only meet each other.
+ */
+const testPortLow = 20_000
+const testPortHigh = 32_000
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+/** A port that was free a moment ago on 127.0.0.1, outside the ephemeral range. */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = testPortLow + Math.floor(Math.random() * (testPortHigh - testPortLow))
+    if (await bindable(port)) return port
+  }
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
