@@ -38,6 +38,7 @@ import {
   type PeerServer,
 } from '../peers/peer-servers.ts'
 import { runClosedLoop } from '../runner/closed-loop.ts'
+import { cpuPlan, describePlan, pinProcess, type CpuPlan } from '../runner/cpu-pinning.ts'
 import { HttpTarget } from '../runner/http-target.ts'
 import {
   LocalCluster,
@@ -198,7 +199,11 @@ const helloResult: OperationResult = {
 }
 
 /** What one Node process answers at this concurrency on this machine now: a bare node:http. */
-async function measureCeiling(processes: Processes, size: CollapseSize): Promise<CeilingLine> {
+async function measureCeiling(
+  processes: Processes,
+  size: CollapseSize,
+  plan: CpuPlan | null,
+): Promise<CeilingLine> {
   const port = await freePort()
   const hello = spawnTs('loadtest/bench/hello-world-server.ts', [String(port)])
   processes.others.push(hello)
@@ -206,6 +211,7 @@ async function measureCeiling(processes: Processes, size: CollapseSize): Promise
     timeoutMs: 20_000,
     intervalMs: 20,
   })
+  if (plan !== null) pinProcess(hello.pid, plan.server)
   const { summary } = await closedLoop(
     `http://127.0.0.1:${port}`,
     size,
@@ -304,17 +310,30 @@ class Processes {
   }
 }
 
+/**
+ * Starts the cluster, the gateways and the peers. With a CPU plan, Shoal's gateway and the two
+ * peers (the systems compared) get the server CPU; the nodes and the peers' coalescing-off
+ * upstream gateway (their backend path) stay on the load generator's.
+ */
 async function startAll(
   processes: Processes,
+  plan: CpuPlan | null,
 ): Promise<{ subjects: Subject[]; on: LocalGateway; off: LocalGateway }> {
   const varnishd = ensurePeerBinary('varnish', log)
   const nginx = ensurePeerBinary('nginx', log)
-  log('starting a 3-node cluster and two gateways (coalescing on / off)')
+  log(
+    `starting a 3-node cluster and two gateways (coalescing on / off); pinning: ${
+      describePlan(plan) ?? 'off'
+    }`,
+  )
+  if (plan !== null) pinProcess(process.pid, plan.load)
   processes.cluster = await LocalCluster.start()
   const on = await processes.cluster.startGateway({ coalescing: true })
   const off = await processes.cluster.startGateway({ coalescing: false })
-  processes.peers.push(await startVarnish(off.url, varnishd))
-  processes.peers.push(await startNginx(off.url, nginx))
+  if (plan !== null) pinProcess(on.process.pid, plan.server)
+  const placement = { cpu: plan?.server ?? null }
+  processes.peers.push(await startVarnish(off.url, varnishd, placement))
+  processes.peers.push(await startNginx(off.url, nginx, placement))
   log(
     `shoal ${on.url}; coalescing off ${off.url}; ` +
       processes.peers.map((p) => `${p.name} ${p.url}`).join('; '),
@@ -333,7 +352,8 @@ export async function runCollapseBench(options: { quick: boolean }): Promise<voi
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   try {
-    const { subjects, on } = await startAll(processes)
+    const plan = cpuPlan()
+    const { subjects, on } = await startAll(processes, plan)
     await ensureTable(on.url, table)
     const preloadStartMs = Date.now()
     await preloadKeys(on.url, scenarioFor('hot', subjects[0]!, size), 1)
@@ -352,7 +372,7 @@ export async function runCollapseBench(options: { quick: boolean }): Promise<voi
         emit(runs.at(-1)!.line)
       }
     }
-    const ceiling = await measureCeiling(processes, size)
+    const ceiling = await measureCeiling(processes, size, plan)
     emit(ceiling)
     const probes = await probeAll(subjects, on.url, size)
     for (const probe of probes) emit(probe)
@@ -360,7 +380,7 @@ export async function runCollapseBench(options: { quick: boolean }): Promise<voi
       runs.map((r) => r.line),
       probes,
     )
-    emit({ bench: 'collapse', summary: true, targets })
+    emit({ bench: 'collapse', summary: true, targets, pinning: describePlan(plan) })
     const dir = join(repoRoot, 'test-artifacts')
     mkdirSync(dir, { recursive: true })
     const path = join(dir, `collapse-${startedAt.replace(/[:.]/g, '-')}.html`)

@@ -10,9 +10,12 @@
  * of 100k), so part of the Zipf tail and most uniform reads answer 404 — still a full backend
  * read each (the line's `notFoundShare` says how many). Backend reads per client read come
  * from X-Shoal-Coalesced (share of reads answered with role `leader`) until /metrics exists.
- * The load generator is one Node process sharing the machine's cores with the gateways and
- * nodes, so absolute req/s are low bounds; compare the lines of one run with each other.
+ * CPUs (runner/cpu-pinning.ts): the server under test (a gateway or the hello-world) is pinned
+ * alone to one core; the load generator (raw keep-alive sockets, runner/http-target.ts) and
+ * the storage nodes share the other, as in the issue's reference set-up. Other work on the
+ * machine still shares both cores: compare the lines of one run with each other.
  */
+import { loadavg } from 'node:os'
 import { SeededPrng } from '../../shared/random/prng.ts'
 import { SystemClock } from '../../shared/time/clock.ts'
 import { freePort, spawnTs, stop, waitFor, type Spawned } from '../../test/harness/processes.ts'
@@ -23,6 +26,7 @@ import { LocalCluster, ensureTable, preloadKeys } from '../runner/local-cluster.
 import { OperationSource, type OperationResult } from '../runner/operations.ts'
 import { loadFigures, type LoadFigures } from '../runner/load-figures.ts'
 import type { RunSummary } from '../runner/recorder.ts'
+import { cpuPlan, describePlan, pinProcess, type CpuPlan } from '../runner/cpu-pinning.ts'
 
 type Workload = 'hot' | 'zipf' | 'uniform'
 type Consistency = 'strong' | 'eventual'
@@ -118,13 +122,14 @@ async function measure(
   }
 }
 
-async function startHelloWorld(): Promise<{ url: string; process: Spawned }> {
+async function startHelloWorld(plan: CpuPlan | null): Promise<{ url: string; process: Spawned }> {
   const port = await freePort()
   const spawned = spawnTs('loadtest/bench/hello-world-server.ts', [String(port)])
   await waitFor('hello-world listening', () => spawned.output().includes('listening'), {
     timeoutMs: 20_000,
     intervalMs: 20,
   })
+  if (plan !== null) pinProcess(spawned.pid, plan.server)
   return { url: `http://127.0.0.1:${port}`, process: spawned }
 }
 
@@ -143,12 +148,16 @@ function emit(line: object): void {
 
 export async function runGatewayBench(options: { quick: boolean }): Promise<void> {
   const size = sizes[options.quick ? 'quick' : 'full']
+  const plan = cpuPlan()
+  // The storage nodes inherit the load generator's CPU; each server under test gets the other.
+  if (plan !== null) pinProcess(process.pid, plan.load)
   const cluster = await LocalCluster.start()
   let hello: { url: string; process: Spawned } | null = null
   try {
     const on = await cluster.startGateway({ coalescing: true })
     const off = await cluster.startGateway({ coalescing: false })
-    hello = await startHelloWorld()
+    if (plan !== null) for (const g of [on, off]) pinProcess(g.process.pid, plan.server)
+    hello = await startHelloWorld(plan)
     await ensureTable(on.url, 'bench')
     await preloadKeys(on.url, scenarioFor('hot', 'strong', size), 1)
     await preloadKeys(on.url, scenarioFor('zipf', 'strong', size), size.preload)
@@ -187,7 +196,7 @@ export async function runGatewayBench(options: { quick: boolean }): Promise<void
         }
       }
     }
-    emit(summaryLine(lines))
+    emit({ ...summaryLine(lines), pinning: describePlan(plan), loadAverage: loadavg() })
   } finally {
     if (hello !== null) await stop(hello.process)
     await cluster.close()

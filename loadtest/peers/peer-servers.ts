@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { freePort, stop, tempDir, waitFor, type Spawned } from '../../test/harness/processes.ts'
+import { pinnedCommand } from '../runner/cpu-pinning.ts'
 import { renderTemplate } from './template.ts'
 
 export type PeerName = 'varnish' | 'nginx'
@@ -63,7 +64,9 @@ export function ensurePeerBinary(name: PeerName, log: (line: string) => void): s
   return installed
 }
 
-function spawnCommand(command: string, args: string[]): Spawned {
+/** Spawns the peer, started pinned to `cpu` when one is given (cpu-pinning.ts). */
+function spawnCommand(cpu: number | null, binary: string, binaryArgs: string[]): Spawned {
+  const { command, args } = pinnedCommand(cpu, binary, binaryArgs)
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let text = ''
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()))
@@ -102,7 +105,16 @@ function template(file: string): string {
   return readFileSync(join(import.meta.dirname, file), 'utf8')
 }
 
-export async function startVarnish(upstreamUrl: string, binary: string): Promise<PeerServer> {
+/** Where a peer runs: the CPU to pin it to (null: unpinned, any core). */
+export interface PeerPlacement {
+  readonly cpu: number | null
+}
+
+export async function startVarnish(
+  upstreamUrl: string,
+  binary: string,
+  placement: PeerPlacement,
+): Promise<PeerServer> {
   const dir = tempDir('varnish')
   // varnishd drops privileges to its own users: they must be able to read the work dir.
   chmodSync(dir, 0o755)
@@ -116,7 +128,7 @@ export async function startVarnish(upstreamUrl: string, binary: string): Promise
     }),
   )
   const port = await freePort()
-  const spawned = spawnCommand(binary, [
+  const spawned = spawnCommand(placement.cpu, binary, [
     '-F',
     '-n',
     join(dir, 'work'),
@@ -134,7 +146,11 @@ export async function startVarnish(upstreamUrl: string, binary: string): Promise
   return server
 }
 
-export async function startNginx(upstreamUrl: string, binary: string): Promise<PeerServer> {
+export async function startNginx(
+  upstreamUrl: string,
+  binary: string,
+  placement: PeerPlacement,
+): Promise<PeerServer> {
   const prefix = tempDir('nginx')
   const cacheDir = mkdtempSync('/dev/shm/shoal-nginx-cache-')
   // nginx workers run as an unprivileged user when the master is root: open the dirs to them.
@@ -157,7 +173,8 @@ export async function startNginx(upstreamUrl: string, binary: string): Promise<P
   writeFileSync(
     conf,
     renderTemplate('nginx.conf', template('nginx.conf'), {
-      WORKERS: Math.min(2, availableParallelism()),
+      // One worker per core it may use: pinned to one CPU, more workers only contend.
+      WORKERS: placement.cpu === null ? Math.min(2, availableParallelism()) : 1,
       PREFIX: prefix,
       CACHE_DIR: cacheDir,
       BACKEND_HOST: upstream.host,
@@ -166,7 +183,7 @@ export async function startNginx(upstreamUrl: string, binary: string): Promise<P
       LISTEN_PORT: port,
     }),
   )
-  const spawned = spawnCommand(binary, [
+  const spawned = spawnCommand(placement.cpu, binary, [
     '-p',
     prefix,
     '-c',

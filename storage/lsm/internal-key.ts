@@ -166,3 +166,55 @@ export function hasUserKey(ikey: Uint8Array, userKey: Uint8Array): boolean {
   for (let i = 0; i < userKey.length; i++) if (ikey[i] !== userKey[i]) return false
   return true
 }
+
+/** compareUserKeys(ikey, seekKeyFor(userKey)) without building the seek key. */
+export function compareToUserKey(ikey: Uint8Array, userKey: Uint8Array): number {
+  const la = ikey.length - TRAILER_BYTES
+  const lb = userKey.length
+  const n = la < lb ? la : lb
+  for (let i = 0; i < n; i++) {
+    const d = ikey[i]! - userKey[i]!
+    if (d !== 0) return d
+  }
+  return la - lb
+}
+
+/** compareToUserKey for the internal key at bytes[start, end). */
+export function compareUserKeyAt(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  userKey: Uint8Array,
+): number {
+  const la = end - start - TRAILER_BYTES
+  const lb = userKey.length
+  const n = la < lb ? la : lb
+  for (let i = 0; i < n; i++) {
+    const d = bytes[start + i]! - userKey[i]!
+    if (d !== 0) return d
+  }
+  return la - lb
+}
+
+/** compareInternal(bytes[start, end), b) without a view of the first key. */
+export function compareInternalAt(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  b: Uint8Array,
+): number {
+  const la = end - start - TRAILER_BYTES
+  const lb = b.length - TRAILER_BYTES
+  const n = la < lb ? la : lb
+  for (let i = 0; i < n; i++) {
+    const d = bytes[start + i]! - b[i]!
+    if (d !== 0) return d
+  }
+  if (la !== lb) return la - lb
+  const at = start + la
+  for (let i = 0; i < TRAILER_BYTES - 1; i++) {
+    const d = bytes[at + i]! - b[lb + i]!
+    if (d !== 0) return d
+  }
+  return 0
+}

@@ -5,7 +5,8 @@
  */
 import type { Prng } from '../../shared/random/prng.ts'
 import { decodePointer } from './entry-value.ts'
-import { compareInternal, encodeInternalKey, Kind } from './internal-key.ts'
+import { compareInternal, compareToUserKey, encodeInternalKey, Kind } from './internal-key.ts'
+import { bloomHash } from './sstable/bloom.ts'
 import type { InternalIterator } from './iterator.ts'
 import { SkipList, type SkipNode } from './skiplist.ts'
 import type { VlogWriter } from './value-log/value-log.ts'
@@ -28,6 +29,12 @@ export class Memtable {
   readonly vlogRefs = new Set<number>()
   /** The longest inline entry (flush separates large ones only from replayed old WALs). */
   maxInlineBytes = 0
+  /**
+   * Bloom hashes (bloom.ts) of every user key written, so a get for a key this memtable does
+   * not hold skips the skip-list search (an exact set: no false negatives, false positives
+   * only on a 32-bit hash collision).
+   */
+  readonly #hashes = new Set<number>()
 
   constructor(prng: Prng, walFileNo: number) {
     this.#list = new SkipList(compareInternal, prng)
@@ -55,6 +62,7 @@ export class Memtable {
     for (const op of ops) {
       const ikey = encodeInternalKey(op.userKey, op.timestamp, op.version, seq, op.kind)
       this.#list.insert(ikey, op.entry)
+      this.#hashes.add(bloomHash(op.userKey) | 0)
       if (op.kind === Kind.pointer) this.vlogRefs.add(decodePointer(op.entry, 'memtable').fileNo)
       else if (op.entry.length > this.maxInlineBytes) this.maxInlineBytes = op.entry.length
       this.#bytes += ikey.length + op.entry.length + NODE_OVERHEAD_BYTES
@@ -69,6 +77,16 @@ export class Memtable {
   /** First node with internal key >= `ikey` (point lookups walk `next[0]` from it). */
   seekNode(ikey: Uint8Array): SkipNode | undefined {
     return this.#list.seekGE(ikey)
+  }
+
+  /** False when no entry of the user key with this bloom hash is here. */
+  mayContain(userKeyHash: number): boolean {
+    return this.#hashes.has(userKeyHash | 0)
+  }
+
+  /** First node of `userKey` or after it (seekNode(seekKeyFor(userKey)) without the seek key). */
+  seekUserKey(userKey: Uint8Array): SkipNode | undefined {
+    return this.#list.seekBy(userKey, compareToUserKey)
   }
 
   iterator(): InternalIterator {

@@ -7,7 +7,7 @@
 import type { InternalIterator } from './iterator.ts'
 import {
   compareInternal,
-  compareUserKeys,
+  compareToUserKey,
   hasUserKey,
   Kind,
   kindOf,
@@ -24,7 +24,6 @@ import { LevelIterator, MergingIterator } from './merging-iterator.ts'
 import { isExpired, type Entry, type Retention } from './retention.ts'
 import { bloomHash } from './sstable/bloom.ts'
 import type { TableReader } from './sstable/reader.ts'
-import { lowerBound } from './sstable/block.ts'
 
 export interface ReadView {
   /** Active memtable first, then immutable ones, newest first. */
@@ -33,29 +32,31 @@ export interface ReadView {
   readonly table: (fileNo: number) => TableReader
 }
 
-function containsUserKey(file: FileMeta, seek: Uint8Array): boolean {
-  return compareUserKeys(file.smallest, seek) <= 0 && compareUserKeys(file.largest, seek) >= 0
+function containsUserKey(file: FileMeta, userKey: Uint8Array): boolean {
+  return (
+    compareToUserKey(file.smallest, userKey) <= 0 && compareToUserKey(file.largest, userKey) >= 0
+  )
 }
 
 /** The table of a sorted level (L1+) whose range holds the key, if any. */
-function fileInLevel(files: readonly FileMeta[], seek: Uint8Array): FileMeta | undefined {
+function fileInLevel(files: readonly FileMeta[], userKey: Uint8Array): FileMeta | undefined {
   let lo = 0
   let hi = files.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (compareUserKeys(files[mid]!.largest, seek) < 0) lo = mid + 1
+    if (compareToUserKey(files[mid]!.largest, userKey) < 0) lo = mid + 1
     else hi = mid
   }
   const file = files[lo]
-  return file !== undefined && containsUserKey(file, seek) ? file : undefined
+  return file !== undefined && containsUserKey(file, userKey) ? file : undefined
 }
 
 /** Candidate tables for a key, newest first. */
-function tablesFor(version: Version, seek: Uint8Array): FileMeta[] {
+function tablesFor(version: Version, userKey: Uint8Array): FileMeta[] {
   const out: FileMeta[] = []
-  for (const file of version.levels[0]!) if (containsUserKey(file, seek)) out.push(file)
+  for (const file of version.levels[0]!) if (containsUserKey(file, userKey)) out.push(file)
   for (let level = 1; level < version.levels.length; level++) {
-    const file = fileInLevel(version.levels[level]!, seek)
+    const file = fileInLevel(version.levels[level]!, userKey)
     if (file !== undefined) out.push(file)
   }
   return out
@@ -71,7 +72,6 @@ function cannotBeat(file: FileMeta, best: Entry | undefined): boolean {
 /** Arguments of one point lookup, shared by every source it probes (no closures per get). */
 interface Lookup {
   readonly userKey: Uint8Array
-  readonly seek: Uint8Array
   readonly hash: number
   readonly snapshot: number
   readonly nowMs: number
@@ -86,7 +86,8 @@ function answers(ikey: Uint8Array, value: Uint8Array, q: Lookup): boolean {
 
 /** The first entry of the key a memtable answers with: a direct skip-list search. */
 function latestInMemtable(memtable: Memtable, q: Lookup): Entry | undefined {
-  let node = memtable.seekNode(q.seek)
+  if (!memtable.mayContain(q.hash)) return undefined
+  let node = memtable.seekUserKey(q.userKey)
   while (node !== undefined && hasUserKey(node.key, q.userKey)) {
     if (answers(node.key, node.value, q)) return { ikey: node.key, value: node.value }
     node = node.next[0]
@@ -96,18 +97,13 @@ function latestInMemtable(memtable: Memtable, q: Lookup): Entry | undefined {
 
 /** The first entry of the key a table answers with, searching decoded blocks directly. */
 function latestInTable(table: TableReader, q: Lookup): Entry | undefined {
-  const first = table.blockFor(q.seek)
+  const first = table.blockForUser(q.userKey)
   for (let b = first; b < table.blockCount; b++) {
     const block = table.block(b)
-    const keys = block.keys
-    for (
-      let i = b === first ? lowerBound(keys, q.seek, compareInternal) : 0;
-      i < keys.length;
-      i++
-    ) {
-      const ikey = keys[i]!
-      if (!hasUserKey(ikey, q.userKey)) return undefined
-      const value = block.values[i]!
+    for (let i = b === first ? block.lowerBoundUser(q.userKey) : 0; i < block.count; i++) {
+      if (!block.hasUserKeyAt(i, q.userKey)) return undefined
+      const ikey = block.keyAt(i)
+      const value = block.valueAt(i)
       if (answers(ikey, value, q)) return { ikey, value }
     }
   }
@@ -135,8 +131,7 @@ export function findLatest(
   nowMs: number,
   retention: Retention,
 ): Entry | undefined {
-  const seek = seekKeyFor(userKey)
-  const q: Lookup = { userKey, seek, hash: bloomHash(userKey), snapshot, nowMs, retention }
+  const q: Lookup = { userKey, hash: bloomHash(userKey), snapshot, nowMs, retention }
   let best: Entry | undefined
   for (const memtable of view.memtables) {
     const found = latestInMemtable(memtable, q)
@@ -146,9 +141,9 @@ export function findLatest(
   }
   const levels = view.version.levels
   for (const file of levels[0]!)
-    if (containsUserKey(file, seek)) best = probeFile(view, file, q, best)
+    if (containsUserKey(file, userKey)) best = probeFile(view, file, q, best)
   for (let level = 1; level < levels.length; level++) {
-    const file = fileInLevel(levels[level]!, seek)
+    const file = fileInLevel(levels[level]!, userKey)
     if (file !== undefined) best = probeFile(view, file, q, best)
   }
   return best
@@ -165,7 +160,7 @@ export function collectKey(view: ReadView, userKey: Uint8Array): Entry[] {
   }
   for (const memtable of view.memtables) take(memtable.iterator())
   const hash = bloomHash(userKey)
-  for (const file of tablesFor(view.version, seek)) {
+  for (const file of tablesFor(view.version, userKey)) {
     const table = view.table(file.fileNo)
     if (table.mayContain(hash)) take(table.iterator())
   }

@@ -66,13 +66,20 @@ export class SkipList {
 
   /** First node with key >= `key`. */
   seekGE(key: Uint8Array): SkipNode | undefined {
-    const compare = this.#compare
+    return this.seekBy(key, this.#compare)
+  }
+
+  /**
+   * First node with `compare(node.key, target) >= 0`; `compare` must order the list the same
+   * way as the list's comparator (e.g. a user key against internal keys).
+   */
+  seekBy(target: Uint8Array, compare: Comparator): SkipNode | undefined {
     let node = this.#head
     // A node already found >= key at a higher level is not compared again (LevelDB's trick).
     let known: SkipNode | undefined
     for (let level = this.#height - 1; level >= 0; level--) {
       let next = node.next[level]
-      while (next !== undefined && next !== known && compare(next.key, key) < 0) {
+      while (next !== undefined && next !== known && compare(next.key, target) < 0) {
         node = next
         next = node.next[level]
       }

@@ -6,6 +6,7 @@
 import { assert } from '../../../shared/assert.ts'
 import { corruption } from '../../../shared/errors.ts'
 import type { InternalIterator } from '../iterator.ts'
+import { compareInternalAt, compareUserKeyAt, TRAILER_BYTES } from '../internal-key.ts'
 import { RESTART_INTERVAL } from './format.ts'
 
 function varintLength(value: number): number {
@@ -82,11 +83,125 @@ export class BlockBuilder {
   }
 }
 
-export interface DecodedBlock {
-  readonly keys: Uint8Array[]
-  readonly values: Uint8Array[]
-  /** Memory the block holds, for the cache's byte budget. */
+/**
+ * A decoded block: the full keys back to back in one buffer with offset tables, values as
+ * ranges of the checked block bytes. A few typed arrays per block instead of two per entry, so
+ * a block-cache miss allocates little and point lookups search it without allocating.
+ * Per-entry views (`keys`, `values`) are built on first use, for iterators.
+ */
+export class DecodedBlock {
+  readonly count: number
+  /** Memory the block holds, for the cache's byte budget (the decoded views included). */
   readonly chargeBytes: number
+  readonly #raw: Uint8Array
+  readonly #keyBytes: Uint8Array
+  /** Key i is #keyBytes[#keyStarts[i], #keyStarts[i + 1]). */
+  readonly #keyStarts: Uint32Array
+  /** Value i is #raw[#valueStarts[i], #valueStarts[i] + #valueLengths[i]). */
+  readonly #valueStarts: Uint32Array
+  readonly #valueLengths: Uint32Array
+  #keys: Uint8Array[] | undefined
+  #values: Uint8Array[] | undefined
+
+  constructor(raw: Uint8Array, keyBytes: Uint8Array, starts: Uint32Array, values: Uint32Array[]) {
+    this.count = starts.length - 1
+    this.#raw = raw
+    this.#keyBytes = keyBytes
+    this.#keyStarts = starts
+    this.#valueStarts = values[0]!
+    this.#valueLengths = values[1]!
+    this.chargeBytes = raw.length * 2 + this.count * 96
+  }
+
+  /** Every key as its own view (built once; iterators and tests). */
+  get keys(): readonly Uint8Array[] {
+    this.#keys ??= Array.from({ length: this.count }, (_, i) => this.#keyView(i))
+    return this.#keys
+  }
+
+  get values(): readonly Uint8Array[] {
+    this.#values ??= Array.from({ length: this.count }, (_, i) => this.#valueView(i))
+    return this.#values
+  }
+
+  #keyView(i: number): Uint8Array {
+    return this.#keyBytes.subarray(this.#keyStarts[i]!, this.#keyStarts[i + 1]!)
+  }
+
+  #valueView(i: number): Uint8Array {
+    const start = this.#valueStarts[i]!
+    return this.#raw.subarray(start, start + this.#valueLengths[i]!)
+  }
+
+  /** Key i (a view; one allocation unless the views are already built). */
+  keyAt(i: number): Uint8Array {
+    return this.#keys?.[i] ?? this.#keyView(i)
+  }
+
+  valueAt(i: number): Uint8Array {
+    return this.#values?.[i] ?? this.#valueView(i)
+  }
+
+  /** Index of the first key >= target in internal-key order (count if none). */
+  lowerBound(target: Uint8Array): number {
+    const bytes = this.#keyBytes
+    const starts = this.#keyStarts
+    let lo = 0
+    let hi = this.count
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (compareInternalAt(bytes, starts[mid]!, starts[mid + 1]!, target) < 0) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  /** Index of the first key whose user key is >= `userKey` (= lowerBound(seekKeyFor(userKey))). */
+  lowerBoundUser(userKey: Uint8Array): number {
+    const bytes = this.#keyBytes
+    const starts = this.#keyStarts
+    let lo = 0
+    let hi = this.count
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (compareUserKeyAt(bytes, starts[mid]!, starts[mid + 1]!, userKey) < 0) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  /** True if key i's user key equals `userKey`. */
+  hasUserKeyAt(i: number, userKey: Uint8Array): boolean {
+    const start = this.#keyStarts[i]!
+    const end = this.#keyStarts[i + 1]!
+    if (end - start - TRAILER_BYTES !== userKey.length) return false
+    const bytes = this.#keyBytes
+    for (let j = 0; j < userKey.length; j++) if (bytes[start + j] !== userKey[j]) return false
+    return true
+  }
+}
+
+/** Varint reader over a block's entries, failing with the block's corruption error. */
+class EntryReader {
+  offset = 0
+  constructor(
+    readonly block: Uint8Array,
+    readonly end: number,
+    readonly bad: (what: string) => Error,
+  ) {}
+
+  varint(): number {
+    let result = 0
+    let scale = 1
+    for (let i = 0; i < 8; i++) {
+      if (this.offset >= this.end) throw this.bad('truncated entry')
+      const byte = this.block[this.offset++]!
+      result += (byte & 0x7f) * scale
+      if (byte < 0x80) return result
+      scale *= 0x80
+    }
+    throw this.bad('bad varint')
+  }
 }
 
 /** Expands a block; `path` and `at` name it in a corruption error. */
@@ -97,85 +212,80 @@ export function decodeBlock(block: Uint8Array, path: string, at: number): Decode
   const restartCount = view.getUint32(block.length - 4, true)
   const entriesEnd = block.length - 4 - 4 * restartCount
   if (restartCount === 0 || entriesEnd < 0) throw bad('bad restart count')
-  const keys: Uint8Array[] = []
-  const values: Uint8Array[] = []
-  let offset = 0
-  let last = new Uint8Array(0)
-  const readVarint = (): number => {
-    let result = 0
-    let scale = 1
-    for (let i = 0; i < 8; i++) {
-      if (offset >= entriesEnd) throw bad('truncated entry')
-      const byte = block[offset++]!
-      result += (byte & 0x7f) * scale
-      if (byte < 0x80) return result
-      scale *= 0x80
-    }
-    throw bad('bad varint')
-  }
-  while (offset < entriesEnd) {
-    const shared = readVarint()
-    const unshared = readVarint()
-    const valueLength = readVarint()
-    if (shared > last.length || offset + unshared + valueLength > entriesEnd) {
+  // Pass 1: check every entry and size the key buffer.
+  const r = new EntryReader(block, entriesEnd, bad)
+  let count = 0
+  let keyTotal = 0
+  let last = 0
+  while (r.offset < entriesEnd) {
+    const shared = r.varint()
+    const unshared = r.varint()
+    const valueLength = r.varint()
+    if (shared > last || r.offset + unshared + valueLength > entriesEnd) {
       throw bad('entry out of bounds')
     }
-    const key = new Uint8Array(shared + unshared)
-    key.set(last.subarray(0, shared), 0)
-    key.set(block.subarray(offset, offset + unshared), shared)
-    offset += unshared
-    values.push(block.subarray(offset, offset + valueLength))
-    offset += valueLength
-    keys.push(key)
-    last = key
+    r.offset += unshared + valueLength
+    last = shared + unshared
+    keyTotal += last
+    count++
   }
-  return { keys, values, chargeBytes: block.length * 2 + keys.length * 96 }
-}
-
-export type Compare = (a: Uint8Array, b: Uint8Array) => number
-
-/** Index of the first key >= target in sorted `keys` (keys.length if none). */
-export function lowerBound(keys: readonly Uint8Array[], target: Uint8Array, cmp: Compare): number {
-  let lo = 0
-  let hi = keys.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (cmp(keys[mid]!, target) < 0) lo = mid + 1
-    else hi = mid
+  // Pass 2: expand keys into one buffer.
+  const keyBytes = new Uint8Array(keyTotal)
+  const starts = new Uint32Array(count + 1)
+  const valueStarts = new Uint32Array(count)
+  const valueLengths = new Uint32Array(count)
+  r.offset = 0
+  let out = 0
+  for (let i = 0; i < count; i++) {
+    const shared = r.varint()
+    const unshared = r.varint()
+    const valueLength = r.varint()
+    const previous = i === 0 ? 0 : starts[i - 1]!
+    starts[i] = out
+    keyBytes.copyWithin(out, previous, previous + shared)
+    keyBytes.set(block.subarray(r.offset, r.offset + unshared), out + shared)
+    out += shared + unshared
+    r.offset += unshared
+    valueStarts[i] = r.offset
+    valueLengths[i] = valueLength
+    r.offset += valueLength
   }
-  return lo
+  starts[count] = out
+  return new DecodedBlock(block, keyBytes, starts, [valueStarts, valueLengths])
 }
 
 export class BlockIterator implements InternalIterator {
   readonly #block: DecodedBlock
-  readonly #cmp: Compare
+  readonly #keys: readonly Uint8Array[]
+  readonly #values: readonly Uint8Array[]
   #i = -1
 
-  constructor(block: DecodedBlock, cmp: Compare) {
+  constructor(block: DecodedBlock) {
     this.#block = block
-    this.#cmp = cmp
+    this.#keys = block.keys
+    this.#values = block.values
   }
 
   valid(): boolean {
-    return this.#i >= 0 && this.#i < this.#block.keys.length
+    return this.#i >= 0 && this.#i < this.#keys.length
   }
   key(): Uint8Array {
-    return this.#block.keys[this.#i]!
+    return this.#keys[this.#i]!
   }
   value(): Uint8Array {
-    return this.#block.values[this.#i]!
+    return this.#values[this.#i]!
   }
   seekGE(target: Uint8Array): void {
-    this.#i = lowerBound(this.#block.keys, target, this.#cmp)
+    this.#i = this.#block.lowerBound(target)
   }
   seekLT(target: Uint8Array): void {
-    this.#i = lowerBound(this.#block.keys, target, this.#cmp) - 1
+    this.#i = this.#block.lowerBound(target) - 1
   }
   first(): void {
     this.#i = 0
   }
   last(): void {
-    this.#i = this.#block.keys.length - 1
+    this.#i = this.#keys.length - 1
   }
   next(): void {
     this.#i++

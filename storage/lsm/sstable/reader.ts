@@ -8,9 +8,8 @@ import { crc32c } from '../../../shared/codecs/crc32c.ts'
 import { ByteReader } from '../../../shared/codecs/byte-reader.ts'
 import type { FileSystem, ReadableFile } from '../../vfs/vfs.ts'
 import { BlockCache } from '../block-cache.ts'
-import { compareInternal } from '../internal-key.ts'
 import type { InternalIterator } from '../iterator.ts'
-import { BlockIterator, decodeBlock, lowerBound, type DecodedBlock } from './block.ts'
+import { BlockIterator, decodeBlock, type DecodedBlock } from './block.ts'
 import { bloomMayContain } from './bloom.ts'
 import {
   BLOCK_TRAILER_BYTES,
@@ -28,7 +27,7 @@ export class TableReader {
   readonly #file: ReadableFile
   readonly #cache: BlockCache
   readonly #filter: Uint8Array
-  readonly #indexKeys: Uint8Array[]
+  readonly #index: DecodedBlock
   readonly #handles: BlockHandle[]
   blocksRead = 0
 
@@ -44,7 +43,7 @@ export class TableReader {
     this.#cache = cache
     this.#filter = parts.filter
     this.properties = parts.properties
-    this.#indexKeys = parts.index.keys
+    this.#index = parts.index
     this.#handles = parts.index.values.map((value, i) => {
       const reader = new ByteReader(value, `${file.path} index entry ${i}`)
       const handle = { offset: reader.readVarint(), length: reader.readVarint() }
@@ -65,7 +64,7 @@ export class TableReader {
       const filter = read(footer.filter)
       const properties = decodeProperties(read(footer.properties), path, footer.properties.offset)
       const index = decodeBlock(read(footer.index), path, footer.index.offset)
-      if (index.keys.length >= 1 << 20)
+      if (index.count >= 1 << 20)
         throw corruption(path, footer.index.offset, 'too many blocks')
       return new TableReader(fileNo, file, cache, { filter, index, properties })
     } catch (error) {
@@ -101,7 +100,7 @@ export class TableReader {
   /** Reads and checks every data block without caching (consistency checks). */
   verifyAll(): number {
     let entries = 0
-    for (let i = 0; i < this.#handles.length; i++) entries += this.#load(i).keys.length
+    for (let i = 0; i < this.#handles.length; i++) entries += this.#load(i).count
     if (entries !== this.properties.entries) {
       throw corruption(this.path, 0, `table has ${entries} entries, properties say more`)
     }
@@ -110,7 +109,12 @@ export class TableReader {
 
   /** Index of the first block whose last key >= target. */
   blockFor(target: Uint8Array): number {
-    return lowerBound(this.#indexKeys, target, compareInternal)
+    return this.#index.lowerBound(target)
+  }
+
+  /** Index of the first block whose last user key >= userKey (blockFor(seekKeyFor(userKey))). */
+  blockForUser(userKey: Uint8Array): number {
+    return this.#index.lowerBoundUser(userKey)
   }
 
   iterator(): InternalIterator {
@@ -149,7 +153,7 @@ class TableIterator implements InternalIterator {
     this.#blockIndex = i
     this.#inner =
       i >= 0 && i < this.#table.blockCount
-        ? new BlockIterator(this.#table.block(i), compareInternal)
+        ? new BlockIterator(this.#table.block(i))
         : undefined
   }
 
