@@ -74,17 +74,12 @@ export class Memtable {
     }
   }
 
-  /** First node with internal key >= `ikey` (point lookups walk `next[0]` from it). */
-  seekNode(ikey: Uint8Array): SkipNode | undefined {
-    return this.#list.seekGE(ikey)
-  }
-
   /** False when no entry of the user key with this bloom hash is here. */
   mayContain(userKeyHash: number): boolean {
     return this.#hashes.has(userKeyHash | 0)
   }
 
-  /** First node of `userKey` or after it (seekNode(seekKeyFor(userKey)) without the seek key). */
+  /** First node of `userKey` or after it (point lookups walk `next[0]` from it). */
   seekUserKey(userKey: Uint8Array): SkipNode | undefined {
     return this.#list.seekBy(userKey, compareToUserKey)
   }

@@ -111,6 +111,34 @@ describe('sstable format', () => {
     expect(hex(block.keys[1]!)).toBe(hex(big))
   })
 
+  it('block: seeks by internal and by user key: agree with a scan of the sorted keys', () => {
+    const prng = new SeededPrng(11)
+    const ikeys: Uint8Array[] = []
+    for (let i = 0; i < 300; i++) {
+      const user = new TextEncoder().encode(`k${prng.intInclusive(0, 120)}`)
+      ikeys.push(encodeInternalKey(user, prng.intInclusive(0, 3), 0, i + 1, Kind.value))
+    }
+    ikeys.sort(compareInternal)
+    const builder = new BlockBuilder()
+    ikeys.forEach((k, i) => builder.add(k, new Uint8Array([i & 0xff])))
+    const block = decodeBlock(builder.finish(), 'b', 0)
+    const firstAtOrAfter = (target: Uint8Array): number => {
+      const i = ikeys.findIndex((k) => compareInternal(k, target) >= 0)
+      return i < 0 ? ikeys.length : i
+    }
+    for (let probe = 0; probe < 200; probe++) {
+      const user = new TextEncoder().encode(`k${prng.intInclusive(0, 130)}`)
+      const target = encodeInternalKey(user, prng.intInclusive(0, 3), 0, probe * 2, Kind.value)
+      expect(block.lowerBound(target)).toBe(firstAtOrAfter(target))
+      const at = block.lowerBoundUser(user)
+      expect(at).toBe(firstAtOrAfter(seekKeyFor(user)))
+      const holds = at < block.count && hex(userKeyOf(ikeys[at]!)) === hex(user)
+      expect(at < block.count && block.hasUserKeyAt(at, user)).toBe(holds)
+      if (at < block.count) expect(hex(block.keyAt(at))).toBe(hex(ikeys[at]!))
+      if (at < block.count) expect(block.valueAt(at)[0]).toBe(at & 0xff)
+    }
+  })
+
   it('bloom: 10 bits per key: false-positive rate within 2x of theory', () => {
     const prng = new SeededPrng(5)
     const n = 20_000

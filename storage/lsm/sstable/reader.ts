@@ -64,8 +64,7 @@ export class TableReader {
       const filter = read(footer.filter)
       const properties = decodeProperties(read(footer.properties), path, footer.properties.offset)
       const index = decodeBlock(read(footer.index), path, footer.index.offset)
-      if (index.count >= 1 << 20)
-        throw corruption(path, footer.index.offset, 'too many blocks')
+      if (index.count >= 1 << 20) throw corruption(path, footer.index.offset, 'too many blocks')
       return new TableReader(fileNo, file, cache, { filter, index, properties })
     } catch (error) {
       file.close()
@@ -152,9 +151,7 @@ class TableIterator implements InternalIterator {
   #open(i: number): void {
     this.#blockIndex = i
     this.#inner =
-      i >= 0 && i < this.#table.blockCount
-        ? new BlockIterator(this.#table.block(i))
-        : undefined
+      i >= 0 && i < this.#table.blockCount ? new BlockIterator(this.#table.block(i)) : undefined
   }
 
   #skipForward(): void {
