@@ -28,6 +28,8 @@ export const limits = {
   lsmValueLogFileBytesDefault: 64 * MiB, // write-time value log per memtable; GC unit
   lsmValueLogSyncBytes: 1 * MiB, // background fdatasync of the value log after this many bytes
   lsmValueChunkBytes: 4 * MiB, // one record of a streamed (chunked) value; the read buffer
+  lsmSlabBytes: 8 * KiB, // shared buffer small copies are carved from (as Node's Buffer pool)
+  lsmSlabCopyBytesMax: 1 * KiB, // larger copies get their own buffer: a slab pins at most 8x
 
   // --- raft ---
   raftMsgBytesMax: 1 * MiB, // entries per append message; bounds one frame and one fsync batch

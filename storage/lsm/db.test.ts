@@ -227,6 +227,25 @@ describe('lsm db', () => {
     await db.close()
   })
 
+  it('reads: returned values and keys mutated: later reads still see the stored bytes', async () => {
+    const db = await Db.open(small(freshDir()))
+    await db.put(enc('table'), enc('flushed'))
+    await db.flush()
+    await db.put(enc('mem'), enc('in-memtable'))
+    for (const key of ['table', 'mem']) {
+      db.getSync(enc(key))!.fill(0x21)
+      db.getLatest(enc(key))!.value.fill(0x21)
+      for (const item of db.iterate()) {
+        item.value.fill(0x21)
+        item.key.fill(0x21)
+      }
+    }
+    expect(dec(db.getSync(enc('table')))).toBe('flushed')
+    expect(dec(db.getSync(enc('mem')))).toBe('in-memtable')
+    expect(db.scan().map((item) => dec(item.key))).toEqual(['mem', 'table'])
+    await db.close()
+  })
+
   it('iterator: a compaction while iterating: the pinned files stay readable', async () => {
     const db = await Db.open(small(freshDir(), { autoCompaction: false }))
     for (let i = 0; i < 2000; i++) await db.put(enc(`k${String(i).padStart(5, '0')}`), enc(`v${i}`))

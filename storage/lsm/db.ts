@@ -11,6 +11,7 @@ import { corruption, ShoalError } from '../../shared/errors.ts'
 import { deferred, type Deferred } from '../../shared/deferred.ts'
 import { joinPath } from '../vfs/vfs.ts'
 import { BlockCache } from './block-cache.ts'
+import { ByteSlab } from './byte-slab.ts'
 import { Pins } from './pins.ts'
 import { itemOf, valueOf } from './read-values.ts'
 import { checkConsistency, type ConsistencyReport } from './consistency.ts'
@@ -67,6 +68,8 @@ export class Db {
   readonly #tables = new Map<number, TableReader>()
   readonly #wals = new Map<number, WalWriter>()
   readonly #pins = new Pins()
+  /** Small values and keys handed to readers are copied into shared slabs (byte-slab.ts). */
+  readonly #slab = new ByteSlab()
   readonly #pinned = new Set<Version>()
   readonly #obsoleteTables = new Set<number>()
   readonly #obsoleteVlogs = new Set<number>()
@@ -668,12 +671,12 @@ export class Db {
   /** The item a read returns (highest timestamp, then version), or undefined. Synchronous. */
   getLatest(key: Uint8Array, options: ReadOptions = NO_READ_OPTIONS): Item | undefined {
     const found = this.#find(key, options)
-    return found === undefined ? undefined : itemOf(found, this.#vlogs)
+    return found === undefined ? undefined : itemOf(found, this.#vlogs, this.#slab)
   }
 
   getSync(key: Uint8Array, options: ReadOptions = NO_READ_OPTIONS): Uint8Array | undefined {
     const found = this.#find(key, options)
-    return found === undefined ? undefined : valueOf(found, this.#vlogs)
+    return found === undefined ? undefined : valueOf(found, this.#vlogs, this.#slab)
   }
 
   async get(
@@ -690,7 +693,7 @@ export class Db {
   getStream(key: Uint8Array, options = NO_READ_OPTIONS): Iterable<Uint8Array> | undefined {
     const found = this.#find(key, options)
     if (found === undefined) return undefined
-    if (kindOf(found.ikey) !== Kind.pointer) return [valueOf(found, this.#vlogs)]
+    if (kindOf(found.ikey) !== Kind.pointer) return [valueOf(found, this.#vlogs, this.#slab)]
     return this.#chunks(decodePointer(found.value, 'entry'))
   }
 
@@ -722,7 +725,7 @@ export class Db {
     return readableAt(group, snapshot, nowMs, this.#o.retention(key), limit)
       .map((i) => group[i]!)
       .filter((entry) => kindOf(entry.ikey) !== Kind.delete)
-      .map((entry) => itemOf(entry, this.#vlogs))
+      .map((entry) => itemOf(entry, this.#vlogs, this.#slab))
   }
 
   /** Latest items in key order (or reverse) within bounds; pins the version until done. */
@@ -746,7 +749,7 @@ export class Db {
         if (first === undefined || kindOf(group[first]!.ikey) === Kind.delete) continue
         this.#check()
         count++
-        yield itemOf(group[first]!, this.#vlogs)
+        yield itemOf(group[first]!, this.#vlogs, this.#slab)
       }
     } finally {
       version.refs--

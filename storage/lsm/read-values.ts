@@ -1,29 +1,31 @@
 /**
  * What reads hand out for a found entry: the value (a copy: inline values are views into
- * cached blocks or memtable entries) or a whole Item; pointers are followed into the value log.
+ * cached blocks or memtable entries; small copies share slabs, byte-slab.ts) or a whole Item;
+ * pointers are followed into the value log.
  */
-import { decodePointer, inlinePayload, readExpiry } from './entry-value.ts'
-import { Kind, kindOf, seqOf, timestampOf, userKeyOf, versionOf } from './internal-key.ts'
+import type { ByteSlab } from './byte-slab.ts'
+import { decodePointer, readExpiry } from './entry-value.ts'
+import { Kind, kindOf, seqOf, timestampOf, TRAILER_BYTES, versionOf } from './internal-key.ts'
 import type { Entry } from './retention.ts'
 import type { VlogReaders } from './value-log/value-log.ts'
 import type { Item } from './db-types.ts'
 
-/** The value of an entry (the get fast path: no Item built). */
-export function valueOf(entry: Entry, vlogs: VlogReaders): Uint8Array {
+/** The value of an entry (the get fast path: no Item built); small copies come from `slab`. */
+export function valueOf(entry: Entry, vlogs: VlogReaders, slab: ByteSlab): Uint8Array {
   if (kindOf(entry.ikey) === Kind.pointer) return vlogs.read(decodePointer(entry.value, 'entry'))
   const value = entry.value
   // One-byte expiry (never expires, the common case): copy the payload in one step.
-  return value.length > 0 && value[0]! < 0x80
-    ? value.slice(1)
-    : inlinePayload(value, 'entry').slice()
+  if (value.length > 0 && value[0]! < 0x80) return slab.copy(value, 1)
+  const [, at] = readExpiry(value, 'entry')
+  return slab.copy(value, at)
 }
 
-export function itemOf(entry: Entry, vlogs: VlogReaders): Item {
+export function itemOf(entry: Entry, vlogs: VlogReaders, slab: ByteSlab): Item {
   const ikey = entry.ikey
   const [expiresAtMs] = readExpiry(entry.value, 'entry')
   return {
-    key: userKeyOf(ikey).slice(),
-    value: valueOf(entry, vlogs),
+    key: slab.copy(ikey, 0, ikey.length - TRAILER_BYTES),
+    value: valueOf(entry, vlogs, slab),
     timestamp: timestampOf(ikey),
     version: versionOf(ikey),
     seq: seqOf(ikey),
