@@ -11,6 +11,7 @@ import type { Entry } from './messages.ts'
 import { Progress } from './progress.ts'
 import { committedIndex, voteResult } from './quorum.ts'
 import { RaftLog } from './raft-log.ts'
+import { ReadTracker } from './read-index.ts'
 import { MemoryRaftStorage } from './raft-storage.ts'
 import { limits } from '../../shared/limits.ts'
 import { TestNetwork } from './test-network.ts'
@@ -136,6 +137,19 @@ describe('raft parts', () => {
     expect(log.findConflictByTerm(12, 6)).toEqual([10, 6])
     expect(log.isUpToDate(10, 6)).toBe(true)
     expect(log.isUpToDate(11, 5)).toBe(false)
+  })
+
+  it('read tracker: a day of heartbeats without lease reads: remembers a bounded window', () => {
+    const tracker = new ReadTracker(16)
+    for (let tick = 1; tick <= 200_000; tick++) tracker.startRound(tick)
+    expect(tracker.roundsRemembered).toBeLessThanOrEqual(256)
+    // The latest round a quorum answered still yields its lease; a forgotten one yields none.
+    tracker.ack(2, 200_000)
+    expect(tracker.leaseExpiry(1, [1, 2, 3], 8)).toBe(200_008)
+    const fresh = new ReadTracker(16)
+    for (let tick = 1; tick <= 1_000; tick++) fresh.startRound(tick)
+    fresh.ack(2, 10)
+    expect(fresh.leaseExpiry(1, [1, 2, 3], 8)).toBe(0)
   })
 
   it('conf change: encode/decode and apply: round trip, idempotent, bad bytes refused', () => {

@@ -25,6 +25,14 @@ export interface PendingRead {
   readonly round: number
 }
 
+/**
+ * Rounds whose send tick is remembered. A lease from an older round ended long ago (rounds are
+ * heartbeats, leaseTicks < electionTicks of them), and a forgotten round only means "no lease",
+ * which is the safe answer; without this bound a leader that serves no lease read (the only
+ * caller that prunes) would remember every heartbeat it ever sent.
+ */
+const roundsRetained = 256
+
 export class ReadTracker {
   /** Last heartbeat round started in this term. */
   round = 0
@@ -37,6 +45,11 @@ export class ReadTracker {
     this.#maxPending = maxPending
   }
 
+  /** Heartbeat rounds whose send tick is remembered (bounded by roundsRetained). */
+  get roundsRemembered(): number {
+    return this.#sentTick.size
+  }
+
   get pendingCount(): number {
     return this.#pending.length
   }
@@ -44,6 +57,7 @@ export class ReadTracker {
   startRound(nowTick: number): number {
     this.round++
     this.#sentTick.set(this.round, nowTick)
+    this.#sentTick.delete(this.round - roundsRetained)
     return this.round
   }
 
