@@ -7,7 +7,14 @@
  * Exit codes: 0 after a clean shutdown, 2 for a configuration error, 1 otherwise.
  */
 import { serve } from '@hono/node-server'
-import type { Server } from 'node:http'
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http'
 import { parseArgs } from 'node:util'
 import {
   ConfigError,
@@ -20,6 +27,8 @@ import { SeededPrng } from '../shared/random/prng.ts'
 import { SystemClock, SystemTimers } from '../shared/time/clock.ts'
 import { startTracing } from '../shared/tracing/tracing.ts'
 import { buildApp } from './app.ts'
+import { CachedReadFastPath } from './fast-path/cached-read.ts'
+import { defaultEdgeLimits } from './middleware/edge-env.ts'
 import { buildClusterBackend } from './backend/build-cluster-backend.ts'
 import { clusterObservability } from './metrics/observability.ts'
 import { TracedBackend } from './metrics/traced-backend.ts'
@@ -125,7 +134,11 @@ async function main(): Promise<void> {
   })
   if (!auth.enabled)
     logger.warn('auth is OFF: allowed only because the gateway listens on loopback', { host })
-  const server = await listen({ fetch: app.fetch, host, port })
+  const fastPath = new CachedReadFastPath({
+    ...{ hot: cluster.hot, clock, limits: defaultEdgeLimits, metrics: observability.requests },
+    ...{ authEnabled: auth.enabled, tracing: tracing.enabled },
+  })
+  const server = await listen({ fetch: app.fetch, host, port, fastPath })
   applyServerLimits(server)
   cluster.start()
   observability.start()
@@ -149,10 +162,19 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
+/** node-server's listener (the Hono app) behind the fast path for cache hits. */
+function withFastPath(fastPath: CachedReadFastPath) {
+  return (serverOptions: ServerOptions, app: RequestListener): Server =>
+    createServer(serverOptions, (request: IncomingMessage, response: ServerResponse) => {
+      if (!fastPath.handle(request, response)) void app(request, response)
+    })
+}
+
 function listen(options: {
   fetch: (request: Request) => Response | Promise<Response>
   host: string
   port: number
+  fastPath: CachedReadFastPath
 }): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = serve(
@@ -161,6 +183,7 @@ function listen(options: {
         hostname: options.host,
         port: options.port,
         serverOptions: httpServerOptions(),
+        createServer: withFastPath(options.fastPath) as typeof createServer,
       },
       () => resolve(server as Server),
     )

@@ -17,7 +17,7 @@
  */
 import { fromUtf8 } from '../../shared/codecs/bytes.ts'
 import type { Clock } from '../../shared/time/clock.ts'
-import type { HotCache } from '../cache/hot-cache.ts'
+import type { CachedItem, HotCache } from '../cache/hot-cache.ts'
 import { coalescingKey } from '../coalescer/coalescing-key.ts'
 import type { HotKeyDetector } from '../hot-keys/detector.ts'
 import type { HotKey, HotKeySource } from '../routes/hot-keys.ts'
@@ -33,6 +33,12 @@ export interface HotPathOptions {
    * cold keys are never cached (strong reads do not use the cache).
    */
   readonly cacheWarmEventual: boolean
+}
+
+/** An item's detector and cache keys, computed once (the fast path memoizes them per URL). */
+export interface ReadKeys {
+  readonly detectorKey: string
+  readonly cacheKey: string
 }
 
 export class HotPath implements HotKeySource {
@@ -67,8 +73,28 @@ export class HotPath implements HotKeySource {
     return coalescingKey({ ...ref, tenant: ref.table, variant: 'cache' })
   }
 
-  #stalenessMs(request: GetRequest): number {
+  #stalenessMs(request: { maxStalenessMs?: number }): number {
     return request.maxStalenessMs ?? this.#options.maxStalenessMsDefault
+  }
+
+  readKeys(ref: ItemRef): ReadKeys {
+    return { detectorKey: this.#detectorKey(ref), cacheKey: this.#cacheKey(ref) }
+  }
+
+  /**
+   * The edge fast path's eventual read (no asOf): the cached item when `beforeRead` would
+   * answer it from the cache, counted exactly as `beforeRead` counts it (a detector read, a
+   * cache hit); otherwise null with nothing counted, and the read takes the full path.
+   */
+  cachedEventual(keys: ReadKeys, request: { maxStalenessMs?: number }): CachedItem | null {
+    if (!this.#options.cacheWarmEventual && !this.#detector.isHot(keys.detectorKey)) return null
+    const cached = this.#cache.hit(keys.cacheKey, {
+      nowMs: this.#clock.monotonicMs(),
+      maxStalenessMs: this.#stalenessMs(request),
+    })
+    if (cached === null) return null
+    this.#detector.record(keys.detectorKey, { kind: 'read', nowMs: this.#clock.wallMs() })
+    return cached
   }
 
   /** Counts a read; for an eventual read of a hot key, a fresh enough cached item or null. */

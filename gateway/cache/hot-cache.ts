@@ -88,6 +88,19 @@ export class HotCache {
     return entry.item
   }
 
+  /**
+   * For a caller with another way to answer a miss (the edge's fast path, which then hands the
+   * read to the full path, where `get` counts it): the fresh item, counted as a hit; on a miss
+   * null and nothing counted, so no read is counted twice.
+   */
+  hit(key: string, options: { nowMs: number; maxStalenessMs: number }): CachedItem | null {
+    const entry = this.#lru.get(key)
+    if (entry === undefined || entry.kind === 'tombstone') return null
+    if (options.nowMs - entry.readAtMs > options.maxStalenessMs) return null
+    this.stats.hits++
+    return entry.item
+  }
+
   /** Stores the result of a backend read that departed at readAtMs, unless refused. */
   set(key: string, item: CachedItem, options: { readAtMs: number }): SetOutcome {
     const outcome = this.#admit(key, item, options.readAtMs)

@@ -42,7 +42,7 @@ export const plainKeyPath = '/v1/tables/:table/keys/:key'
 export const sortKeyPath = '/v1/tables/:table/partitions/:pk/items/:sk'
 
 /** Staleness bound callers may ask for; beyond an hour "eventual" means "any". */
-const maxStalenessMsMax = 3_600_000
+export const maxStalenessMsMax = 3_600_000
 /** Ten years: longer item TTLs are a mistake, not a retention policy. */
 export const ttlSecondsMax = 10 * 365 * 24 * 3600
 

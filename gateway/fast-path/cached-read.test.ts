@@ -1,0 +1,198 @@
+// Goal: the fast path answers exactly the cache hits the full path would answer from the hot
+// cache, with the same headers and counts, and declines everything else having written and
+// counted nothing (so the full path sees the request as if the fast path did not exist).
+// Method: a real node:http server whose listener is the fast path over the real HotPath
+// (detector + cache, manual clock) and a fallback that marks declined requests; requests sent
+// with the runner's raw client; counters compared before and after.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { utf8 } from '../../shared/codecs/bytes.ts'
+import { ManualClock } from '../../test/harness/manual-clock.ts'
+import { HttpTarget } from '../../loadtest/runner/http-target.ts'
+import type { GetRequest, StoredItem } from '../backend/gateway-backend.ts'
+import { HotPath } from '../backend/hot-path.ts'
+import { defaultHotCacheOptions, HotCache } from '../cache/hot-cache.ts'
+import { defaultHotKeyDetectorOptions, HotKeyDetector } from '../hot-keys/detector.ts'
+import { RequestMetrics } from '../metrics/request-metrics.ts'
+import { defaultEdgeLimits } from '../middleware/edge-env.ts'
+import { CachedReadFastPath, eventualStaleness, type CachedReadDeps } from './cached-read.ts'
+
+const item: StoredItem = {
+  value: utf8('hello value'),
+  contentType: 'text/x-test',
+  version: 42,
+  timestamp: 1_700_000_000_123,
+  expiresAtMs: null,
+}
+const declinedStatus = 299
+const servers: Server[] = []
+const targets: HttpTarget[] = []
+
+afterEach(async () => {
+  for (const t of targets.splice(0)) t.close()
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections()
+    await new Promise((resolve) => s.close(resolve))
+  }
+})
+
+async function setUp(overrides: Partial<CachedReadDeps> = {}) {
+  const clock = new ManualClock({ startMs: 10_000 })
+  const hot = new HotPath(clock, {
+    detector: new HotKeyDetector(defaultHotKeyDetectorOptions),
+    cache: new HotCache(defaultHotCacheOptions),
+    options: { maxStalenessMsDefault: 100, cacheWarmEventual: true },
+  })
+  const metrics = new RequestMetrics()
+  const fast = new CachedReadFastPath({
+    hot,
+    clock,
+    limits: defaultEdgeLimits,
+    metrics,
+    authEnabled: false,
+    tracing: false,
+    ...overrides,
+  })
+  const server = createServer((request, response) => {
+    if (fast.handle(request, response)) return
+    response.writeHead(declinedStatus).end()
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const target = new HttpTarget(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+    sockets: 1,
+  })
+  targets.push(target)
+  const cacheItem = (key: string): void => {
+    const request: GetRequest = {
+      table: 'tbl',
+      partitionKey: utf8(key),
+      sortKey: new Uint8Array(0),
+      consistency: 'eventual',
+      maxStalenessMs: 1_000,
+    }
+    hot.afterRead(request, item, { departedAtMs: clock.monotonicMs(), stalenessBoundMs: 0 })
+  }
+  const counts = () => ({
+    reads: hot.detector.stats.reads,
+    hits: hot.cache.stats.hits,
+    misses: hot.cache.stats.misses,
+    requests: metrics.stats.requests,
+  })
+  return { clock, hot, metrics, fast, target, cacheItem, counts }
+}
+
+const eventualQuery = '?consistency=eventual&maxStalenessMs=1000'
+
+describe('cached-read fast path', () => {
+  it('fast path: a fresh cached value: 200 with the full path headers, counted once', async () => {
+    const { target, cacheItem, counts } = await setUp()
+    cacheItem('a/b')
+    const before = counts()
+    const answer = await target.call({
+      method: 'GET',
+      path: `/v1/tables/tbl/keys/a%2Fb${eventualQuery}`,
+      headers: { 'x-request-id': 'req-7' },
+      keepBody: true,
+    })
+    expect(answer).toMatchObject({ status: 200, role: 'cache', etag: '"42"', body: 'hello value' })
+    expect(counts()).toEqual({
+      ...before,
+      reads: before.reads + 1,
+      hits: before.hits + 1,
+      requests: before.requests + 1,
+    })
+    const raw = await fetchHeaders(`/v1/tables/tbl/keys/a%2Fb${eventualQuery}`)
+    expect(raw).toMatchObject({
+      'content-type': 'text/x-test',
+      etag: '"42"',
+      'x-shoal-coalesced': 'cache',
+      'x-shoal-fan-in': '1',
+      'x-shoal-timestamp': '1700000000123',
+      'content-length': '11',
+    })
+    expect(raw['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('fast path: what the full path must judge: declined, nothing written or counted', async () => {
+    const { target, cacheItem, counts } = await setUp()
+    cacheItem('k')
+    const key = '/v1/tables/tbl/keys/k'
+    const declined: Array<[string, Record<string, string>?, ('PUT' | 'POST')?]> = [
+      [key],
+      [`${key}?consistency=strong`],
+      [`${key}?consistency=eventual&asOf=5`],
+      [`${key}?consistency=eventual&consistency=eventual`],
+      [`${key}?consistency=eventual&maxStalenessMs=3600001`],
+      [`${key}?consistency=eventual&maxStalenessMs=1e3`],
+      [`${key}?consistency=%65ventual`],
+      [`${key}?consistency=eventual&`],
+      [`${key}?consistency=eventual&x=1`],
+      [`${key}/?consistency=eventual`],
+      [`/v1/tables/bad!/keys/k?consistency=eventual`],
+      [`/v1/tables/tbl/keys/..?consistency=eventual`],
+      [`/v1/tables/tbl/keys/%E0%A4%A?consistency=eventual`],
+      [`/v1/tables/tbl/partitions/k/items/s?consistency=eventual`],
+      [`/v1/tables/tbl/keys/other?consistency=eventual`],
+      [`${key}?consistency=eventual`, { 'if-none-match': '"42"' }],
+      [`${key}?consistency=eventual`, { 'x-shoal-timeout-ms': '50' }],
+      [`${key}?consistency=eventual`, {}, 'POST'],
+    ]
+    const before = counts()
+    for (const [path, headers, method] of declined) {
+      const answer = await target.call({ method: method ?? 'GET', path, headers: headers ?? {} })
+      expect({ path, status: answer.status }).toEqual({ path, status: declinedStatus })
+    }
+    expect(counts()).toEqual(before)
+  })
+
+  it('fast path: staleness: the default 100 ms and an explicit bound both hold', async () => {
+    const { clock, target, cacheItem } = await setUp()
+    cacheItem('k')
+    clock.advance(150)
+    const path = '/v1/tables/tbl/keys/k?consistency=eventual'
+    expect((await target.call({ method: 'GET', path })).status).toBe(declinedStatus)
+    expect((await target.call({ method: 'GET', path: `${path}&maxStalenessMs=150` })).status).toBe(
+      200,
+    )
+    expect((await target.call({ method: 'GET', path: `${path}&maxStalenessMs=149` })).status).toBe(
+      declinedStatus,
+    )
+  })
+
+  it('fast path: a write through the gateway invalidates: the next read is declined', async () => {
+    const { hot, target, cacheItem } = await setUp()
+    cacheItem('k')
+    const path = `/v1/tables/tbl/keys/k${eventualQuery}`
+    expect((await target.call({ method: 'GET', path })).status).toBe(200)
+    hot.afterWrite({ table: 'tbl', partitionKey: utf8('k'), sortKey: new Uint8Array(0) })
+    expect((await target.call({ method: 'GET', path })).status).toBe(declinedStatus)
+  })
+
+  it('fast path: auth or tracing on: every request declined', async () => {
+    for (const overrides of [{ authEnabled: true }, { tracing: true }]) {
+      const { target, cacheItem } = await setUp(overrides)
+      cacheItem('k')
+      const path = `/v1/tables/tbl/keys/k${eventualQuery}`
+      expect((await target.call({ method: 'GET', path })).status).toBe(declinedStatus)
+    }
+  })
+
+  it('eventualStaleness: only consistency=eventual and an in-range maxStalenessMs', () => {
+    expect(eventualStaleness('consistency=eventual')).toBe('default')
+    expect(eventualStaleness('maxStalenessMs=0&consistency=eventual')).toBe(0)
+    expect(eventualStaleness('maxStalenessMs=3600000&consistency=eventual')).toBe(3_600_000)
+    for (const bad of ['', 'maxStalenessMs=5', 'consistency=eventual&maxStalenessMs=', 'a']) {
+      expect(eventualStaleness(bad)).toBeNull()
+    }
+  })
+})
+
+/** All response headers of one GET, via node's own client (the raw target keeps only some). */
+async function fetchHeaders(path: string): Promise<Record<string, string>> {
+  const url = `http://127.0.0.1:${(servers[0]?.address() as AddressInfo).port}${path}`
+  const response = await fetch(url)
+  await response.arrayBuffer()
+  return Object.fromEntries(response.headers.entries())
+}
