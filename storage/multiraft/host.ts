@@ -31,6 +31,7 @@
  */
 import { assert } from '../../shared/assert.ts'
 import { ShoalError } from '../../shared/errors.ts'
+import { limits } from '../../shared/limits.ts'
 import type { Logger } from '../../shared/log.ts'
 import type { Prng } from '../../shared/random/prng.ts'
 import type { Clock, TimerHandle, Timers } from '../../shared/time/clock.ts'
@@ -41,7 +42,7 @@ import { message, NONE } from '../raft/messages.ts'
 import { RawNode } from '../raft/raw-node.ts'
 import type { Ready } from '../raft/ready.ts'
 import { GroupLogStorage } from './log-storage.ts'
-import { AppliedWaiters, ProposalWaiters, withDeadline } from './waiters.ts'
+import { AppliedWaiters, ProposalWaiters, withDeadline, type Settler } from './waiters.ts'
 import type { GroupMessage } from './wire.ts'
 
 export interface StateMachine<R> {
@@ -116,12 +117,22 @@ interface Group<R> {
   readonly reads: Map<string, { resolve(index: number): void; reject(e: unknown): void }>
   readonly applied: AppliedWaiters
   readonly confState: { voters: NodeId[]; learners: NodeId[] }
+  /** Proposals waiting for the next turn, which proposes them as one batch. */
+  readonly queued: QueuedProposal<R>[]
   hardState: HardState | null
   appliedIndex: number
   leaderWaiters: Array<() => void>
   /** No Ready is taken (nothing persisted, sent or applied) while a snapshot is ingested or
    * awaited: messages wait in the core, so the state machine's group range is left alone. */
   frozen: boolean
+}
+
+/** A proposal between its arrival and its turn; `index` is set once proposed. */
+interface QueuedProposal<R> {
+  readonly data: Uint8Array
+  readonly fast: boolean
+  readonly settle: Settler<ProposeOutcome<R>>
+  index: number
 }
 
 export class MultiRaftHost<R> {
@@ -165,7 +176,8 @@ export class MultiRaftHost<R> {
     node.raft.log.appliedTo(applied)
     this.#groups.set(spec.group, {
       id: spec.group, node, proposals: new ProposalWaiters(), fast: new Set(), reads: new Map(),
-      applied: new AppliedWaiters(), hardState: null, appliedIndex: applied, leaderWaiters: [],
+      applied: new AppliedWaiters(), queued: [], hardState: null, appliedIndex: applied,
+      leaderWaiters: [],
       confState, frozen: spec.awaitingSnapshot === true,
     })
   }
@@ -364,23 +376,49 @@ export class MultiRaftHost<R> {
     const leader = await this.#awaitLeader(g, deadlineMs)
     this.#check()
     if (leader !== this.#o.nodeId) return { kind: 'not-leader', leader }
-    const result = g.node.propose(data)
-    if (result.kind !== 'appended') return { kind: 'not-leader', leader: g.node.raft.lead }
-    const { index, term } = result
     const left = deadlineMs - this.#o.clock.monotonicMs()
+    let queued: QueuedProposal<R> | null = null
     return withDeadline<ProposeOutcome<R>>(this.#o.timers, left,
       () => {
-        g.proposals.delete(index)
-        g.fast.delete(index)
+        if (queued !== null && queued.index === 0) {
+          const at = g.queued.indexOf(queued)
+          if (at >= 0) g.queued.splice(at, 1)
+          return unavailable(group, 'not proposed in time (not applied)')
+        }
+        if (queued !== null) {
+          g.proposals.delete(queued.index)
+          g.fast.delete(queued.index)
+        }
         // Not shard-unavailable: callers retry that as "not applied"; this one may be applied.
         return new ShoalError('deadline-exceeded',
-          `shard ${group}: entry ${index} not applied in time; outcome unknown`)
+          `shard ${group}: entry ${queued?.index ?? 0} not applied in time; outcome unknown`)
       },
       (settle) => {
-        g.proposals.add(index, { term, ...settle })
-        if (fast) g.fast.add(index)
+        queued = { data, fast, settle, index: 0 }
+        g.queued.push(queued)
         this.#schedule()
       })
+  }
+
+  /**
+   * Proposes a group's queued commands as one batch (one append to each follower per turn,
+   * not one per command) and registers their waiters by index.
+   */
+  #proposeQueued(g: Group<R>): void {
+    while (g.queued.length > 0) {
+      const batch = g.queued.splice(0, limits.raftProposalsPerMsgMax)
+      const result = g.node.proposeBatch(batch.map((q) => q.data))
+      if (result.kind !== 'appended') {
+        for (const q of batch) q.settle.resolve({ kind: 'not-leader', leader: g.node.raft.lead })
+        continue
+      }
+      const first = result.index - batch.length + 1
+      batch.forEach((q, i) => {
+        q.index = first + i
+        g.proposals.add(q.index, { term: result.term, ...q.settle })
+        if (q.fast) g.fast.add(q.index)
+      })
+    }
   }
 
   /** A linearizable read point: resolves once the local state machine covers it. */
@@ -451,13 +489,21 @@ export class MultiRaftHost<R> {
     }
     const readies: Array<[Group<R>, Ready]> = []
     for (const g of this.#groups.values()) {
+      if (g.queued.length > 0) this.#proposeQueued(g)
       if (!g.frozen && g.node.hasReady()) readies.push([g, g.node.ready()])
     }
     if (readies.length === 0) return
     this.stats.turns++
-    await this.#persist(readies)
-    this.#send(readies)
-    for (const [g, rd] of readies) await this.#apply(g, rd)
+    // A leader's appends and heartbeats go out while its own fsync runs (Raft thesis 10.2.1):
+    // it counts itself in the quorum at once, but a commit it learns meanwhile is only sent,
+    // and its entries only applied, in a later Ready, after this turn's fsync.
+    this.#send(readies, 'leader-early')
+    // Committed entries stored durably by earlier turns are applied while this turn's fsync
+    // runs (as etcd does): a committed entry is never overwritten, and replies for it need not
+    // wait for the fsync of entries proposed after it. The rest wait for the fsync.
+    await Promise.all([this.#persist(readies), this.#applyAll(readies, 'durable')])
+    this.#send(readies, 'rest')
+    await this.#applyAll(readies, 'rest')
     for (const [g, rd] of readies) {
       for (const rs of rd.readStates) {
         const key = new TextDecoder().decode(rs.context)
@@ -504,10 +550,13 @@ export class MultiRaftHost<R> {
     await this.#o.engine.append(writes)
   }
 
-  #send(readies: ReadonlyArray<[Group<R>, Ready]>): void {
+  #send(readies: ReadonlyArray<[Group<R>, Ready]>, part: 'leader-early' | 'rest'): void {
     const byPeer = new Map<NodeId, GroupMessage[]>()
     for (const [g, rd] of readies) {
+      const leader = g.node.raft.role === 'leader'
       for (const m of rd.messages) {
+        const early = leader && (m.type === 'app' || m.type === 'heartbeat')
+        if (early !== (part === 'leader-early')) continue
         if (m.type === 'snap') {
           // Snapshots stream over their own RPC (the data is the state machine's range).
           this.#o.snapshots?.send(g.id, m.to)
@@ -524,11 +573,23 @@ export class MultiRaftHost<R> {
     }
   }
 
-  async #apply(g: Group<R>, rd: Ready): Promise<void> {
+  async #applyAll(readies: ReadonlyArray<[Group<R>, Ready]>,
+    part: 'durable' | 'rest'): Promise<void> {
+    for (const [g, rd] of readies) {
+      // Entries of this Ready (and everything after a snapshot) are durable only after the
+      // turn's fsync; committed entries below them were stored by earlier turns.
+      const firstNew = rd.snapshot !== null ? 0 : (rd.entries[0]?.index ?? Infinity)
+      const committed = rd.committedEntries
+      let split = 0
+      while (split < committed.length && committed[split]!.index < firstNew) split++
+      if (part === 'durable') await this.#apply(g, committed.slice(0, split))
+      else await this.#apply(g, committed.slice(split), rd.snapshot?.metadata.index ?? 0)
+    }
+  }
+
+  async #apply(g: Group<R>, entries: readonly Entry[], snap = 0): Promise<void> {
     // A snapshot in a Ready was installed by #install, its data already in the state machine.
-    const snap = rd.snapshot?.metadata.index ?? 0
     if (snap > g.appliedIndex) g.appliedIndex = snap
-    const entries = rd.committedEntries
     if (entries.length === 0) return
     const results = await this.#o.stateMachine.apply(g.id, entries)
     assert(results.length === entries.length, 'one apply result per entry')
@@ -539,7 +600,9 @@ export class MultiRaftHost<R> {
     }
     g.appliedIndex = entries[entries.length - 1]!.index
     this.stats.entriesApplied += entries.length
+    g.applied.release(g.appliedIndex)
   }
+
 
   #onSoftState(g: Group<R>): void {
     const waiters = g.leaderWaiters

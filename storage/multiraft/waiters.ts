@@ -10,7 +10,7 @@
 import { ShoalError } from '../../shared/errors.ts'
 import type { TimerHandle, Timers } from '../../shared/time/clock.ts'
 
-interface Settler<T> {
+export interface Settler<T> {
   resolve(value: T): void
   reject(error: unknown): void
 }
