@@ -227,7 +227,7 @@ describe('lsm db', () => {
     await db.close()
   })
 
-  it('reads: returned values and keys mutated: later reads still see the stored bytes', async () => {
+  it('reads: returned values and keys mutated: later reads see the stored bytes', async () => {
     const db = await Db.open(small(freshDir()))
     await db.put(enc('table'), enc('flushed'))
     await db.flush()
