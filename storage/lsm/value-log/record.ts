@@ -14,6 +14,20 @@ import { crc32c } from '../../../shared/codecs/crc32c.ts'
 
 export const VLOG_HEADER_BYTES = 12
 
+/**
+ * The record's head (crc, lengths, internal key) for `value`: appending the head and then
+ * `value` itself writes the same bytes as encodeVlogRecord without copying the value.
+ */
+export function encodeVlogHead(ikey: Uint8Array, value: Uint8Array): Uint8Array {
+  const out = new Uint8Array(VLOG_HEADER_BYTES + ikey.length)
+  const view = new DataView(out.buffer)
+  view.setUint32(4, ikey.length, true)
+  view.setUint32(8, value.length, true)
+  out.set(ikey, VLOG_HEADER_BYTES)
+  view.setUint32(0, crc32c(value, crc32c(out.subarray(4))), true)
+  return out
+}
+
 export function encodeVlogRecord(ikey: Uint8Array, value: Uint8Array): Uint8Array {
   const out = new Uint8Array(VLOG_HEADER_BYTES + ikey.length + value.length)
   const view = new DataView(out.buffer)

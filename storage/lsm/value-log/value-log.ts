@@ -9,7 +9,7 @@ import { limits } from '../../../shared/limits.ts'
 import { joinPath, type FileSystem, type ReadableFile, type WritableFile } from '../../vfs/vfs.ts'
 import type { ValuePointer } from '../entry-value.ts'
 import { vlogName } from '../file-names.ts'
-import { decodeVlogRecord, encodeVlogRecord, VLOG_HEADER_BYTES } from './record.ts'
+import { decodeVlogRecord, encodeVlogHead, encodeVlogRecord, VLOG_HEADER_BYTES } from './record.ts'
 
 export class VlogWriter {
   readonly fileNo: number
@@ -27,11 +27,13 @@ export class VlogWriter {
     return this.#file.sizeBytes
   }
 
+  /** Appends one record: its head, then the value as given (no copy of a large value). */
   add(ikey: Uint8Array, value: Uint8Array): ValuePointer {
-    const record = encodeVlogRecord(ikey, value)
+    const head = encodeVlogHead(ikey, value)
     const offset = this.#file.sizeBytes
-    this.#file.append(record)
-    return { fileNo: this.fileNo, offset, length: record.length }
+    this.#file.append(head)
+    this.#file.append(value)
+    return { fileNo: this.fileNo, offset, length: head.length + value.length }
   }
 
   /**
