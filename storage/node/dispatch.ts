@@ -4,7 +4,8 @@
  * deadline and answers with a schema-shaped value. Also serves the node-internal methods:
  * `raft.batch` (one-way Raft traffic from peer nodes), `raft.installSnapshot` and
  * `raft.requestSnapshot` (snapshots.ts), `node.shardChecksum` (tests and operators compare
- * replicas with it) and `node.raftStats` (the host's counters: snapshots, log compactions).
+ * replicas with it), `node.raftStats` (the host's counters: snapshots, log compactions) and
+ * `node.catalogReadIndex` (a catalog read point for a node whose catalog misses a table).
  */
 import type { z } from 'zod'
 import {
@@ -24,6 +25,8 @@ import { createTableCommand, handleWrite, proposeCatalog } from './write-handler
 
 export const shardChecksumMethod = 'node.shardChecksum'
 export const raftStatsMethod = 'node.raftStats'
+/** Asked of the catalog group's leader: a linearizable catalog read point (resolveTable). */
+export const catalogReadIndexMethod = 'node.catalogReadIndex'
 
 function parse<T extends z.ZodType>(schema: T, params: unknown, method: string): z.infer<T> {
   const parsed = schema.safeParse(params)
@@ -88,6 +91,11 @@ export function makeHandler(s: NodeServices): RpcHandler {
         return nodeStatus(s)
       case raftStatsMethod:
         return raftStats(s)
+      case catalogReadIndexMethod: {
+        const point = await s.host.readIndex(s.topology.catalogGroup, deadline)
+        if (point.kind === 'not-leader') return notLeader(s, point.leader)
+        return { kind: 'ok', index: point.appliedIndex }
+      }
       case shardChecksumMethod: {
         const req = parse(ShardChecksumRequest, params, method)
         if (!s.host.hasGroup(req.shard)) throw new ShoalError('not-found', 'shard not hosted')

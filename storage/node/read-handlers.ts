@@ -14,7 +14,7 @@ import type { Item as LsmItem } from '../lsm/db.ts'
 import { childSpan, childSpanSync } from '../../shared/tracing/spans.ts'
 import { dataKey, decodeStoredValue, partitionPrefix } from './keys.ts'
 import type { NodeServices } from './services.ts'
-import { notLeader, tableOf } from './services.ts'
+import { notLeader, resolveTable } from './services.ts'
 
 export function toItem(item: LsmItem): Item {
   const { contentType, value } = decodeStoredValue(item.value)
@@ -52,7 +52,7 @@ async function readPoint(s: NodeServices, shard: number, tableName: string,
     if (point.kind === 'not-leader') return notLeader(s, point.leader)
     appliedIndex = point.appliedIndex
   }
-  const table = tableOf(s, tableName)
+  const table = await resolveTable(s, tableName, deadlineMs)
   if (table === undefined) return { kind: 'table-not-found' }
   return { kind: 'ok', appliedIndex, table, stalenessBoundMs }
 }

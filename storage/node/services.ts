@@ -24,6 +24,11 @@ export interface NodeServices {
   ready(): boolean
   /** InstallSnapshot, both ends (absent in tests that build services without a node). */
   readonly snapshots?: SnapshotService
+  /**
+   * A linearizable read point of the catalog group (its leader's ReadIndex, over RPC when the
+   * leader is another node). Absent when the node has no peers to ask (some tests).
+   */
+  readonly catalogReadIndex?: (deadlineMs: number) => Promise<number>
 }
 
 export function notLeader(services: NodeServices, leader: NodeId | null): NotLeader {
@@ -56,4 +61,29 @@ export function tableOf(s: NodeServices, name: string): TableDescription | undef
       `this node's catalog replica is catching up; table ${name} not known yet`)
   }
   return undefined
+}
+
+/**
+ * The table a data request names, or undefined only when it does not exist as of a point
+ * after the request arrived. A hit in the local catalog replica answers at once (tables are
+ * created before use, and a dropped table's data is unreachable either way). A miss may be a
+ * table created a moment ago that this replica has not heard of yet, so before denying it the
+ * node takes a linearizable catalog read point and waits until its replica has applied it.
+ */
+export async function resolveTable(s: NodeServices, name: string, deadlineMs: number):
+  Promise<TableDescription | undefined> {
+  const local = s.stateMachine.catalog.byName(name)
+  if (local !== undefined) return local
+  const group = s.topology.catalogGroup
+  if (s.catalogReadIndex === undefined || !s.host.hasGroup(group)) return tableOf(s, name)
+  let index: number
+  try {
+    index = await s.catalogReadIndex(deadlineMs)
+  } catch (error) {
+    throw new ShoalError('shard-unavailable',
+      `table ${name} is not in this node's catalog and the catalog leader could not confirm ` +
+      `it: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  await s.host.waitApplied(group, index, deadlineMs)
+  return s.stateMachine.catalog.byName(name)
 }

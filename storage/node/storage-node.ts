@@ -34,9 +34,10 @@ import { SnapshotService } from './snapshots.ts'
 import { RaftLogEngine } from '../raftlog/log-engine.ts'
 import type { RaftLogEngineOptions } from '../raftlog/log-engine.ts'
 import type { NodeId } from '../raft/messages.ts'
+import { NONE } from '../raft/messages.ts'
 import type { FileSystem } from '../vfs/vfs.ts'
 import { joinPath } from '../vfs/vfs.ts'
-import { makeHandler } from './dispatch.ts'
+import { catalogReadIndexMethod, makeHandler } from './dispatch.ts'
 import { isMetaKey, tableIdOfKey } from './keys.ts'
 import type { NodeServices } from './services.ts'
 import type { ApplyResult } from './state-machine.ts'
@@ -133,6 +134,7 @@ export class StorageNode {
       nextTimestamp: () => decodeHlc(hlc.now(o.clock.wallMs())).wallMs,
       ready: () => this.#ready,
       snapshots: this.snapshots,
+      catalogReadIndex: (deadlineMs) => this.#catalogReadIndex(deadlineMs),
     }
     const address = o.listen ?? parseHostPort(topology.address(o.nodeId))
     if (address === null) throw new ShoalError('bad-request', `bad address for ${o.nodeId}`)
@@ -287,6 +289,20 @@ export class StorageNode {
     } finally {
       this.#flushing = false
     }
+  }
+
+  /** The catalog leader's ReadIndex: local when this node leads the catalog, else over RPC. */
+  async #catalogReadIndex(deadlineMs: number): Promise<number> {
+    const point = await this.#host.readIndex(this.services.topology.catalogGroup, deadlineMs)
+    if (point.kind === 'ready') return point.appliedIndex
+    const client = point.leader === NONE ? undefined : this.#peer(point.leader)
+    if (client === undefined) throw new ShoalError('shard-unavailable', 'no catalog leader')
+    const answer = (await client.request(catalogReadIndexMethod, {}, { deadlineMs })) as {
+      kind?: unknown; index?: unknown }
+    if (answer.kind !== 'ok' || typeof answer.index !== 'number') {
+      throw new ShoalError('shard-unavailable', 'the catalog leader moved')
+    }
+    return answer.index
   }
 
   #peer(peer: NodeId): RpcClient | undefined {

@@ -13,7 +13,7 @@ import { childSpan } from '../../shared/tracing/spans.ts'
 import type { Command, WriteCondition } from './command.ts'
 import { encodeCommand } from './command.ts'
 import type { NodeServices } from './services.ts'
-import { notLeader, tableOf } from './services.ts'
+import { notLeader, resolveTable } from './services.ts'
 import type { ApplyResult } from './state-machine.ts'
 
 function conditionOf(req: PutRequest | DeleteRequest): WriteCondition {
@@ -28,7 +28,7 @@ export async function handleWrite(s: NodeServices, req: PutRequest | DeleteReque
   if (!s.host.hasGroup(group) || group >= s.topology.shardCount) return notLeader(s, null)
   const leader = s.host.leader(group)
   if (leader !== s.topology.raftId(s.nodeId) && leader !== 0) return notLeader(s, leader)
-  const table = tableOf(s, req.table)
+  const table = await resolveTable(s, req.table, deadlineMs)
   if (table === undefined) return { kind: 'table-not-found' }
   const timestamp = req.timestamp ?? s.nextTimestamp()
   const ref = { tableId: table.id, partitionKey: req.partitionKey, sortKey: req.sortKey }
