@@ -62,7 +62,7 @@ describe('catalog catch-up', () => {
     expect(isShoalError(thrown, 'shard-unavailable')).toBe(true)
   })
 
-  it('catalog catch-up: a table created while a replica lags: found there, not denied', async () => {
+  it('catalog catch-up: a table created while a replica lags: found, not denied', async () => {
     const c = await startCluster()
     await createTable(c, 'present')
     const nodes = [...c.nodes.values()]
@@ -87,7 +87,7 @@ describe('catalog catch-up', () => {
     expect(absent).toBeUndefined()
   })
 
-  it('catalog catch-up: no catalog quorum: a miss cannot be confirmed and is retryable', async () => {
+  it('catalog catch-up: no catalog quorum: a miss is unconfirmed and retryable', async () => {
     const c = await startCluster()
     await createTable(c, 'present')
     await closeNode(c, 'n1')
