@@ -95,21 +95,20 @@ export class DecodedBlock {
   readonly chargeBytes: number
   readonly #raw: Uint8Array
   readonly #keyBytes: Uint8Array
-  /** Key i is #keyBytes[#keyStarts[i], #keyStarts[i + 1]). */
-  readonly #keyStarts: Uint32Array
-  /** Value i is #raw[#valueStarts[i], #valueStarts[i] + #valueLengths[i]). */
-  readonly #valueStarts: Uint32Array
-  readonly #valueLengths: Uint32Array
+  /**
+   * One table for locality: key i is #keyBytes[o[i], o[i + 1]) for i < count; value i is
+   * #raw[o[count + 1 + i], + o[2 * count + 1 + i] bytes).
+   */
+  readonly #offsets: Uint32Array
+
   #keys: Uint8Array[] | undefined
   #values: Uint8Array[] | undefined
 
-  constructor(raw: Uint8Array, keyBytes: Uint8Array, starts: Uint32Array, values: Uint32Array[]) {
-    this.count = starts.length - 1
+  constructor(raw: Uint8Array, keyBytes: Uint8Array, offsets: Uint32Array) {
+    this.count = (offsets.length - 1) / 3
     this.#raw = raw
     this.#keyBytes = keyBytes
-    this.#keyStarts = starts
-    this.#valueStarts = values[0]!
-    this.#valueLengths = values[1]!
+    this.#offsets = offsets
     this.chargeBytes = raw.length * 2 + this.count * 96
   }
 
@@ -125,12 +124,13 @@ export class DecodedBlock {
   }
 
   #keyView(i: number): Uint8Array {
-    return this.#keyBytes.subarray(this.#keyStarts[i]!, this.#keyStarts[i + 1]!)
+    return this.#keyBytes.subarray(this.#offsets[i]!, this.#offsets[i + 1]!)
   }
 
   #valueView(i: number): Uint8Array {
-    const start = this.#valueStarts[i]!
-    return this.#raw.subarray(start, start + this.#valueLengths[i]!)
+    const at = this.count + 1 + i
+    const start = this.#offsets[at]!
+    return this.#raw.subarray(start, start + this.#offsets[at + this.count]!)
   }
 
   /** Key i (a view; one allocation unless the views are already built). */
@@ -145,7 +145,7 @@ export class DecodedBlock {
   /** Index of the first key >= target in internal-key order (count if none). */
   lowerBound(target: Uint8Array): number {
     const bytes = this.#keyBytes
-    const starts = this.#keyStarts
+    const starts = this.#offsets
     let lo = 0
     let hi = this.count
     while (lo < hi) {
@@ -159,7 +159,7 @@ export class DecodedBlock {
   /** Index of the first key whose user key is >= `userKey` (= lowerBound(seekKeyFor(userKey))). */
   lowerBoundUser(userKey: Uint8Array): number {
     const bytes = this.#keyBytes
-    const starts = this.#keyStarts
+    const starts = this.#offsets
     let lo = 0
     let hi = this.count
     while (lo < hi) {
@@ -172,8 +172,8 @@ export class DecodedBlock {
 
   /** True if key i's user key equals `userKey`. */
   hasUserKeyAt(i: number, userKey: Uint8Array): boolean {
-    const start = this.#keyStarts[i]!
-    const end = this.#keyStarts[i + 1]!
+    const start = this.#offsets[i]!
+    const end = this.#offsets[i + 1]!
     if (end - start - TRAILER_BYTES !== userKey.length) return false
     const bytes = this.#keyBytes
     for (let j = 0; j < userKey.length; j++) if (bytes[start + j] !== userKey[j]) return false
@@ -205,7 +205,9 @@ class EntryReader {
 }
 
 /** Expands a block; `path` and `at` name it in a corruption error. */
-export function decodeBlock(block: Uint8Array, path: string, at: number): DecodedBlock {
+export function decodeBlock(bytes: Uint8Array, path: string, at: number): DecodedBlock {
+  // A plain view (not a Buffer): views of it handed to readers are cheaper to make.
+  const block = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
   const bad = (what: string): Error => corruption(path, at, `${what} in block`)
   if (block.length < 4) throw bad('short block')
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength)
@@ -229,29 +231,28 @@ export function decodeBlock(block: Uint8Array, path: string, at: number): Decode
     keyTotal += last
     count++
   }
-  // Pass 2: expand keys into one buffer.
+  // Pass 2: expand keys into one buffer (byte loops: keys are short, views cost more).
   const keyBytes = new Uint8Array(keyTotal)
-  const starts = new Uint32Array(count + 1)
-  const valueStarts = new Uint32Array(count)
-  const valueLengths = new Uint32Array(count)
+  const offsets = new Uint32Array(3 * count + 1)
   r.offset = 0
   let out = 0
   for (let i = 0; i < count; i++) {
     const shared = r.varint()
     const unshared = r.varint()
     const valueLength = r.varint()
-    const previous = i === 0 ? 0 : starts[i - 1]!
-    starts[i] = out
-    keyBytes.copyWithin(out, previous, previous + shared)
-    keyBytes.set(block.subarray(r.offset, r.offset + unshared), out + shared)
-    out += shared + unshared
+    const previous = i === 0 ? 0 : offsets[i - 1]!
+    offsets[i] = out
+    for (let j = 0; j < shared; j++) keyBytes[out + j] = keyBytes[previous + j]!
+    out += shared
+    for (let j = 0; j < unshared; j++) keyBytes[out + j] = block[r.offset + j]!
+    out += unshared
     r.offset += unshared
-    valueStarts[i] = r.offset
-    valueLengths[i] = valueLength
+    offsets[count + 1 + i] = r.offset
+    offsets[2 * count + 1 + i] = valueLength
     r.offset += valueLength
   }
-  starts[count] = out
-  return new DecodedBlock(block, keyBytes, starts, [valueStarts, valueLengths])
+  offsets[count] = out
+  return new DecodedBlock(block, keyBytes, offsets)
 }
 
 export class BlockIterator implements InternalIterator {
