@@ -111,6 +111,15 @@ describe('sstable format', () => {
     expect(hex(block.keys[1]!)).toBe(hex(big))
   })
 
+  it('block: entries larger than the builder buffer: it grows and round-trips', () => {
+    const builder = new BlockBuilder(64)
+    const values = [300, 20_000, 5].map((n, i) => new Uint8Array(n).fill(i + 1))
+    values.forEach((value, i) => builder.add(new Uint8Array([0x61, i]), value))
+    const block = decodeBlock(builder.finish(), 'b', 0)
+    expect(block.values.map(hex)).toEqual(values.map(hex))
+    expect(() => builder.add(new Uint8Array([0x62]), new Uint8Array(1))).toThrow(/finished/)
+  })
+
   it('block: seeks by internal and by user key: agree with a scan of the sorted keys', () => {
     const prng = new SeededPrng(11)
     const ikeys: Uint8Array[] = []
