@@ -5,6 +5,8 @@
  * proposal by its deadline instead of hanging. Method: three hosts in one process, each with a
  * RaftLogEngine on a MemFileSystem, a recording state machine and an in-memory transport that
  * can cut a node off; real timers with a 10 ms tick, waiting on conditions with deadlines.
+ * A cut-off leader's staleness bound is sampled until it steps down: it may claim 0 only while
+ * its lease holds, then at least the time since the cut minus the lease.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { isShoalError } from '../../shared/errors.ts'
@@ -34,8 +36,8 @@ class RecordingMachine implements StateMachine<number> {
 
 const hosts: Array<MultiRaftHost<number>> = []
 
-async function startCluster(): Promise<{ hosts: Array<MultiRaftHost<number>>;
-  machines: RecordingMachine[]; cut: Set<NodeId> }> {
+async function startCluster(readMode: 'read-index' | 'lease' = 'read-index'): Promise<{
+  hosts: Array<MultiRaftHost<number>>; machines: RecordingMachine[]; cut: Set<NodeId> }> {
   const cut = new Set<NodeId>()
   const machines = [1, 2, 3].map(() => new RecordingMachine())
   const made: Array<MultiRaftHost<number>> = []
@@ -46,7 +48,7 @@ async function startCluster(): Promise<{ hosts: Array<MultiRaftHost<number>>;
     made.push(new MultiRaftHost<number>({
       nodeId: id, groups: groups.map((group) => ({ group, voters: [1, 2, 3], applied: 0 })),
       engine, stateMachine: machines[id - 1]!, clock, timers, prng: new SeededPrng(id),
-      logger: new SilentLogger(), tickMs: 10, electionTicks: 10, readMode: 'read-index',
+      logger: new SilentLogger(), tickMs: 10, electionTicks: 10, readMode,
       transport: {
         send: (peer: NodeId, msgs: readonly GroupMessage[]) => {
           if (cut.has(id) || cut.has(peer)) return
@@ -122,5 +124,27 @@ describe('multiraft host', () => {
     }
     expect(failed).toBe(true)
     expect(clock.monotonicMs() - started).toBeLessThan(1_000)
+  })
+
+  it('multiraft host: leader cut off: its staleness bound grows once its lease ends', async () => {
+    const { hosts: all, cut } = await startCluster('lease')
+    await waitFor('leader', () => leaderOf(all, 0) >= 0, { timeoutMs: 5_000 })
+    const leader = all[leaderOf(all, 0)]!
+    await waitFor('lease held', () => leader.stalenessBoundMs(0) === 0, { timeoutMs: 2_000 })
+    cut.add(leaderOf(all, 0) + 1)
+    const cutAt = clock.monotonicMs()
+    const leaseMs = (10 - 2) * 10
+    const slackMs = 3 * 10 // send-time rounding and timer jitter on a loaded machine
+    const wrong: string[] = []
+    let positive = 0
+    while (leader.status(0).role === 'leader' && clock.monotonicMs() - cutAt < 2_000) {
+      const bound = leader.stalenessBoundMs(0)
+      const elapsed = clock.monotonicMs() - cutAt
+      if (bound !== null && bound < elapsed - leaseMs - slackMs) wrong.push(`${bound}@${elapsed}`)
+      if (bound !== null && bound > 0) positive++
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    expect(wrong).toEqual([])
+    expect(positive).toBeGreaterThan(0) // the window between lease end and step-down was seen
   })
 })

@@ -238,9 +238,12 @@ export class MultiRaftHost<R> {
 
   /**
    * An upper bound, in ms, on how far this replica's applied state may lag the leader's, or
-   * null when it cannot bound it. A leader that has applied its commit index lags by 0. A
-   * follower that knows a leader and has applied everything it knows committed lags by at most
-   * the time since it last heard from that leader (every append and heartbeat resets
+   * null when it cannot bound it. A leader that has applied its commit index lags by 0 while
+   * its lease holds (no other leader can exist then); past it, a leader cut off from its
+   * quorum may already be deposed without knowing it (check-quorum steps it down up to two
+   * election timeouts later), so it lags by at most the time since a quorum last answered it.
+   * A follower that knows a leader and has applied everything it knows committed lags by at
+   * most the time since it last heard from that leader (every append and heartbeat resets
    * electionElapsed and carries the leader's commit index) plus one tick of rounding. A replica
    * with unapplied committed entries, or no leader, cannot bound its lag.
    */
@@ -249,7 +252,11 @@ export class MultiRaftHost<R> {
     const raft = g.node.raft
     if (raft.lead === NONE) return null
     if (g.appliedIndex < raft.log.committed) return null
-    if (raft.role === 'leader') return 0
+    if (raft.role === 'leader') {
+      if (raft.leaseValid()) return 0
+      const age = raft.quorumContactAgeTicks()
+      return age === null ? null : (age + 1) * this.#o.tickMs
+    }
     return (raft.electionElapsed + 1) * this.#o.tickMs
   }
 

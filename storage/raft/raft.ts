@@ -671,6 +671,17 @@ export class Raft {
     return this.now < this.reads.leaseExpiry(this.id, this.conf.voters, this.cfg.leaseTicks)
   }
 
+  /**
+   * Leader only: ticks since the send of the latest heartbeat round a quorum answered, i.e.
+   * how long ago this leader last knew it was leader; null when no round was answered yet.
+   */
+  quorumContactAgeTicks(): number | null {
+    if (this.role !== 'leader') return null
+    if (this.conf.voters.length === 1 && this.isVoter(this.id)) return 0
+    const sent = this.reads.quorumRoundSentTick(this.id, this.conf.voters)
+    return sent === undefined ? null : this.now - sent
+  }
+
   private releaseReads(): void {
     for (const read of this.reads.takeReady(this.id, this.conf.voters)) {
       this.answerRead(read.from, read.index, read.context)

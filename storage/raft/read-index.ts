@@ -87,6 +87,11 @@ export class ReadTracker {
     return sent === undefined ? 0 : sent + leaseTicks
   }
 
+  /** Leader tick at which the latest round a quorum answered was sent; undefined if none. */
+  quorumRoundSentTick(self: NodeId, voters: readonly NodeId[]): number | undefined {
+    return this.#sentTick.get(this.quorumRound(self, voters))
+  }
+
   /** Reads whose round a quorum has answered, in arrival order. */
   takeReady(self: NodeId, voters: readonly NodeId[]): PendingRead[] {
     if (this.#pending.length === 0) return []
