@@ -40,6 +40,12 @@ export class NodeStateMachine implements StateMachine<ApplyResult> {
   readonly #db: Db
   readonly #catalogGroup: number
   catalog: CatalogState
+  /**
+   * The highest write timestamp applied so far. A node that becomes leader issues timestamps
+   * no lower than it (storage-node.ts), so a write after a failover is never dated before a
+   * write the old leader acknowledged, even when the new leader's clock is behind.
+   */
+  highestTimestampMs = 0
 
   constructor(db: Db, catalogGroup: number) {
     this.#db = db
@@ -104,6 +110,7 @@ export class NodeStateMachine implements StateMachine<ApplyResult> {
       (condition.kind === 'if-match' && current?.version === condition.version) ||
       (condition.kind === 'if-none-match' && current === undefined)
     if (!holds) return { kind: 'precondition-failed', currentVersion: current?.version ?? null }
+    if (command.timestamp > this.highestTimestampMs) this.highestTimestampMs = command.timestamp
     const stamp = { timestamp: command.timestamp, version: index }
     if (command.kind === 'put') {
       batch.put(key, encodeStoredValue(command.contentType, command.value),

@@ -131,7 +131,14 @@ export class StorageNode {
     const hlc = new HybridLogicalClock({ remoteAheadMsMax: limits.hlcRemoteAheadMsMax })
     this.services = {
       nodeId: o.nodeId, host: this.#host, db, stateMachine: sm, topology, clock: o.clock,
-      nextTimestamp: () => decodeHlc(hlc.now(o.clock.wallMs())).wallMs,
+      nextTimestamp: () => {
+        // Never below a timestamp this replica applied (see highestTimestampMs), unless that
+        // one is implausibly far ahead of the wall clock (a caller-supplied future date).
+        const wallMs = o.clock.wallMs()
+        const applied = sm.highestTimestampMs
+        const floor = applied - wallMs <= limits.hlcRemoteAheadMsMax ? applied : 0
+        return decodeHlc(hlc.now(Math.max(wallMs, floor))).wallMs
+      },
       ready: () => this.#ready,
       snapshots: this.snapshots,
       catalogReadIndex: (deadlineMs) => this.#catalogReadIndex(deadlineMs),
