@@ -12,6 +12,7 @@
  */
 import { ByteReader } from '../../shared/codecs/byte-reader.ts'
 import { ByteWriter } from '../../shared/codecs/byte-writer.ts'
+import type { ByteSlab } from './byte-slab.ts'
 
 export interface ValuePointer {
   readonly fileNo: number
@@ -39,9 +40,11 @@ function putVarint(out: Uint8Array, at: number, value: number): number {
   return at
 }
 
-export function encodeInline(value: Uint8Array, expiresAtMs: number): Uint8Array {
+/** The inline entry of `value`; `slab` (byte-slab.ts) makes small ones cheap to allocate. */
+export function encodeInline(value: Uint8Array, expiresAtMs: number, slab?: ByteSlab): Uint8Array {
   const head = varintBytes(expiresAtMs)
-  const out = new Uint8Array(head + value.length)
+  const out =
+    slab === undefined ? new Uint8Array(head + value.length) : slab.alloc(head + value.length)
   putVarint(out, 0, expiresAtMs)
   out.set(value, head)
   return out

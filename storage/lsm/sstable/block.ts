@@ -36,6 +36,16 @@ export class BlockBuilder {
     return this.#count
   }
 
+  /** Starts a new block in the same buffer (the last finish() view is overwritten). */
+  reset(): void {
+    this.#size = 0
+    this.#restarts = []
+    this.#last = new Uint8Array(0)
+    this.#sinceRestart = 0
+    this.#count = 0
+    this.#finished = false
+  }
+
   /** Bytes the finished block will take. */
   get estimatedBytes(): number {
     return this.#size + 4 * this.#restarts.length + 4

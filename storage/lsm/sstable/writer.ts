@@ -35,7 +35,7 @@ export interface TableWriterOptions {
 export class TableWriter {
   readonly #file: WritableFile
   readonly #options: TableWriterOptions
-  #block = new BlockBuilder()
+  readonly #block = new BlockBuilder()
   #index = new BlockBuilder()
   #hashes: number[] = []
   #lastKey: Uint8Array | undefined
@@ -119,7 +119,8 @@ export class TableWriter {
   #flushBlock(): void {
     if (this.#block.count === 0) return
     const handle = this.#writeBlock(this.#block.finish())
-    this.#block = new BlockBuilder()
+    this.#block.reset() // the block bytes were copied by append
+
     const value = new ByteWriter(16).writeVarint(handle.offset).writeVarint(handle.length)
     this.#index.add(this.#lastKey!, value.finish())
   }
