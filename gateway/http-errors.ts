@@ -86,8 +86,15 @@ export interface ProblemBody {
   readonly detail: string
 }
 
-/** A problem+json response for a ShoalError; the only place an error gets its status. */
-export function problemResponse(error: ShoalError): Response {
+/** A problem answer's status, headers and JSON body, for a Response or a node:http reply. */
+export interface ProblemParts {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/** The problem+json answer for a ShoalError; the only place an error gets its status. */
+export function problemParts(error: ShoalError): ProblemParts {
   const mapping = httpMappingOf(error.code)
   // Codes that mean "our fault" never show their message: it may name files or addresses.
   const detail =
@@ -98,19 +105,25 @@ export function problemResponse(error: ShoalError): Response {
     status: mapping.status,
     detail,
   }
-  const headers = new Headers({ 'content-type': problemContentType })
+  const headers: Record<string, string> = { 'content-type': problemContentType }
   const overrideMs = retryAfterMsOf.get(error)
   if (mapping.retryAfterSeconds !== undefined) {
     const seconds =
       overrideMs === undefined
         ? mapping.retryAfterSeconds
         : Math.max(1, Math.ceil(overrideMs / 1000))
-    headers.set('retry-after', String(seconds))
+    headers['retry-after'] = String(seconds)
   }
-  if (mapping.status === 401) headers.set('www-authenticate', 'Bearer realm="shoal"')
+  if (mapping.status === 401) headers['www-authenticate'] = 'Bearer realm="shoal"'
   // After a body over the limit the rest of it is not read: the connection cannot be reused.
-  if (mapping.status === 413) headers.set('connection', 'close')
-  return new Response(JSON.stringify(body), { status: mapping.status, headers })
+  if (mapping.status === 413) headers['connection'] = 'close'
+  return { status: mapping.status, headers, body: JSON.stringify(body) }
+}
+
+/** A problem+json response for a ShoalError (see problemParts). */
+export function problemResponse(error: ShoalError): Response {
+  const parts = problemParts(error)
+  return new Response(parts.body, { status: parts.status, headers: new Headers(parts.headers) })
 }
 
 /** Counters the error handler keeps; read by metrics. */
@@ -130,26 +143,39 @@ export function errorHandler(
   stats: ErrorStats,
 ): (error: Error, c: Context) => Response {
   return function handleError(error: Error, c: Context): Response {
-    const shoal = toShoalError(error)
-    const mapping = httpMappingOf(shoal.code)
-    stats.byStatus.set(mapping.status, (stats.byStatus.get(mapping.status) ?? 0) + 1)
-    if (mapping.status >= 500 && mapping.status !== 503 && mapping.status !== 504) {
-      if (shoal.code === 'internal') stats.internalErrors += 1
-      logger.error('request failed', {
-        method: c.req.method,
-        path: c.req.path,
-        code: shoal.code,
-        error: error.name,
-        message: error.message,
-        stack: error.stack,
-      })
-    }
-    return problemResponse(shoal)
+    return problemResponse(recordError(logger, stats, error, c.req))
   }
 }
 
+/**
+ * Counts an error by status and logs the ones that are our fault (5xx other than 503 and
+ * 504); returns it as the ShoalError to answer with. Shared by the app and the fast path.
+ */
+export function recordError(
+  logger: Logger,
+  stats: ErrorStats,
+  error: Error,
+  request: { readonly method: string; readonly path: string },
+): ShoalError {
+  const shoal = toShoalError(error)
+  const mapping = httpMappingOf(shoal.code)
+  stats.byStatus.set(mapping.status, (stats.byStatus.get(mapping.status) ?? 0) + 1)
+  if (mapping.status >= 500 && mapping.status !== 503 && mapping.status !== 504) {
+    if (shoal.code === 'internal') stats.internalErrors += 1
+    logger.error('request failed', {
+      method: request.method,
+      path: request.path,
+      code: shoal.code,
+      error: error.name,
+      message: error.message,
+      stack: error.stack,
+    })
+  }
+  return shoal
+}
+
 /** Hono's own HTTPExceptions (e.g. malformed requests it detects) keep their 4xx meaning. */
-function toShoalError(error: Error): ShoalError {
+export function toShoalError(error: Error): ShoalError {
   if (error instanceof ShoalError) return error
   if (error instanceof HTTPException) {
     if (error.status === 413) return new ShoalError('too-large', 'the request body is too large')

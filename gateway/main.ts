@@ -27,7 +27,8 @@ import { SeededPrng } from '../shared/random/prng.ts'
 import { SystemClock, SystemTimers } from '../shared/time/clock.ts'
 import { startTracing } from '../shared/tracing/tracing.ts'
 import { buildApp } from './app.ts'
-import { CachedReadFastPath } from './fast-path/cached-read.ts'
+import { ItemReadFastPath } from './fast-path/item-read.ts'
+import { newErrorStats } from './http-errors.ts'
 import { defaultEdgeLimits } from './middleware/edge-env.ts'
 import { buildClusterBackend } from './backend/build-cluster-backend.ts'
 import { clusterObservability } from './metrics/observability.ts'
@@ -122,7 +123,9 @@ async function main(): Promise<void> {
     ...(plantedBug === undefined ? {} : { coalescer: { joinAnyInFlight: true } }),
   })
   const observability = clusterObservability(clock, timers, cluster)
+  const errorStats = newErrorStats()
   const app = buildApp({
+    errorStats,
     backend: tracing.enabled ? new TracedBackend(cluster.backend) : cluster.backend,
     hotKeys: cluster.hot,
     clock,
@@ -134,8 +137,9 @@ async function main(): Promise<void> {
   })
   if (!auth.enabled)
     logger.warn('auth is OFF: allowed only because the gateway listens on loopback', { host })
-  const fastPath = new CachedReadFastPath({
-    ...{ hot: cluster.hot, clock, limits: defaultEdgeLimits, metrics: observability.requests },
+  const fastPath = new ItemReadFastPath({
+    ...{ backend: cluster.backend, hot: cluster.hot, clock, timers, logger, errorStats },
+    ...{ limits: defaultEdgeLimits, metrics: observability.requests },
     ...{ authEnabled: auth.enabled, tracing: tracing.enabled },
   })
   const server = await listen({ fetch: app.fetch, host, port, fastPath })
@@ -143,6 +147,19 @@ async function main(): Promise<void> {
   cluster.start()
   observability.start()
   logger.info('gateway listening', { url: `http://${host}:${port}`, nodes: file.nodes.length })
+  stopOnSignals({ logger, observability, cluster, tracing, timers, server })
+}
+
+/** SIGINT/SIGTERM: stop the background work, flush spans, close the server, exit 0. */
+function stopOnSignals(parts: {
+  logger: PinoLogger
+  observability: { stop(): void }
+  cluster: { stop(): void }
+  tracing: { shutdown(): Promise<unknown> }
+  timers: SystemTimers
+  server: Server
+}): void {
+  const { logger, observability, cluster, tracing, timers, server } = parts
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) return
@@ -162,8 +179,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
-/** node-server's listener (the Hono app) behind the fast path for cache hits. */
-function withFastPath(fastPath: CachedReadFastPath) {
+/** node-server's listener (the Hono app) behind the fast path for item reads. */
+function withFastPath(fastPath: ItemReadFastPath) {
   return (serverOptions: ServerOptions, app: RequestListener): Server =>
     createServer(serverOptions, (request: IncomingMessage, response: ServerResponse) => {
       if (!fastPath.handle(request, response)) void app(request, response)
@@ -174,7 +191,7 @@ function listen(options: {
   fetch: (request: Request) => Response | Promise<Response>
   host: string
   port: number
-  fastPath: CachedReadFastPath
+  fastPath: ItemReadFastPath
 }): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = serve(

@@ -1,9 +1,9 @@
-// Goal: the fast path answers exactly the cache hits the full path would answer from the hot
-// cache, with the same headers and counts, and declines everything else having written and
-// counted nothing (so the full path sees the request as if the fast path did not exist).
-// Method: a real node:http server whose listener is the fast path over the real HotPath
-// (detector + cache, manual clock) and a fallback that marks declined requests; requests sent
-// with the runner's raw client; counters compared before and after.
+// Goal: the fast path answers cache hits as the full path would (same headers and counts),
+// declines what it does not interpret having written and counted nothing, and answers backend
+// reads (found, absent, missing table, deadline) exactly as the Hono app does.
+// Method: real node:http servers: the fast path over the real HotPath (detector + cache, manual
+// clock) with a fallback that marks declined requests, and, for the backend reads, the fast
+// path in front of the app beside the app alone, both over one MemoryBackend; answers compared.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -16,7 +16,11 @@ import { defaultHotCacheOptions, HotCache } from '../cache/hot-cache.ts'
 import { defaultHotKeyDetectorOptions, HotKeyDetector } from '../hot-keys/detector.ts'
 import { RequestMetrics } from '../metrics/request-metrics.ts'
 import { defaultEdgeLimits } from '../middleware/edge-env.ts'
-import { CachedReadFastPath, eventualStaleness, type CachedReadDeps } from './cached-read.ts'
+import { SilentLogger } from '../../shared/log.ts'
+import { newErrorStats } from '../http-errors.ts'
+import { buildFixture } from '../routes/route-fixture.ts'
+import { ItemReadFastPath, type ItemReadDeps } from './item-read.ts'
+import { readQuery } from './read-target.ts'
 
 const item: StoredItem = {
   value: utf8('hello value'),
@@ -37,17 +41,22 @@ afterEach(async () => {
   }
 })
 
-async function setUp(overrides: Partial<CachedReadDeps> = {}) {
-  const clock = new ManualClock({ startMs: 10_000 })
+async function setUp(overrides: Partial<ItemReadDeps> = {}) {
+  const f = buildFixture({ auth: false })
+  const clock = f.clock
   const hot = new HotPath(clock, {
     detector: new HotKeyDetector(defaultHotKeyDetectorOptions),
     cache: new HotCache(defaultHotCacheOptions),
     options: { maxStalenessMsDefault: 100, cacheWarmEventual: true },
   })
   const metrics = new RequestMetrics()
-  const fast = new CachedReadFastPath({
+  const fast = new ItemReadFastPath({
+    backend: f.backend,
     hot,
     clock,
+    timers: clock,
+    logger: new SilentLogger(),
+    errorStats: newErrorStats(),
     limits: defaultEdgeLimits,
     metrics,
     authEnabled: false,
@@ -120,8 +129,8 @@ describe('cached-read fast path', () => {
     cacheItem('k')
     const key = '/v1/tables/tbl/keys/k'
     const declined: Array<[string, Record<string, string>?, ('PUT' | 'POST')?]> = [
-      [key],
-      [`${key}?consistency=strong`],
+      [`${key}?maxStalenessMs=5`],
+      [`${key}?`],
       [`${key}?consistency=eventual&asOf=5`],
       [`${key}?consistency=eventual&consistency=eventual`],
       [`${key}?consistency=eventual&maxStalenessMs=3600001`],
@@ -134,7 +143,6 @@ describe('cached-read fast path', () => {
       [`/v1/tables/tbl/keys/..?consistency=eventual`],
       [`/v1/tables/tbl/keys/%E0%A4%A?consistency=eventual`],
       [`/v1/tables/tbl/partitions/k/items/s?consistency=eventual`],
-      [`/v1/tables/tbl/keys/other?consistency=eventual`],
       [`${key}?consistency=eventual`, { 'if-none-match': '"42"' }],
       [`${key}?consistency=eventual`, { 'x-shoal-timeout-ms': '50' }],
       [`${key}?consistency=eventual`, {}, 'POST'],
@@ -152,39 +160,43 @@ describe('cached-read fast path', () => {
     cacheItem('k')
     clock.advance(150)
     const path = '/v1/tables/tbl/keys/k?consistency=eventual'
-    expect((await target.call({ method: 'GET', path })).status).toBe(declinedStatus)
-    expect((await target.call({ method: 'GET', path: `${path}&maxStalenessMs=150` })).status).toBe(
-      200,
-    )
-    expect((await target.call({ method: 'GET', path: `${path}&maxStalenessMs=149` })).status).toBe(
-      declinedStatus,
-    )
+    const roleOf = async (p: string) => (await target.call({ method: 'GET', path: p })).role
+    expect(await roleOf(path)).not.toBe('cache')
+    expect(await roleOf(`${path}&maxStalenessMs=150`)).toBe('cache')
+    expect(await roleOf(`${path}&maxStalenessMs=149`)).not.toBe('cache')
   })
 
-  it('fast path: a write through the gateway invalidates: the next read is declined', async () => {
+  it('fast path: a write through the gateway invalidates: the next read is not a hit', async () => {
     const { hot, target, cacheItem } = await setUp()
     cacheItem('k')
     const path = `/v1/tables/tbl/keys/k${eventualQuery}`
-    expect((await target.call({ method: 'GET', path })).status).toBe(200)
+    expect((await target.call({ method: 'GET', path })).role).toBe('cache')
     hot.afterWrite({ table: 'tbl', partitionKey: utf8('k'), sortKey: new Uint8Array(0) })
-    expect((await target.call({ method: 'GET', path })).status).toBe(declinedStatus)
+    expect((await target.call({ method: 'GET', path })).role).not.toBe('cache')
   })
 
   it('fast path: auth or tracing on: every request declined', async () => {
     for (const overrides of [{ authEnabled: true }, { tracing: true }]) {
       const { target, cacheItem } = await setUp(overrides)
       cacheItem('k')
-      const path = `/v1/tables/tbl/keys/k${eventualQuery}`
-      expect((await target.call({ method: 'GET', path })).status).toBe(declinedStatus)
+      for (const query of [eventualQuery, '']) {
+        const path = `/v1/tables/tbl/keys/k${query}`
+        expect((await target.call({ method: 'GET', path })).status).toBe(declinedStatus)
+      }
     }
   })
 
-  it('eventualStaleness: only consistency=eventual and an in-range maxStalenessMs', () => {
-    expect(eventualStaleness('consistency=eventual')).toBe('default')
-    expect(eventualStaleness('maxStalenessMs=0&consistency=eventual')).toBe(0)
-    expect(eventualStaleness('maxStalenessMs=3600000&consistency=eventual')).toBe(3_600_000)
+  it('readQuery: consistency and, for eventual reads, an in-range maxStalenessMs', () => {
+    const q = (text: string) => readQuery(`?${text}`, 1)
+    expect(q('consistency=eventual')).toEqual({ consistency: 'eventual' })
+    expect(q('consistency=strong')).toEqual({ consistency: 'strong' })
+    expect(q('maxStalenessMs=0&consistency=eventual')).toEqual({
+      consistency: 'eventual',
+      maxStalenessMs: 0,
+    })
+    expect(q('maxStalenessMs=3600000&consistency=eventual')?.maxStalenessMs).toBe(3_600_000)
     for (const bad of ['', 'maxStalenessMs=5', 'consistency=eventual&maxStalenessMs=', 'a']) {
-      expect(eventualStaleness(bad)).toBeNull()
+      expect(q(bad)).toBeNull()
     }
   })
 })

@@ -1,36 +1,46 @@
 /**
- * The edge's fast path for cache hits. `GET /v1/tables/{table}/keys/{key}?consistency=eventual`
- * (optionally `&maxStalenessMs=N`) whose value the hot cache holds fresh enough is answered
- * straight from node:http: no Fetch Request, no Hono context, no middleware chain, no Response
- * object, no Headers. The head of each cached value (Content-Type, ETag, X-Shoal-Timestamp,
- * X-Shoal-Coalesced: cache, X-Shoal-Fan-In: 1, Content-Length) and its body buffer are built
- * once per cached item and reused; a URL's validated table/key and its detector and cache keys
- * are memoized per raw path. Profiled on the hot-key eventual load, the full path spent most of
- * a cache hit in node-server's Request/Response adaptation and the six async middleware layers.
+ * The edge's fast path for item reads: `GET /v1/tables/{table}/keys/{key}` with
+ * `consistency=strong|eventual` (and `maxStalenessMs`) is answered straight from node:http,
+ * without node-server's Request/Response adaptation, Hono's context and router, or the six
+ * async middleware layers. Profiled under the hot-key loads, those cost more than the read
+ * itself: a cache hit is a synchronous lookup, a coalesced strong read a few map operations.
  *
- * It answers only what the full path would answer with a 200 from the cache, with the same
- * headers and counts (hot-key detector read, cache hit, request metrics, X-Request-Id). Any
- * other request, or any doubt, is declined: `handle` returns false having written and counted
- * nothing, and the caller hands the request to the Hono app unchanged. Declined: auth or
- * tracing on (their middleware must run), other methods and routes, any query other than
- * consistency=eventual and a plain maxStalenessMs in range (asOf included), repeated or encoded
- * parameters, If-None-Match, X-Shoal-Timeout-Ms, a request body, a table or key the routes
- * would refuse, and every cache miss.
+ * Same answers as the item route (routes/items.ts) and the middleware around it: X-Request-Id,
+ * the default request deadline (504 from a timer, the late answer dropped; the client leaving
+ * aborts the read: 499), 200 with Content-Type, ETag, X-Shoal-Timestamp, X-Shoal-Expires-At-Ms,
+ * X-Shoal-Coalesced and X-Shoal-Fan-In, 404 problem+json (with the coalescing headers when the
+ * backend coalesced), errors through the same status table, counters and logging
+ * (http-errors.ts), and one request-metrics observation. Cache hits skip the backend call:
+ * each cached item's head and body are built once and reused.
+ *
+ * Declined (`handle` returns false having written and counted nothing; the Hono app then
+ * answers as if the fast path did not exist): auth or tracing on (their middleware must run),
+ * other methods and routes, queries ReadTargets leaves to the app, If-None-Match,
+ * X-Shoal-Timeout-Ms, and any request with a body.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Clock } from '../../shared/time/clock.ts'
+import { ShoalError } from '../../shared/errors.ts'
+import type { Logger } from '../../shared/log.ts'
+import type { Clock, Timers } from '../../shared/time/clock.ts'
+import type { GatewayBackend, GetRequest, GetResult } from '../backend/gateway-backend.ts'
+import type { HotPath } from '../backend/hot-path.ts'
 import type { CachedItem } from '../cache/hot-cache.ts'
-import type { HotPath, ReadKeys } from '../backend/hot-path.ts'
+import { problemParts, recordError, type ErrorStats } from '../http-errors.ts'
 import type { RequestMetrics } from '../metrics/request-metrics.ts'
+import { RequestDeadline } from '../middleware/deadline.ts'
 import type { EdgeLimits } from '../middleware/edge-env.ts'
 import { requestIdHeader, requestIdOf } from '../middleware/request-context.ts'
-import { maxStalenessMsMax, plainKeyPath } from '../routes/items.ts'
-import { keyBytes, tableName } from '../routes/request-parsing.ts'
+import { plainKeyPath, tableMissing } from '../routes/items.ts'
+import { ReadTargets, type ReadTarget } from './read-target.ts'
 
-export interface CachedReadDeps {
+export interface ItemReadDeps {
+  readonly backend: GatewayBackend
   readonly hot: HotPath
   readonly clock: Clock
+  readonly timers: Timers
+  readonly logger: Logger
   readonly limits: EdgeLimits
+  readonly errorStats: ErrorStats
   /** Request metrics as the latency middleware records them; null without observability. */
   readonly metrics: RequestMetrics | null
   /** The fast path runs only when the app has no auth and no tracing middleware to run. */
@@ -38,60 +48,77 @@ export interface CachedReadDeps {
   readonly tracing: boolean
 }
 
-/** Distinct item paths whose validation is memoized; past it the memo starts over. */
-export const memoPathsMax = 4_096
-
-const pathPrefix = '/v1/tables/'
-
 /** A prepared answer for one cached item: its fixed headers and body. */
 interface Prepared {
   readonly headers: readonly string[]
   readonly body: Buffer
 }
 
-export class CachedReadFastPath {
-  readonly #deps: CachedReadDeps
-  readonly #enabled: boolean
-  /** Raw `{table}/keys/{key}` -> its keys, or null when the routes would refuse it. */
-  readonly #memo = new Map<string, ReadKeys | null>()
-  readonly #prepared = new WeakMap<CachedItem, Prepared>()
-  readonly stats = { answered: 0, declined: 0 }
+/** One request in progress (the per-request state, instead of closures). */
+interface Pending {
+  readonly target: ReadTarget
+  readonly response: ServerResponse
+  readonly requestId: string
+  readonly startMs: number
+  readonly deadline: RequestDeadline
+  readonly path: string
+  answered: boolean
+}
 
-  constructor(deps: CachedReadDeps) {
+export class ItemReadFastPath {
+  readonly #deps: ItemReadDeps
+  readonly #enabled: boolean
+  readonly #targets: ReadTargets
+  readonly #prepared = new WeakMap<CachedItem, Prepared>()
+  readonly stats = { cacheHits: 0, reads: 0, declined: 0 }
+
+  constructor(deps: ItemReadDeps) {
     this.#deps = deps
     this.#enabled = !deps.authEnabled && !deps.tracing
+    this.#targets = new ReadTargets(deps.hot, deps.limits)
   }
 
-  /** Answers the request and returns true, or returns false having done nothing. */
+  /** Answers the request (now or later) and returns true, or returns false having done nothing. */
   handle(request: IncomingMessage, response: ServerResponse): boolean {
-    const item = this.#enabled ? this.#lookup(request) : null
-    if (item === null) {
+    const target = this.#enabled ? this.#targetOf(request) : null
+    if (target === null) {
       this.stats.declined++
       return false
     }
     const startMs = this.#deps.clock.monotonicMs()
-    const prepared = this.#preparedOf(item)
     const requestId = requestIdOf(headerText(request.headers[requestIdHeader]))
-    const headers = prepared.headers.slice()
-    headers.push(requestIdHeader, requestId)
-    response.writeHead(200, headers)
-    response.end(prepared.body)
-    this.stats.answered++
-    this.#deps.metrics?.observe({
-      route: plainKeyPath,
-      method: 'GET',
-      status: 200,
-      consistency: 'eventual',
-      seconds: (this.#deps.clock.monotonicMs() - startMs) / 1000,
-      errorCode: null,
+    if (target.consistency === 'eventual') {
+      const item = this.#deps.hot.cachedEventual(target.keys, target)
+      if (item !== null) {
+        this.stats.cacheHits++
+        const prepared = this.#preparedOf(item)
+        const headers = prepared.headers.slice()
+        headers.push(requestIdHeader, requestId)
+        response.writeHead(200, headers)
+        response.end(prepared.body)
+        this.#observe(target, 200, null, startMs)
+        return true
+      }
+    }
+    this.stats.reads++
+    this.#read({
+      target,
+      response,
+      requestId,
+      startMs,
+      deadline: new RequestDeadline(this.#deps.limits.deadlineMsDefault, (onGone) => {
+        if (response.destroyed) onGone()
+        response.once('close', onGone)
+        return () => response.off('close', onGone)
+      }),
+      path: request.url ?? '',
+      answered: false,
     })
     return true
   }
 
-  #lookup(request: IncomingMessage): CachedItem | null {
-    if (request.method !== 'GET') return null
-    const url = request.url
-    if (url === undefined || !url.startsWith(pathPrefix)) return null
+  #targetOf(request: IncomingMessage): ReadTarget | null {
+    if (request.method !== 'GET' || request.url === undefined) return null
     const headers = request.headers
     if (
       headers['if-none-match'] !== undefined ||
@@ -101,40 +128,104 @@ export class CachedReadFastPath {
     ) {
       return null
     }
-    const question = url.indexOf('?')
-    if (question < 0) return null // no query: a strong read
-    const maxStalenessMs = eventualStaleness(url.slice(question + 1))
-    if (maxStalenessMs === null) return null
-    const keys = this.#keysOf(url.slice(pathPrefix.length, question))
-    if (keys === null) return null
-    return this.#deps.hot.cachedEventual(
-      keys,
-      maxStalenessMs === 'default' ? {} : { maxStalenessMs },
+    return this.#targets.parse(request.url)
+  }
+
+  #read(pending: Pending): void {
+    const { target } = pending
+    const timeoutMs = pending.deadline.timeoutMs
+    const timer = this.#deps.timers.after(timeoutMs, () => {
+      const expired = new ShoalError(
+        'deadline-exceeded',
+        `the request deadline of ${timeoutMs} ms passed before an answer`,
+      )
+      pending.deadline.expire(expired)
+      this.#fail(pending, expired)
+    })
+    const request: GetRequest = {
+      ...target.ref,
+      consistency: target.consistency,
+      ...(target.maxStalenessMs === undefined ? {} : { maxStalenessMs: target.maxStalenessMs }),
+    }
+    let reading: Promise<GetResult>
+    try {
+      reading = this.#deps.backend.get(request, pending.deadline)
+    } catch (error) {
+      reading = Promise.reject(error)
+    }
+    reading.then(
+      (result) => {
+        timer.cancel()
+        this.#answer(pending, result)
+      },
+      (error: unknown) => {
+        timer.cancel()
+        this.#fail(pending, error)
+      },
     )
   }
 
-  #keysOf(rest: string): ReadKeys | null {
-    const known = this.#memo.get(rest)
-    if (known !== undefined) return known
-    const keys = this.#validate(rest)
-    if (this.#memo.size >= memoPathsMax) this.#memo.clear()
-    this.#memo.set(rest, keys)
-    return keys
+  #answer(pending: Pending, result: GetResult): void {
+    if (result.kind === 'table-not-found') return this.#fail(pending, tableMissing())
+    const headers: string[] = []
+    if (result.coalescing !== undefined) {
+      headers.push('x-shoal-coalesced', result.coalescing.role)
+      headers.push('x-shoal-fan-in', String(result.coalescing.fanIn))
+    }
+    if (result.kind === 'not-found') {
+      const problem = problemParts(new ShoalError('not-found', 'no item at this key'))
+      for (const name in problem.headers) headers.push(name, problem.headers[name] as string)
+      return this.#send(pending, problem.status, headers, problem.body, 'not-found')
+    }
+    const item = result.item
+    headers.push('content-type', item.contentType, 'etag', `"${item.version}"`)
+    headers.push('x-shoal-timestamp', String(item.timestamp))
+    if (item.expiresAtMs !== null) headers.push('x-shoal-expires-at-ms', String(item.expiresAtMs))
+    const body = Buffer.from(item.value.buffer, item.value.byteOffset, item.value.byteLength)
+    this.#send(pending, 200, headers, body, null)
   }
 
-  /** `{table}/keys/{key}` validated as the item routes validate it; null when refused. */
-  #validate(rest: string): ReadKeys | null {
-    const parts = rest.split('/')
-    if (parts.length !== 3 || parts[1] !== 'keys') return null
-    const limits = this.#deps.limits
-    try {
-      const table = tableName(decodeURIComponent(parts[0] as string), limits)
-      const key = decodeURIComponent(parts[2] as string)
-      const partitionKey = keyBytes(key, 'key', limits.partitionKeyBytesMax)
-      return this.#deps.hot.readKeys({ table, partitionKey, sortKey: new Uint8Array(0) })
-    } catch {
-      return null // the full path answers the problem+json
+  #fail(pending: Pending, error: unknown): void {
+    if (pending.answered) return
+    const cause = error instanceof Error ? error : new Error(String(error))
+    const logger = this.#deps.logger.child({ requestId: pending.requestId })
+    const request = { method: 'GET', path: pending.path.split('?')[0] ?? '' }
+    const shoal = recordError(logger, this.#deps.errorStats, cause, request)
+    const problem = problemParts(shoal)
+    const headers: string[] = []
+    for (const name in problem.headers) headers.push(name, problem.headers[name] as string)
+    this.#send(pending, problem.status, headers, problem.body, shoal.code)
+  }
+
+  #send(
+    pending: Pending,
+    status: number,
+    headers: string[],
+    body: Buffer | string,
+    errorCode: string | null,
+  ): void {
+    if (pending.answered) return // the deadline answered first; this late answer is dropped
+    pending.answered = true
+    pending.deadline.release()
+    headers.push('content-length', String(Buffer.byteLength(body)))
+    headers.push(requestIdHeader, pending.requestId)
+    const response = pending.response
+    if (!response.destroyed) {
+      response.writeHead(status, headers)
+      response.end(body)
     }
+    this.#observe(pending.target, status, errorCode, pending.startMs)
+  }
+
+  #observe(target: ReadTarget, status: number, errorCode: string | null, startMs: number): void {
+    this.#deps.metrics?.observe({
+      route: plainKeyPath,
+      method: 'GET',
+      status,
+      consistency: target.consistency,
+      seconds: (this.#deps.clock.monotonicMs() - startMs) / 1000,
+      errorCode,
+    })
   }
 
   #preparedOf(item: CachedItem): Prepared {
@@ -143,18 +234,9 @@ export class CachedReadFastPath {
     const body = Buffer.from(item.value.buffer, item.value.byteOffset, item.value.byteLength)
     const prepared: Prepared = {
       headers: [
-        'content-type',
-        item.contentType,
-        'etag',
-        `"${item.version}"`,
-        'x-shoal-coalesced',
-        'cache',
-        'x-shoal-fan-in',
-        '1',
-        'x-shoal-timestamp',
-        String(item.timestamp),
-        'content-length',
-        String(body.byteLength),
+        ...['content-type', item.contentType, 'etag', `"${item.version}"`],
+        ...['x-shoal-coalesced', 'cache', 'x-shoal-fan-in', '1'],
+        ...['x-shoal-timestamp', String(item.timestamp), 'content-length', String(body.length)],
       ],
       body,
     }
@@ -165,25 +247,4 @@ export class CachedReadFastPath {
 
 function headerText(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined
-}
-
-/**
- * The staleness of a query that asks for an eventual read and nothing else the fast path
- * would have to interpret: 'default' without maxStalenessMs, null for anything else.
- */
-export function eventualStaleness(query: string): number | 'default' | null {
-  let consistency = false
-  let staleness: number | 'default' = 'default'
-  for (const pair of query.split('&')) {
-    const equals = pair.indexOf('=')
-    if (equals < 0) return null
-    const name = pair.slice(0, equals)
-    const value = pair.slice(equals + 1)
-    if (name === 'consistency' && !consistency && value === 'eventual') consistency = true
-    else if (name === 'maxStalenessMs' && staleness === 'default' && /^[0-9]{1,15}$/.test(value)) {
-      staleness = Number(value)
-      if (staleness > maxStalenessMsMax) return null
-    } else return null
-  }
-  return consistency ? staleness : null
 }

@@ -1,0 +1,123 @@
+// Goal: for every item read it takes, the fast path answers what the Hono app answers: status,
+// headers (but Date and generated request ids) and body, for found, absent, missing tables,
+// encoded keys, eventual reads, an echoed X-Request-Id and a deadline that passes.
+// Method: one MemoryBackend under a manual clock behind two real node:http servers, the fast
+// path in front of the app and the app alone; the same requests to both; answers compared.
+import { getRequestListener } from '@hono/node-server'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SilentLogger } from '../../shared/log.ts'
+import { HotPath } from '../backend/hot-path.ts'
+import { defaultHotCacheOptions, HotCache } from '../cache/hot-cache.ts'
+import { defaultHotKeyDetectorOptions, HotKeyDetector } from '../hot-keys/detector.ts'
+import { newErrorStats } from '../http-errors.ts'
+import { defaultEdgeLimits } from '../middleware/edge-env.ts'
+import { buildFixture } from '../routes/route-fixture.ts'
+import { ItemReadFastPath } from './item-read.ts'
+
+const deadlineMs = 1_000
+const gate = { hang: false }
+const f = buildFixture({
+  auth: false,
+  limits: { deadlineMsDefault: deadlineMs },
+  gate: (operation) =>
+    operation === 'get' && gate.hang ? new Promise<void>(() => {}) : Promise.resolve(),
+})
+const fast = new ItemReadFastPath({
+  backend: f.backend,
+  hot: new HotPath(f.clock, {
+    detector: new HotKeyDetector(defaultHotKeyDetectorOptions),
+    cache: new HotCache(defaultHotCacheOptions),
+    options: { maxStalenessMsDefault: 100, cacheWarmEventual: true },
+  }),
+  clock: f.clock,
+  timers: f.clock,
+  logger: new SilentLogger(),
+  limits: { ...defaultEdgeLimits, deadlineMsDefault: deadlineMs },
+  errorStats: newErrorStats(),
+  metrics: null,
+  authEnabled: false,
+  tracing: false,
+})
+const app = getRequestListener(f.app.fetch)
+const servers: Server[] = [
+  createServer((request, response) => {
+    if (!fast.handle(request, response)) void app(request, response)
+  }),
+  createServer((request, response) => void app(request, response)),
+]
+const bases: string[] = []
+
+beforeAll(async () => {
+  for (const server of servers) {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    bases.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  }
+  await f.createTable('alpha')
+  expect((await f.send('PUT', '/v1/tables/alpha/keys/k', { body: 'value k' })).status).toBe(201)
+  const slash = await f.send('PUT', '/v1/tables/alpha/keys/a%2Fb', {
+    body: '{"x":1}',
+    headers: { 'content-type': 'application/json' },
+  })
+  expect(slash.status).toBe(201)
+})
+
+afterAll(() => {
+  for (const server of servers) {
+    server.closeAllConnections()
+    server.close()
+  }
+})
+
+interface Answer {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+async function answerOf(response: Response): Promise<Answer> {
+  const headers = Object.fromEntries(response.headers.entries())
+  delete headers['date']
+  if (!/^req-/.test(headers['x-request-id'] ?? '')) delete headers['x-request-id']
+  return { status: response.status, headers, body: await response.text() }
+}
+
+/** The same GET through both servers: [fast path in front, app alone]. */
+async function both(path: string, headers: Record<string, string> = {}): Promise<Answer[]> {
+  return Promise.all(bases.map(async (base) => answerOf(await fetch(base + path, { headers }))))
+}
+
+describe('fast path vs app', () => {
+  it('fast path vs app: reads the fast path takes: the same answers', async () => {
+    const paths = [
+      '/v1/tables/alpha/keys/k',
+      '/v1/tables/alpha/keys/k?consistency=strong',
+      '/v1/tables/alpha/keys/k?consistency=eventual',
+      '/v1/tables/alpha/keys/k?consistency=eventual&maxStalenessMs=500',
+      '/v1/tables/alpha/keys/a%2Fb',
+      '/v1/tables/alpha/keys/absent',
+      '/v1/tables/nothere/keys/k',
+    ]
+    const readsBefore = fast.stats.reads
+    for (const path of paths) {
+      const [viaFast, viaApp] = await both(path, { 'x-request-id': 'req-1' })
+      expect({ path, ...viaFast }).toEqual({ path, ...viaApp })
+    }
+    expect(fast.stats.reads - readsBefore).toBe(paths.length)
+  })
+
+  it('fast path vs app: the deadline passes during the read: the same 504', async () => {
+    gate.hang = true
+    try {
+      const pending = both('/v1/tables/alpha/keys/k')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      f.clock.advance(deadlineMs)
+      const [viaFast, viaApp] = await pending
+      expect(viaFast?.status).toBe(504)
+      expect(viaFast).toEqual(viaApp)
+    } finally {
+      gate.hang = false
+    }
+  })
+})
