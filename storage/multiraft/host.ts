@@ -232,6 +232,14 @@ export class MultiRaftHost<R> {
       commit: s.hardState.commit, applied: g.appliedIndex, lastIndex: s.lastIndex }
   }
 
+  /**
+   * The leader's first entry of its term. Once it is applied, so is every entry the leader
+   * inherited from earlier terms (entries apply in log order).
+   */
+  termStartIndex(group: number): number {
+    return this.#group(group).node.raft.termStartIndex
+  }
+
   appliedIndex(group: number): number {
     return this.#group(group).appliedIndex
   }

@@ -30,6 +30,7 @@ export async function handleWrite(s: NodeServices, req: PutRequest | DeleteReque
   if (leader !== s.topology.raftId(s.nodeId) && leader !== 0) return notLeader(s, leader)
   const table = await resolveTable(s, req.table, deadlineMs)
   if (table === undefined) return { kind: 'table-not-found' }
+  if (req.timestamp === undefined) await appliedInheritedEntries(s, group, deadlineMs)
   const timestamp = req.timestamp ?? s.nextTimestamp()
   const ref = { tableId: table.id, partitionKey: req.partitionKey, sortKey: req.sortKey }
   const condition = conditionOf(req)
@@ -60,6 +61,18 @@ export async function handleWrite(s: NodeServices, req: PutRequest | DeleteReque
     return { kind: 'ok', version: outcome.index, timestamp, created: false }
   }
   return writeResult(outcome.result)
+}
+
+/**
+ * A new leader waits until it has applied the entries it inherited before it dates a write:
+ * one the old leader acknowledged may carry a later timestamp than this node's clock reads,
+ * and nextTimestamp only stays above timestamps already applied. Reads return the version
+ * with the highest timestamp, so dating a new write below it would hide the new write.
+ */
+async function appliedInheritedEntries(s: NodeServices, group: number,
+  deadlineMs: number): Promise<void> {
+  const termStart = s.host.termStartIndex(group)
+  if (s.host.appliedIndex(group) < termStart) await s.host.waitApplied(group, termStart, deadlineMs)
 }
 
 function writeResult(result: ApplyResult): WriteResponse {

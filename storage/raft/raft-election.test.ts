@@ -20,6 +20,23 @@ describe('raft elections', () => {
     expect(net.sent.some((m) => m.type === 'pre-vote')).toBe(true)
   })
 
+  it('election: a new leader: termStartIndex is its empty entry, after the inherited log', () => {
+    const net = new TestNetwork([1, 2, 3])
+    net.elect(1)
+    net.propose(1, 'a')
+    net.propose(1, 'b')
+    net.deliverAll()
+    const inherited = net.raft(1).log.lastIndex()
+    net.isolate(1)
+    net.tickAll(60)
+    const next = net.leaders().filter((id) => id !== 1)
+    expect(next).toHaveLength(1)
+    const leader = net.raft(next[0]!)
+    expect(leader.termStartIndex).toBe(inherited + 1)
+    expect(leader.log.term(leader.termStartIndex)).toBe(leader.term)
+    expect(leader.log.term(leader.termStartIndex - 1)).toBeLessThan(leader.term)
+  })
+
   it('election: randomized timeouts: a leader emerges from ticks alone', () => {
     const net = new TestNetwork([1, 2, 3, 4, 5])
     net.tickAll(40)

@@ -80,6 +80,8 @@ export class Raft {
   leadTransferee: NodeId = NONE
   /** No new membership change until the log is applied past this (see conf-change.ts). */
   pendingConfIndex: Index = 0
+  /** As leader: the index of the empty entry it appended on election (its term's first). */
+  termStartIndex: Index = 0
   /** Set once this leader sent TimeoutNow: its lease is void for the rest of the term. */
   leaseRevoked = false
   readonly reads = new ReadTracker(limits.raftPendingReadsMax)
@@ -233,6 +235,7 @@ export class Raft {
     // Covers any inherited uncommitted change and our own empty entry (conf-change.ts).
     this.pendingConfIndex = this.log.lastIndex()
     this.appendEntries([{ type: 'normal', data: new Uint8Array(0) }])
+    this.termStartIndex = this.log.lastIndex()
   }
 
   // ----- elections -----
