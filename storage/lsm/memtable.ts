@@ -5,10 +5,10 @@
  */
 import type { Prng } from '../../shared/random/prng.ts'
 import { decodePointer } from './entry-value.ts'
-import { compareInternal, compareToUserKey, encodeInternalKey, Kind } from './internal-key.ts'
+import { encodeInternalKey, Kind } from './internal-key.ts'
 import { bloomHash } from './sstable/bloom.ts'
 import type { InternalIterator } from './iterator.ts'
-import { SkipList, type SkipNode } from './skiplist.ts'
+import { NONE, SkipList } from './skiplist.ts'
 import type { VlogWriter } from './value-log/value-log.ts'
 import type { BatchOp } from './write-batch.ts'
 
@@ -37,7 +37,7 @@ export class Memtable {
   readonly #hashes = new Set<number>()
 
   constructor(prng: Prng, walFileNo: number) {
-    this.#list = new SkipList(compareInternal, prng)
+    this.#list = new SkipList(prng)
     this.walFileNo = walFileNo
   }
 
@@ -79,9 +79,21 @@ export class Memtable {
     return this.#hashes.has(userKeyHash | 0)
   }
 
-  /** First node of `userKey` or after it (point lookups walk `next[0]` from it). */
-  seekUserKey(userKey: Uint8Array): SkipNode | undefined {
-    return this.#list.seekBy(userKey, compareToUserKey)
+  /** First node of `userKey` or after it, or NONE (point lookups walk nextOf from it). */
+  seekUserKey(userKey: Uint8Array): number {
+    return this.#list.seekUserKey(userKey)
+  }
+
+  keyOf(node: number): Uint8Array {
+    return this.#list.key(node)
+  }
+
+  valueOf(node: number): Uint8Array {
+    return this.#list.value(node)
+  }
+
+  nextOf(node: number): number {
+    return this.#list.next(node)
   }
 
   iterator(): InternalIterator {
@@ -91,20 +103,20 @@ export class Memtable {
 
 class MemtableIterator implements InternalIterator {
   readonly #list: SkipList
-  #node: SkipNode | undefined
+  #node = NONE
 
   constructor(list: SkipList) {
     this.#list = list
   }
 
   valid(): boolean {
-    return this.#node !== undefined
+    return this.#node !== NONE
   }
   key(): Uint8Array {
-    return this.#node!.key
+    return this.#list.key(this.#node)
   }
   value(): Uint8Array {
-    return this.#node!.value
+    return this.#list.value(this.#node)
   }
   seekGE(target: Uint8Array): void {
     this.#node = this.#list.seekGE(target)
@@ -119,9 +131,9 @@ class MemtableIterator implements InternalIterator {
     this.#node = this.#list.last()
   }
   next(): void {
-    this.#node = this.#node!.next[0]
+    this.#node = this.#list.next(this.#node)
   }
   prev(): void {
-    this.#node = this.#list.seekLT(this.#node!.key)
+    this.#node = this.#list.seekLT(this.#list.key(this.#node))
   }
 }

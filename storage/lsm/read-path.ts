@@ -20,6 +20,7 @@ import {
 } from './internal-key.ts'
 import type { FileMeta, Version } from './manifest/version.ts'
 import type { Memtable } from './memtable.ts'
+import { NONE } from './skiplist.ts'
 import { LevelIterator, MergingIterator } from './merging-iterator.ts'
 import { isExpired, type Entry, type Retention } from './retention.ts'
 import { bloomHash } from './sstable/bloom.ts'
@@ -88,9 +89,12 @@ function answers(ikey: Uint8Array, value: Uint8Array, q: Lookup): boolean {
 function latestInMemtable(memtable: Memtable, q: Lookup): Entry | undefined {
   if (!memtable.mayContain(q.hash)) return undefined
   let node = memtable.seekUserKey(q.userKey)
-  while (node !== undefined && hasUserKey(node.key, q.userKey)) {
-    if (answers(node.key, node.value, q)) return { ikey: node.key, value: node.value }
-    node = node.next[0]
+  while (node !== NONE) {
+    const ikey = memtable.keyOf(node)
+    if (!hasUserKey(ikey, q.userKey)) return undefined
+    const value = memtable.valueOf(node)
+    if (answers(ikey, value, q)) return { ikey, value }
+    node = memtable.nextOf(node)
   }
   return undefined
 }

@@ -1,37 +1,73 @@
 /**
- * SkipList: an ordered map from internal key to entry value, insert-only (an LSM memtable never
- * updates in place: every write has a new sequence number). Node heights come from the injected
- * Prng (p = 1/4, max 12), so a run is reproducible from its seed.
+ * SkipList: an ordered map from internal key (LSM order, internal-key.ts) to entry value,
+ * insert-only (an LSM memtable never updates in place: every write has a new sequence number).
+ * Node heights come from the injected Prng (p = 1/4, max 12), so a run is reproducible from its
+ * seed.
+ *
+ * Nodes are numbers, laid out as arrays rather than objects: each node's key bytes are copied
+ * into a chunked arena and its forward pointers ("tower") sit in one shared Int32Array. A step
+ * of a search then reads a tower slot, an offset and the key bytes, instead of chasing a node
+ * object, its pointer array, a typed-array object and its backing store (four cache misses per
+ * comparison on a memtable larger than the CPU cache). Node 0 is the head; a pointer 0 means
+ * "none" (nothing points back at the head).
  */
 import { assert } from '../../shared/assert.ts'
 import type { Prng } from '../../shared/random/prng.ts'
+import { compareInternalAt, compareUserKeyAt } from './internal-key.ts'
 
 const HEIGHT_MAX = 12
+const ARENA_CHUNK_BYTES = 256 * 1024
+const NODES_START = 256
 
-export interface SkipNode {
-  readonly key: Uint8Array
-  readonly value: Uint8Array
-  readonly next: Array<SkipNode | undefined>
+/** "No node" for the node-returning methods. */
+export const NONE = 0
+
+function grown(array: Int32Array, needed: number): Int32Array {
+  if (needed <= array.length) return array
+  let capacity = array.length * 2
+  while (capacity < needed) capacity *= 2
+  const out = new Int32Array(capacity)
+  out.set(array)
+  return out
 }
 
-export type Comparator = (a: Uint8Array, b: Uint8Array) => number
-
 export class SkipList {
-  readonly #head: SkipNode
-  readonly #compare: Comparator
   readonly #prng: Prng
+  /** Per node: arena chunk, start in it, key length, first tower slot. */
+  #chunkOf: Int32Array = new Int32Array(NODES_START)
+  #startOf: Int32Array = new Int32Array(NODES_START)
+  #lengthOf: Int32Array = new Int32Array(NODES_START)
+  #towerOf: Int32Array = new Int32Array(NODES_START)
+  #towers: Int32Array = new Int32Array(NODES_START * 2)
+  #towersUsed = HEIGHT_MAX // the head's tower is slots [0, HEIGHT_MAX)
+  readonly #chunks: Uint8Array[] = [new Uint8Array(ARENA_CHUNK_BYTES)]
+  #chunkUsed = 0
+  /** The caller's key and value arrays, handed back by key() and value(). */
+  readonly #keys: Uint8Array[] = [new Uint8Array(0)]
+  readonly #values: Uint8Array[] = [new Uint8Array(0)]
+  readonly #update = new Int32Array(HEIGHT_MAX)
   #height = 1
   #count = 0
 
-  constructor(compare: Comparator, prng: Prng) {
-    this.#compare = compare
+  constructor(prng: Prng) {
     this.#prng = prng
-    this.#head = { key: new Uint8Array(0), value: new Uint8Array(0), next: [] }
-    for (let i = 0; i < HEIGHT_MAX; i++) this.#head.next.push(undefined)
   }
 
   get count(): number {
     return this.#count
+  }
+
+  key(node: number): Uint8Array {
+    return this.#keys[node]!
+  }
+
+  value(node: number): Uint8Array {
+    return this.#values[node]!
+  }
+
+  /** The node after `node` in key order, or NONE. */
+  next(node: number): number {
+    return this.#towers[this.#towerOf[node]!]!
   }
 
   #randomHeight(): number {
@@ -40,80 +76,144 @@ export class SkipList {
     return height
   }
 
+  /** compareInternal(key of `node`, target) on the arena copy. */
+  #compare(node: number, target: Uint8Array): number {
+    const start = this.#startOf[node]!
+    const chunk = this.#chunks[this.#chunkOf[node]!]!
+    return compareInternalAt(chunk, start, start + this.#lengthOf[node]!, target)
+  }
+
+  #store(key: Uint8Array): [number, number] {
+    if (this.#chunkUsed + key.length > ARENA_CHUNK_BYTES) {
+      this.#chunks.push(new Uint8Array(Math.max(ARENA_CHUNK_BYTES, key.length)))
+      this.#chunkUsed = 0
+    }
+    const chunk = this.#chunks.length - 1
+    const start = this.#chunkUsed
+    this.#chunks[chunk]!.set(key, start)
+    this.#chunkUsed += key.length
+    return [chunk, start]
+  }
+
   insert(key: Uint8Array, value: Uint8Array): void {
-    const update: SkipNode[] = new Array<SkipNode>(HEIGHT_MAX)
-    let node = this.#head
+    const towers = this.#towers
+    const towerOf = this.#towerOf
+    const update = this.#update
+    let node = 0
     for (let level = this.#height - 1; level >= 0; level--) {
-      let next = node.next[level]
-      while (next !== undefined && this.#compare(next.key, key) < 0) {
+      let next = towers[towerOf[node]! + level]!
+      while (next !== NONE && this.#compare(next, key) < 0) {
         node = next
-        next = node.next[level]
+        next = towers[towerOf[node]! + level]!
       }
       update[level] = node
     }
-    const found = node.next[0]
-    assert(found === undefined || this.#compare(found.key, key) !== 0, 'duplicate internal key')
+    const found = towers[towerOf[node]!]!
+    assert(found === NONE || this.#compare(found, key) !== 0, 'duplicate internal key')
     const height = this.#randomHeight()
-    for (let level = this.#height; level < height; level++) update[level] = this.#head
+    for (let level = this.#height; level < height; level++) update[level] = 0
     this.#height = Math.max(this.#height, height)
-    const fresh: SkipNode = { key, value, next: new Array<SkipNode | undefined>(height) }
-    for (let level = 0; level < height; level++) {
-      fresh.next[level] = update[level]!.next[level]
-      update[level]!.next[level] = fresh
-    }
+    this.#link(this.#newNode(key, value, height), update, height)
     this.#count++
   }
 
-  /** First node with key >= `key`. */
-  seekGE(key: Uint8Array): SkipNode | undefined {
-    return this.seekBy(key, this.#compare)
+  #newNode(key: Uint8Array, value: Uint8Array, height: number): number {
+    const fresh = this.#keys.length
+    if (fresh >= this.#chunkOf.length) {
+      this.#chunkOf = grown(this.#chunkOf, fresh + 1)
+      this.#startOf = grown(this.#startOf, fresh + 1)
+      this.#lengthOf = grown(this.#lengthOf, fresh + 1)
+      this.#towerOf = grown(this.#towerOf, fresh + 1)
+    }
+    const [chunk, start] = this.#store(key)
+    this.#chunkOf[fresh] = chunk
+    this.#startOf[fresh] = start
+    this.#lengthOf[fresh] = key.length
+    this.#towers = grown(this.#towers, this.#towersUsed + height)
+    this.#towerOf[fresh] = this.#towersUsed
+    this.#towersUsed += height
+    this.#keys.push(key)
+    this.#values.push(value)
+    return fresh
   }
 
-  /**
-   * First node with `compare(node.key, target) >= 0`; `compare` must order the list the same
-   * way as the list's comparator (e.g. a user key against internal keys).
-   */
-  seekBy(target: Uint8Array, compare: Comparator): SkipNode | undefined {
-    let node = this.#head
+  #link(fresh: number, update: Int32Array, height: number): void {
+    const towers = this.#towers
+    const at = this.#towerOf[fresh]!
+    for (let level = 0; level < height; level++) {
+      const before = this.#towerOf[update[level]!]! + level
+      towers[at + level] = towers[before]!
+      towers[before] = fresh
+    }
+  }
+
+  /** First node with key >= `key`, or NONE. */
+  seekGE(key: Uint8Array): number {
+    const towers = this.#towers
+    const towerOf = this.#towerOf
+    let node = 0
     // A node already found >= key at a higher level is not compared again (LevelDB's trick).
-    let known: SkipNode | undefined
+    let known = -1
     for (let level = this.#height - 1; level >= 0; level--) {
-      let next = node.next[level]
-      while (next !== undefined && next !== known && compare(next.key, target) < 0) {
+      let next = towers[towerOf[node]! + level]!
+      while (next !== NONE && next !== known && this.#compare(next, key) < 0) {
         node = next
-        next = node.next[level]
+        next = towers[towerOf[node]! + level]!
       }
       known = next
     }
-    return node.next[0]
+    return towers[towerOf[node]!]!
   }
 
-  /** Last node with key < `key`. */
-  seekLT(key: Uint8Array): SkipNode | undefined {
-    let node = this.#head
+  /** First node of `userKey` or after it (seekGE(seekKeyFor(userKey)) without the seek key). */
+  seekUserKey(userKey: Uint8Array): number {
+    const towers = this.#towers
+    const towerOf = this.#towerOf
+    let node = 0
+    let known = -1
     for (let level = this.#height - 1; level >= 0; level--) {
-      let next = node.next[level]
-      while (next !== undefined && this.#compare(next.key, key) < 0) {
+      let next = towers[towerOf[node]! + level]!
+      while (next !== NONE && next !== known) {
+        const start = this.#startOf[next]!
+        const chunk = this.#chunks[this.#chunkOf[next]!]!
+        if (compareUserKeyAt(chunk, start, start + this.#lengthOf[next]!, userKey) >= 0) break
         node = next
-        next = node.next[level]
+        next = towers[towerOf[node]! + level]!
+      }
+      known = next
+    }
+    return towers[towerOf[node]!]!
+  }
+
+  /** Last node with key < `key`, or NONE. */
+  seekLT(key: Uint8Array): number {
+    const towers = this.#towers
+    const towerOf = this.#towerOf
+    let node = 0
+    for (let level = this.#height - 1; level >= 0; level--) {
+      let next = towers[towerOf[node]! + level]!
+      while (next !== NONE && this.#compare(next, key) < 0) {
+        node = next
+        next = towers[towerOf[node]! + level]!
       }
     }
-    return node === this.#head ? undefined : node
+    return node
   }
 
-  first(): SkipNode | undefined {
-    return this.#head.next[0]
+  first(): number {
+    return this.#towers[0]!
   }
 
-  last(): SkipNode | undefined {
-    let node = this.#head
+  last(): number {
+    const towers = this.#towers
+    let node = 0
     for (let level = this.#height - 1; level >= 0; level--) {
-      let next = node.next[level]
-      while (next !== undefined) {
+      let next = towers[this.#towerOf[node]! + level]!
+      while (next !== NONE) {
         node = next
-        next = node.next[level]
+        next = towers[this.#towerOf[node]! + level]!
       }
     }
-    return node === this.#head ? undefined : node
+    return node
   }
 }
