@@ -25,7 +25,7 @@ import { LeaderCache } from '../routing/leader-cache.ts'
 import { RetryPolicy } from '../routing/retry-policy.ts'
 import { ShardMap } from '../routing/shard-map.ts'
 import { CatalogClient } from './catalog-client.ts'
-import { ClusterBackend, readCoalescingKey, type FlightResult } from './cluster-backend.ts'
+import { ClusterBackend, memoizedReadCoalescingKey, type FlightResult } from './cluster-backend.ts'
 import { ClusterWatcher } from './cluster-watcher.ts'
 import type { GetRequest } from './gateway-backend.ts'
 import { GroupCaller } from './group-caller.ts'
@@ -110,7 +110,7 @@ export function buildClusterBackend(
   let backend: ClusterBackend | null = null
   const Reader = coalescing ? CoalescedReader : UncoalescedReader
   const reader = new Reader<GetRequest, FlightResult>(clock, timers, coalescer, {
-    keyOf: readCoalescingKey,
+    keyOf: memoizedReadCoalescingKey(),
     readBackend: (request, readOptions) => backend!.readOnce(request, readOptions),
   })
   backend = new ClusterBackend(clock, {

@@ -67,6 +67,22 @@ export function readCoalescingKey(request: B.GetRequest): string {
   return coalescingKey({ ...request, tenant: request.table, variant })
 }
 
+/**
+ * readCoalescingKey memoized per request object: the edge's fast path passes one immutable
+ * request object per URL, so a hot key's coalescing key is built once, not per read.
+ */
+export function memoizedReadCoalescingKey(): (request: B.GetRequest) => string {
+  const known = new WeakMap<B.GetRequest, string>()
+  return (request) => {
+    let key = known.get(request)
+    if (key === undefined) {
+      key = readCoalescingKey(request)
+      known.set(request, key)
+    }
+    return key
+  }
+}
+
 export class ClusterBackend implements B.GatewayBackend {
   readonly #clock: Clock
   readonly #caller: GroupCaller
@@ -164,7 +180,10 @@ export class ClusterBackend implements B.GatewayBackend {
     const coalescing = { role: read.role, fanIn: read.fanIn }
     if (read.value.kind !== 'found') return { ...read.value, coalescing }
     const { item, stalenessBoundMs } = read.value
-    this.#hot.afterRead(request, item, { departedAtMs: read.departedAtMs, stalenessBoundMs })
+    // One offer per flight (its waiters share the key and the answer): the leader's.
+    if (read.role !== 'follower') {
+      this.#hot.afterRead(request, item, { departedAtMs: read.departedAtMs, stalenessBoundMs })
+    }
     return { kind: 'found', item, coalescing }
   }
 

@@ -46,6 +46,7 @@ export class HotPath implements HotKeySource {
   readonly #detector: HotKeyDetector
   readonly #cache: HotCache
   readonly #options: HotPathOptions
+  readonly #keys = new WeakMap<ItemRef, ReadKeys>()
 
   constructor(
     clock: Clock,
@@ -65,6 +66,19 @@ export class HotPath implements HotKeySource {
     return this.#cache
   }
 
+  /**
+   * An item's keys, memoized per ref object: the edge's fast path passes the same request
+   * object for every read of one URL, so a hot key's strings are built once, not per read.
+   */
+  readKeys(ref: ItemRef): ReadKeys {
+    let keys = this.#keys.get(ref)
+    if (keys === undefined) {
+      keys = { detectorKey: this.#detectorKey(ref), cacheKey: this.#cacheKey(ref) }
+      this.#keys.set(ref, keys)
+    }
+    return keys
+  }
+
   #detectorKey(ref: ItemRef): string {
     return `${ref.table}/${fromUtf8(ref.partitionKey)}`
   }
@@ -77,16 +91,14 @@ export class HotPath implements HotKeySource {
     return request.maxStalenessMs ?? this.#options.maxStalenessMsDefault
   }
 
-  readKeys(ref: ItemRef): ReadKeys {
-    return { detectorKey: this.#detectorKey(ref), cacheKey: this.#cacheKey(ref) }
-  }
-
   /**
    * The edge fast path's eventual read (no asOf): the cached item when `beforeRead` would
    * answer it from the cache, counted exactly as `beforeRead` counts it (a detector read, a
    * cache hit); otherwise null with nothing counted, and the read takes the full path.
    */
-  cachedEventual(keys: ReadKeys, request: { maxStalenessMs?: number }): CachedItem | null {
+  cachedEventual(request: GetRequest): CachedItem | null {
+    if (request.consistency !== 'eventual' || request.asOf !== undefined) return null
+    const keys = this.readKeys(request)
     if (!this.#options.cacheWarmEventual && !this.#detector.isHot(keys.detectorKey)) return null
     const cached = this.#cache.hit(keys.cacheKey, {
       nowMs: this.#clock.monotonicMs(),
@@ -99,13 +111,14 @@ export class HotPath implements HotKeySource {
 
   /** Counts a read; for an eventual read of a hot key, a fresh enough cached item or null. */
   beforeRead(request: GetRequest): StoredItem | null {
-    const hot = this.#detector.record(this.#detectorKey(request), {
+    const keys = this.readKeys(request)
+    const hot = this.#detector.record(keys.detectorKey, {
       kind: 'read',
       nowMs: this.#clock.wallMs(),
     })
     if (request.consistency !== 'eventual' || request.asOf !== undefined) return null
     if (!hot && !this.#options.cacheWarmEventual) return null
-    const cached = this.#cache.get(this.#cacheKey(request), {
+    const cached = this.#cache.get(keys.cacheKey, {
       nowMs: this.#clock.monotonicMs(),
       maxStalenessMs: this.#stalenessMs(request),
     })
@@ -124,17 +137,19 @@ export class HotPath implements HotKeySource {
   ): void {
     if (request.asOf !== undefined || item.expiresAtMs !== null) return // expiry must be exact
     const warm = this.#options.cacheWarmEventual && request.consistency === 'eventual'
-    if (!warm && !this.#detector.isHot(this.#detectorKey(request))) return
+    const keys = this.readKeys(request)
+    if (!warm && !this.#detector.isHot(keys.detectorKey)) return
     const { departedAtMs } = flight
     const lagMs = flight.stalenessBoundMs ?? this.#stalenessMs(request)
     const readAtMs = request.consistency === 'strong' ? departedAtMs : departedAtMs - lagMs
-    this.#cache.set(this.#cacheKey(request), item, { readAtMs })
+    this.#cache.set(keys.cacheKey, item, { readAtMs })
   }
 
   /** Counts a write and invalidates the item's cache entry (call after the write answered). */
   afterWrite(ref: ItemRef): void {
-    this.#detector.record(this.#detectorKey(ref), { kind: 'write', nowMs: this.#clock.wallMs() })
-    this.#cache.invalidate(this.#cacheKey(ref), { nowMs: this.#clock.monotonicMs() })
+    const keys = this.readKeys(ref)
+    this.#detector.record(keys.detectorKey, { kind: 'write', nowMs: this.#clock.wallMs() })
+    this.#cache.invalidate(keys.cacheKey, { nowMs: this.#clock.monotonicMs() })
   }
 
   top(query: { windowMs: number; limit: number }): readonly HotKey[] {

@@ -31,7 +31,7 @@ import { RequestDeadline } from '../middleware/deadline.ts'
 import type { EdgeLimits } from '../middleware/edge-env.ts'
 import { requestIdHeader, requestIdOf } from '../middleware/request-context.ts'
 import { plainKeyPath, tableMissing } from '../routes/items.ts'
-import { ReadTargets, type ReadTarget } from './read-target.ts'
+import { ReadTargets } from './read-target.ts'
 
 export interface ItemReadDeps {
   readonly backend: GatewayBackend
@@ -56,7 +56,7 @@ interface Prepared {
 
 /** One request in progress (the per-request state, instead of closures). */
 interface Pending {
-  readonly target: ReadTarget
+  readonly target: GetRequest
   readonly response: ServerResponse
   readonly requestId: string
   readonly startMs: number
@@ -75,7 +75,7 @@ export class ItemReadFastPath {
   constructor(deps: ItemReadDeps) {
     this.#deps = deps
     this.#enabled = !deps.authEnabled && !deps.tracing
-    this.#targets = new ReadTargets(deps.hot, deps.limits)
+    this.#targets = new ReadTargets(deps.limits)
   }
 
   /** Answers the request (now or later) and returns true, or returns false having done nothing. */
@@ -88,7 +88,7 @@ export class ItemReadFastPath {
     const startMs = this.#deps.clock.monotonicMs()
     const requestId = requestIdOf(headerText(request.headers[requestIdHeader]))
     if (target.consistency === 'eventual') {
-      const item = this.#deps.hot.cachedEventual(target.keys, target)
+      const item = this.#deps.hot.cachedEventual(target)
       if (item !== null) {
         this.stats.cacheHits++
         const prepared = this.#preparedOf(item)
@@ -117,7 +117,7 @@ export class ItemReadFastPath {
     return true
   }
 
-  #targetOf(request: IncomingMessage): ReadTarget | null {
+  #targetOf(request: IncomingMessage): GetRequest | null {
     if (request.method !== 'GET' || request.url === undefined) return null
     const headers = request.headers
     if (
@@ -142,14 +142,9 @@ export class ItemReadFastPath {
       pending.deadline.expire(expired)
       this.#fail(pending, expired)
     })
-    const request: GetRequest = {
-      ...target.ref,
-      consistency: target.consistency,
-      ...(target.maxStalenessMs === undefined ? {} : { maxStalenessMs: target.maxStalenessMs }),
-    }
     let reading: Promise<GetResult>
     try {
-      reading = this.#deps.backend.get(request, pending.deadline)
+      reading = this.#deps.backend.get(target, pending.deadline)
     } catch (error) {
       reading = Promise.reject(error)
     }
@@ -217,7 +212,7 @@ export class ItemReadFastPath {
     this.#observe(pending.target, status, errorCode, pending.startMs)
   }
 
-  #observe(target: ReadTarget, status: number, errorCode: string | null, startMs: number): void {
+  #observe(target: GetRequest, status: number, errorCode: string | null, startMs: number): void {
     this.#deps.metrics?.observe({
       route: plainKeyPath,
       method: 'GET',

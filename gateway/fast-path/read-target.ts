@@ -4,16 +4,19 @@
  * (which then answers it, errors included). The query may hold `consistency=strong|eventual`
  * and, for eventual reads, `maxStalenessMs` in range, each at most once, unencoded; anything
  * else (asOf, unknown or repeated parameters, percent-encoding) is left to the app's parser.
- * A path's validation and its detector/cache keys are memoized per raw path (bounded).
+ * The parsed read is memoized per raw URL (bounded): every read of one URL then passes the same
+ * immutable GetRequest object, on which the hot path and the backend memoize their keys.
  */
-import type { ItemRef } from '../backend/gateway-backend.ts'
-import type { HotPath, ReadKeys } from '../backend/hot-path.ts'
+import type { GetRequest, ItemRef } from '../backend/gateway-backend.ts'
 import type { EdgeLimits } from '../middleware/edge-env.ts'
 import { maxStalenessMsMax } from '../routes/items.ts'
 import { keyBytes, tableName } from '../routes/request-parsing.ts'
 
-/** Distinct item paths whose validation is memoized; past it the memo starts over. */
-export const memoPathsMax = 4_096
+/**
+ * Distinct URLs whose parsed read is memoized; past it the memo starts over. An entry is a few
+ * hundred bytes (URL, request, keys memoized on it), so this bounds the memo near 5 MB.
+ */
+export const memoUrlsMax = 16_384
 
 const pathPrefix = '/v1/tables/'
 
@@ -23,56 +26,43 @@ export interface ReadQuery {
   readonly maxStalenessMs?: number
 }
 
-export interface ReadTarget extends ReadQuery {
-  readonly ref: ItemRef
-  readonly keys: ReadKeys
-}
-
-interface KnownPath {
-  readonly ref: ItemRef
-  readonly keys: ReadKeys
-}
-
 export class ReadTargets {
-  readonly #hot: HotPath
   readonly #limits: EdgeLimits
-  /** Raw `{table}/keys/{key}` -> its item and keys, or null when the route would refuse it. */
-  readonly #memo = new Map<string, KnownPath | null>()
+  /** Raw URL -> its read, or null when the fast path leaves it to the app. */
+  readonly #memo = new Map<string, GetRequest | null>()
 
-  constructor(hot: HotPath, limits: EdgeLimits) {
-    this.#hot = hot
+  constructor(limits: EdgeLimits) {
     this.#limits = limits
   }
 
-  /** The read a request URL asks for, or null to leave the request to the app. */
-  parse(url: string): ReadTarget | null {
+  /** The read a request URL asks for (the same object for the same URL), or null. */
+  parse(url: string): GetRequest | null {
+    const known = this.#memo.get(url)
+    if (known !== undefined) return known
+    const fresh = this.#parse(url)
+    if (this.#memo.size >= memoUrlsMax) this.#memo.clear()
+    this.#memo.set(url, fresh)
+    return fresh
+  }
+
+  #parse(url: string): GetRequest | null {
     if (!url.startsWith(pathPrefix)) return null
     const question = url.indexOf('?')
     const query = question < 0 ? { consistency: 'strong' as const } : readQuery(url, question + 1)
     if (query === null) return null
-    const known = this.#known(url.slice(pathPrefix.length, question < 0 ? undefined : question))
-    if (known === null) return null
-    return { ...query, ref: known.ref, keys: known.keys }
+    const ref = this.#validate(url.slice(pathPrefix.length, question < 0 ? undefined : question))
+    if (ref === null) return null
+    return Object.freeze({ ...ref, ...query })
   }
 
-  #known(rest: string): KnownPath | null {
-    const known = this.#memo.get(rest)
-    if (known !== undefined) return known
-    const fresh = this.#validate(rest)
-    if (this.#memo.size >= memoPathsMax) this.#memo.clear()
-    this.#memo.set(rest, fresh)
-    return fresh
-  }
-
-  #validate(rest: string): KnownPath | null {
+  #validate(rest: string): ItemRef | null {
     const parts = rest.split('/')
     if (parts.length !== 3 || parts[1] !== 'keys') return null
     try {
       const table = tableName(decodeURIComponent(parts[0] as string), this.#limits)
       const key = decodeURIComponent(parts[2] as string)
       const partitionKey = keyBytes(key, 'key', this.#limits.partitionKeyBytesMax)
-      const ref: ItemRef = { table, partitionKey, sortKey: new Uint8Array(0) }
-      return { ref, keys: this.#hot.readKeys(ref) }
+      return { table, partitionKey, sortKey: new Uint8Array(0) }
     } catch {
       return null // the app answers the problem+json
     }
