@@ -22,8 +22,23 @@ import {
   startCluster,
 } from './node-cluster.test-helper.ts'
 import { resolveTable, tableOf } from './services.ts'
+import type { StorageNode } from './storage-node.ts'
 
 afterEach(closeAll)
+
+/** A cluster with table 'present' whose n1 and n2 then stop: n3's catalog has no leader. */
+async function lastNodeWithoutCatalogLeader(): Promise<StorageNode> {
+  const c = await startCluster()
+  await createTable(c, 'present')
+  await closeNode(c, 'n1')
+  await closeNode(c, 'n2')
+  const n3 = c.nodes.get('n3')!
+  const catalog = n3.services.topology.catalogGroup
+  await waitFor('n3 knows no catalog leader', () => n3.host.stalenessBoundMs(catalog) === null, {
+    timeoutMs: 10_000,
+  })
+  return n3
+}
 
 describe('catalog catch-up', () => {
   it('catalog catch-up: caught-up replica: a missing table is table-not-found', async () => {
@@ -43,15 +58,7 @@ describe('catalog catch-up', () => {
   })
 
   it('catalog catch-up: replica without a catalog leader: a miss is retryable', async () => {
-    const c = await startCluster()
-    await createTable(c, 'present')
-    await closeNode(c, 'n1')
-    await closeNode(c, 'n2')
-    const n3 = c.nodes.get('n3')!
-    const catalog = n3.services.topology.catalogGroup
-    await waitFor('n3 knows no catalog leader', () => n3.host.stalenessBoundMs(catalog) === null, {
-      timeoutMs: 10_000,
-    })
+    const n3 = await lastNodeWithoutCatalogLeader()
     expect(tableOf(n3.services, 'present')?.name).toBe('present')
     let thrown: unknown = null
     try {
@@ -88,15 +95,7 @@ describe('catalog catch-up', () => {
   })
 
   it('catalog catch-up: no catalog quorum: a miss is unconfirmed and retryable', async () => {
-    const c = await startCluster()
-    await createTable(c, 'present')
-    await closeNode(c, 'n1')
-    await closeNode(c, 'n2')
-    const n3 = c.nodes.get('n3')!
-    const catalog = n3.services.topology.catalogGroup
-    await waitFor('n3 knows no catalog leader', () => n3.host.stalenessBoundMs(catalog) === null, {
-      timeoutMs: 10_000,
-    })
+    const n3 = await lastNodeWithoutCatalogLeader()
     let thrown: unknown = null
     try {
       await resolveTable(n3.services, 'absent', clock.monotonicMs() + 1_500)
