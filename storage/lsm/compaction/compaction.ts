@@ -5,7 +5,7 @@
  * and only then deletes obsolete files. Jobs yield to the event loop every few hundred entries
  * so reads and writes keep flowing while they run.
  */
-import { compareUserKeys, hasUserKey, userKeyOf } from '../internal-key.ts'
+import { compareUserKeys, userKeyOf } from '../internal-key.ts'
 import type { InternalIterator } from '../iterator.ts'
 import type { VersionEdit } from '../manifest/version-edit.ts'
 import type { FileMeta, Version, VlogMeta } from '../manifest/version.ts'
@@ -129,7 +129,7 @@ export async function runCompaction(
   let n = 0
   for (it.first(); it.valid(); it.next()) {
     const ikey = it.key()
-    if (group.length > 0 && !hasUserKey(ikey, userKeyOf(group[0]!.ikey))) {
+    if (group.length > 0 && compareUserKeys(ikey, group[0]!.ikey) !== 0) {
       await emit()
       group = []
     }

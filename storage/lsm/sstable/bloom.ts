@@ -3,18 +3,19 @@
  * hashing of one 32-bit hash (Kirsch-Mitzenmacher, as LevelDB). k = round(bitsPerKey * ln 2),
  * clamped to [1, 30]; 10 bits per key gives about 1% false positives.
  */
-export function bloomHash(key: Uint8Array): number {
+/** Hash of key[0, length) (a user key, or the user-key prefix of an internal key). */
+export function bloomHash(key: Uint8Array, length = key.length): number {
   // Murmur-style 32-bit hash (LevelDB's util/hash.cc with seed 0xbc9f1d34).
   const m = 0xc6a4a793
-  let h = (0xbc9f1d34 ^ Math.imul(key.length, m)) >>> 0
+  let h = (0xbc9f1d34 ^ Math.imul(length, m)) >>> 0
   let i = 0
-  for (; i + 4 <= key.length; i += 4) {
+  for (; i + 4 <= length; i += 4) {
     const w = key[i]! | (key[i + 1]! << 8) | (key[i + 2]! << 16) | (key[i + 3]! << 24)
     h = (h + w) >>> 0
     h = Math.imul(h, m) >>> 0
     h ^= h >>> 16
   }
-  const rest = key.length - i
+  const rest = length - i
   if (rest === 3) h = (h + (key[i + 2]! << 16)) >>> 0
   if (rest >= 2) h = (h + (key[i + 1]! << 8)) >>> 0
   if (rest >= 1) {

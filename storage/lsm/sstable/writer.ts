@@ -10,11 +10,12 @@ import type { WritableFile } from '../../vfs/vfs.ts'
 import { decodePointer } from '../entry-value.ts'
 import {
   compareInternal,
+  compareUserKeys,
   Kind,
   kindOf,
   seqOf,
   timestampOf,
-  userKeyOf,
+  TRAILER_BYTES,
   versionOf,
 } from '../internal-key.ts'
 import { BlockBuilder } from './block.ts'
@@ -39,7 +40,6 @@ export class TableWriter {
   #index = new BlockBuilder()
   #hashes: number[] = []
   #lastKey: Uint8Array | undefined
-  #lastUserKey: Uint8Array | undefined
   #smallest: Uint8Array | undefined
   #entries = 0
   #deletions = 0
@@ -74,11 +74,9 @@ export class TableWriter {
     if (INVARIANTS && this.#lastKey !== undefined) {
       assert(compareInternal(this.#lastKey, ikey) < 0, 'table keys must be strictly increasing')
     }
-    const userKey = userKeyOf(ikey)
-    const last = this.#lastUserKey
-    if (last === undefined || !sameBytes(last, userKey)) {
-      this.#hashes.push(bloomHash(userKey))
-      this.#lastUserKey = userKey
+    const last = this.#lastKey
+    if (last === undefined || compareUserKeys(last, ikey) !== 0) {
+      this.#hashes.push(bloomHash(ikey, ikey.length - TRAILER_BYTES))
     }
     this.#smallest ??= ikey
     this.#lastKey = ikey
@@ -155,10 +153,4 @@ export class TableWriter {
     this.#file.append(footer)
     return { sizeBytes: this.#file.sizeBytes, properties }
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
