@@ -159,8 +159,18 @@ class UncoalescedReader<R, V> extends CoalescedReader<R, V> {
 
   override async read(request: R, options: ReadOptions): Promise<CoalescedRead<V>> {
     const departedAtMs = this.#clock.monotonicMs()
-    const signal = options.signal ?? new AbortController().signal
-    const value = await this.#readBackend(request, { signal })
-    return { value, role: 'leader', fanIn: 1, departedAtMs }
+    let signal = options.signal
+    let unhook = (): void => {}
+    if (signal === undefined) {
+      const controller = new AbortController()
+      unhook = options.abortSource?.onAbort((reason) => controller.abort(reason)) ?? unhook
+      signal = controller.signal
+    }
+    try {
+      const value = await this.#readBackend(request, { signal })
+      return { value, role: 'leader', fanIn: 1, departedAtMs }
+    } finally {
+      unhook()
+    }
   }
 }

@@ -174,7 +174,10 @@ export class ClusterBackend implements B.GatewayBackend {
     const read = await this.#reader.read(request, {
       consistency: request.consistency,
       deadlineMs: this.#deadlineMs(),
-      signal: options.signal,
+      // The abort source when there is one: reading `signal` would make an AbortController.
+      ...(options.abortSource === undefined
+        ? { signal: options.signal }
+        : { abortSource: options.abortSource }),
     })
     if (read.value.kind === 'table-not-found') return read.value
     const coalescing = { role: read.role, fanIn: read.fanIn }

@@ -21,8 +21,19 @@ import type { Consistency, Durability } from '../../shared/api/storage-api.ts'
 
 export type { Consistency, Durability }
 
+/**
+ * Cancellation without an AbortSignal: an AbortController plus an EventTarget listener per
+ * read cost a few percent of a coalesced read's CPU; plain callbacks do the same job.
+ */
+export interface AbortSource {
+  /** Calls `listener` once at cancellation (at once when already cancelled); returns unhook. */
+  onAbort(listener: (reason: Error) => void): () => void
+}
+
 export interface CallOptions {
   readonly signal: AbortSignal
+  /** When present, the same cancellation as `signal`, cheaper to listen to (prefer it). */
+  readonly abortSource?: AbortSource
 }
 
 export interface ItemRef {

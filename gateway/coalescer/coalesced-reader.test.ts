@@ -9,6 +9,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isShoalError } from '../../shared/errors.ts'
 import { ManualClock } from '../../test/harness/manual-clock.ts'
+import type { AbortSource } from '../backend/gateway-backend.ts'
 import { CoalescedReader } from './coalesced-reader.ts'
 import { Coalescer, defaultCoalescerOptions, type Consistency } from './coalescer.ts'
 
@@ -20,7 +21,9 @@ interface Register {
   ackedVersion: number
 }
 
-type ClientOp = { kind: 'write' } | { kind: 'read'; consistency: Consistency; abort: boolean }
+type ClientOp =
+  | { kind: 'write' }
+  | { kind: 'read'; consistency: Consistency; abort: boolean; viaSource?: boolean }
 
 const opArb: fc.Arbitrary<ClientOp> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'write' as const }) },
@@ -38,9 +41,26 @@ const opArb: fc.Arbitrary<ClientOp> = fc.oneof(
       kind: fc.constant('read' as const),
       consistency: fc.constantFrom<Consistency>('strong', 'eventual'),
       abort: fc.constant(true),
+      // Cancellation through an AbortSource (callbacks) instead of the signal.
+      viaSource: fc.boolean(),
     }),
   },
 )
+
+/** An AbortSource over a signal, as a request deadline provides one. */
+function sourceOf(signal: AbortSignal): AbortSource {
+  return {
+    onAbort: (listener) => {
+      if (signal.aborted) {
+        listener(signal.reason as Error)
+        return () => {}
+      }
+      const onAbort = (): void => listener(signal.reason as Error)
+      signal.addEventListener('abort', onAbort, { once: true })
+      return () => signal.removeEventListener('abort', onAbort)
+    },
+  }
+}
 
 /** One run: clients issue ops at scheduler-chosen times; returns the violations seen. */
 async function runInterleaving(
@@ -74,7 +94,9 @@ async function runInterleaving(
     const pending = reader.read('k', {
       consistency: op.consistency,
       deadlineMs: 1_000_000,
-      signal: controller.signal,
+      ...(op.viaSource === true
+        ? { abortSource: sourceOf(controller.signal) }
+        : { signal: controller.signal }),
     })
     if (op.abort) {
       void scheduler.schedule(Promise.resolve('client aborts')).then(() => controller.abort())

@@ -17,6 +17,7 @@ import { assert } from '../../shared/assert.ts'
 import { deferred, type Deferred } from '../../shared/deferred.ts'
 import { isShoalError, ShoalError } from '../../shared/errors.ts'
 import type { Clock, TimerHandle, Timers } from '../../shared/time/clock.ts'
+import type { AbortSource } from '../backend/gateway-backend.ts'
 import type {
   Coalescer,
   Consistency,
@@ -57,12 +58,14 @@ export interface ReadOptions {
   /** Absolute deadline on the clock's monotonic scale. */
   readonly deadlineMs: number
   readonly signal?: AbortSignal
+  /** The same cancellation as `signal` without an EventTarget (used instead when given). */
+  readonly abortSource?: AbortSource
 }
 
 interface WaiterRecord<V> {
   readonly result: Deferred<CoalescedRead<V>>
   readonly role: WaiterRole
-  cleanup(): void
+  cleanup: () => void
 }
 
 interface FlightRecord<R> {
@@ -123,17 +126,21 @@ export class CoalescedReader<R, V> {
   ): Promise<CoalescedRead<V>> {
     const waiter = decision.waiter
     const result = deferred<CoalescedRead<V>>()
+    const record: WaiterRecord<V> = { result, role: decision.role, cleanup: noop }
+    this.#waiters.set(waiter, record)
     const timer: TimerHandle = this.#timers.after(options.deadlineMs - nowMs, () =>
       this.#leave(waiter, new ShoalError('deadline-exceeded', 'the read deadline passed')),
     )
-    const signal = options.signal
     const onAbort = (): void => this.#leave(waiter, new ShoalError('aborted', 'read aborted'))
-    signal?.addEventListener('abort', onAbort, { once: true })
-    const cleanup = (): void => {
+    // A source that has already fired calls back at once, before read() has tracked (and for
+    // a 'send', started) the flight: that leave runs as a microtask, after read() returns.
+    let hooking = true
+    const unhook = hookAbort(options, () => (hooking ? queueMicrotask(onAbort) : onAbort()))
+    hooking = false
+    record.cleanup = () => {
       timer.cancel()
-      signal?.removeEventListener('abort', onAbort)
+      unhook()
     }
-    this.#waiters.set(waiter, { result, role: decision.role, cleanup })
     return result.promise
   }
 
@@ -193,6 +200,17 @@ export class CoalescedReader<R, V> {
     if (left.dropped !== null) this.#flights.delete(left.dropped)
     if (left.send !== null) this.#start(left.send)
   }
+}
+
+function noop(): void {}
+
+/** Listens for the read's cancellation on its abort source, else its signal; returns unhook. */
+function hookAbort(options: ReadOptions, onAbort: () => void): () => void {
+  if (options.abortSource !== undefined) return options.abortSource.onAbort(onAbort)
+  const signal = options.signal
+  if (signal === undefined) return noop
+  signal.addEventListener('abort', onAbort, { once: true })
+  return () => signal.removeEventListener('abort', onAbort)
 }
 
 function cleanError(error: unknown): ShoalError {

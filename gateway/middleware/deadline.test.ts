@@ -5,7 +5,9 @@
 // the deadline timers deterministically.
 import { describe, expect, it } from 'vitest'
 import { isShoalError } from '../../shared/errors.ts'
+import { ShoalError } from '../../shared/errors.ts'
 import { buildFixture, expectProblem, tokens, type Fixture } from '../routes/route-fixture.ts'
+import { RequestDeadline } from './deadline.ts'
 
 const key = '/v1/tables/alpha/keys/k'
 const settle = () => new Promise((resolve) => setImmediate(resolve))
@@ -92,5 +94,37 @@ describe('deadline', () => {
     }
     const ok = await f.send('GET', '/v1/tables', { headers: { 'x-shoal-timeout-ms': '10000' } })
     expect(ok.status).toBe(200)
+  })
+
+  it('RequestDeadline: abort listeners: client gone, expiry, late listeners, unhook', () => {
+    const gone: Array<() => void> = []
+    const hooks = { installed: 0, removed: 0 }
+    const deadline = new RequestDeadline(100, (onGone) => {
+      hooks.installed++
+      gone.push(onGone)
+      return () => hooks.removed++
+    })
+    const seen: string[] = []
+    const unhook = deadline.abortSource.onAbort(() => seen.push('unhooked'))
+    deadline.abortSource.onAbort((reason) => seen.push((reason as ShoalError).code))
+    unhook()
+    expect(hooks.installed).toBe(1)
+    gone[0]?.()
+    deadline.expire(new ShoalError('deadline-exceeded', 'late'))
+    expect(seen).toEqual(['aborted'])
+    deadline.abortSource.onAbort((reason) => seen.push(`late ${(reason as ShoalError).code}`))
+    expect(seen).toEqual(['aborted', 'late aborted'])
+    expect(deadline.signal.aborted).toBe(true)
+    deadline.release()
+    expect(hooks.removed).toBe(1)
+  })
+
+  it('RequestDeadline: expiry with no client hook yet: listeners get the deadline error', () => {
+    const deadline = new RequestDeadline(100, () => () => {})
+    deadline.expire(new ShoalError('deadline-exceeded', 'passed'))
+    const seen: unknown[] = []
+    deadline.abortSource.onAbort((reason) => seen.push(reason))
+    expect(seen.map((r) => (r as ShoalError).code)).toEqual(['deadline-exceeded'])
+    expect((deadline.signal.reason as ShoalError).code).toBe('deadline-exceeded')
   })
 })
