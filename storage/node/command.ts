@@ -93,8 +93,24 @@ function writeCondition(writer: ByteWriter, condition: WriteCondition): void {
   }
 }
 
+/** Big enough for the whole command, so the writer never grows (one allocation, no copy). */
+function encodedBytesBound(command: Command): number {
+  switch (command.kind) {
+    case 'put':
+      return 96 + command.partitionKey.length + command.sortKey.length +
+        command.contentType.length * 3 + command.value.length
+    case 'delete':
+      return 96 + command.partitionKey.length + command.sortKey.length
+    case 'create-table':
+    case 'drop-table':
+      return 96 + command.name.length * 3
+    default:
+      return 96
+  }
+}
+
 export function encodeCommand(command: Command): Uint8Array {
-  const writer = new ByteWriter(64)
+  const writer = new ByteWriter(encodedBytesBound(command))
   writer.writeU8(formatVersion)
   switch (command.kind) {
     case 'put':
@@ -126,7 +142,7 @@ export function encodeCommand(command: Command): Uint8Array {
     default:
       assertNever(command)
   }
-  return writer.finish()
+  return writer.view()
 }
 
 function readItemRef(reader: ByteReader): ItemRef {
