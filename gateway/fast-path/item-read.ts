@@ -26,6 +26,7 @@ import type { GatewayBackend, GetRequest, GetResult } from '../backend/gateway-b
 import type { HotPath } from '../backend/hot-path.ts'
 import type { CachedItem } from '../cache/hot-cache.ts'
 import { problemParts, recordError, type ErrorStats } from '../http-errors.ts'
+import type { BucketHistogram } from '../../shared/metrics/bucket-histogram.ts'
 import type { RequestMetrics } from '../metrics/request-metrics.ts'
 import { RequestDeadline } from '../middleware/deadline.ts'
 import type { EdgeLimits } from '../middleware/edge-env.ts'
@@ -76,6 +77,8 @@ export class ItemReadFastPath {
   readonly #enabled: boolean
   readonly #targets: ReadTargets
   readonly #prepared = new WeakMap<CachedItem, Prepared>()
+  /** The request-metrics series of cache hits, resolved on first use. */
+  #hitSeries: BucketHistogram | null = null
   readonly stats = { cacheHits: 0, reads: 0, declined: 0 }
 
   constructor(deps: ItemReadDeps) {
@@ -102,7 +105,7 @@ export class ItemReadFastPath {
         headers.push(requestIdHeader, requestId)
         response.writeHead(200, headers)
         response.end(prepared.body)
-        this.#observe(target, 200, null, startMs)
+        this.#observeHit(startMs)
         return true
       }
     }
@@ -217,6 +220,18 @@ export class ItemReadFastPath {
       response.end(body)
     }
     this.#observe(pending.target, status, errorCode, pending.startMs)
+  }
+
+  #observeHit(startMs: number): void {
+    const metrics = this.#deps.metrics
+    if (metrics === null) return
+    this.#hitSeries ??= metrics.seriesFor({
+      route: plainKeyPath,
+      method: 'GET',
+      status: 200,
+      consistency: 'eventual',
+    })
+    metrics.observeIn(this.#hitSeries, (this.#deps.clock.monotonicMs() - startMs) / 1000)
   }
 
   #observe(target: GetRequest, status: number, errorCode: string | null, startMs: number): void {

@@ -50,6 +50,9 @@ export interface HotKeyDetectorOptions {
  * 34 KiB of fixed arrays and ~55 KiB in all for short keys (keys are held by the top-k slots).
  * Two 5 s buckets: the window covers the last 5 to 10 s.
  */
+/** Keys whose digest the detector keeps (about 100 bytes each with the key: < 1 MiB). */
+export const digestsMax = 8_192
+
 export const defaultHotKeyDetectorOptions: HotKeyDetectorOptions = {
   windowMs: 10_000,
   bucketCount: 2,
@@ -97,6 +100,12 @@ export class HotKeyDetector {
   /** key -> when it first became hot (this time round). Invariant: size <= hotKeysMax. */
   readonly #hot = new Map<string, number>()
   #lastBucket: Bucket | null = null
+  /**
+   * key -> its digest: hashing the key (a 64-bit xxhash in BigInt) was the largest part of a
+   * record() on a hot key. Bounded by digestsMax; cleared when full. Not part of the sketches'
+   * fixed memory (a cache of derived values; emptying it changes no count).
+   */
+  readonly #digests = new Map<string, KeyDigest>()
 
   constructor(options: HotKeyDetectorOptions) {
     assert(options.coolRatio > 0 && options.coolRatio <= 1, 'coolRatio must be in (0, 1]')
@@ -122,7 +131,7 @@ export class HotKeyDetector {
 
   /** Counts one request; returns whether the key is hot afterwards. */
   record(key: string, options: { kind: AccessKind; nowMs: number }): boolean {
-    const digest = digestKey(key, this.#options.seed)
+    const digest = this.#digestOf(key)
     const bucket = this.#window.current(options.nowMs)
     if (bucket !== this.#lastBucket) {
       this.#lastBucket = bucket
@@ -135,6 +144,16 @@ export class HotKeyDetector {
     else this.stats.writes++
     this.#update(key, this.#estimateDigest(key, digest, options.nowMs).total, options.nowMs)
     return this.#hot.has(key)
+  }
+
+  #digestOf(key: string): KeyDigest {
+    let digest = this.#digests.get(key)
+    if (digest === undefined) {
+      digest = digestKey(key, this.#options.seed)
+      if (this.#digests.size >= digestsMax) this.#digests.clear()
+      this.#digests.set(key, digest)
+    }
+    return digest
   }
 
   /** Whether `key` is in the hot set (as of its last request or the last rotation). */

@@ -72,6 +72,23 @@ export class RequestMetrics {
     }
   }
 
+  /**
+   * The histogram of one label set, resolved once: a caller with a few fixed label sets (the
+   * edge's fast path) observes through `observeIn` without building the series key per request.
+   */
+  seriesFor(labels: Omit<RequestObservation, 'seconds' | 'errorCode'>): BucketHistogram {
+    const method = knownMethods.has(labels.method) ? labels.method : 'OTHER'
+    return this.#seriesOf(labels.route, method, statusClassOf(labels.status), labels.consistency)
+  }
+
+  /** `observe` for a success answer whose series `seriesFor` resolved. */
+  observeIn(series: BucketHistogram, seconds: number): void {
+    const clamped = Math.max(0, seconds)
+    this.stats.requests++
+    this.all.observe(clamped)
+    series.observe(clamped)
+  }
+
   #seriesOf(
     route: string,
     method: string,
