@@ -13,7 +13,9 @@
  * CPUs (runner/cpu-pinning.ts): the server under test (a gateway or the hello-world) is pinned
  * alone to one core; the load generator (raw keep-alive sockets, runner/http-target.ts) and
  * the storage nodes share the other, as in the issue's reference set-up. Other work on the
- * machine still shares both cores: compare the lines of one run with each other.
+ * machine still shares both cores: compare the lines of one run with each other. Each line also
+ * has the server process's CPU per request (`serverCpuUsPerRequest`, from /proc), which other
+ * work does not change much; the summary's `...ByCpu` ratio compares capacities with it.
  */
 import { loadavg } from 'node:os'
 import { SeededPrng } from '../../shared/random/prng.ts'
@@ -26,6 +28,7 @@ import { LocalCluster, ensureTable, preloadKeys } from '../runner/local-cluster.
 import { OperationSource, type OperationResult } from '../runner/operations.ts'
 import { loadFigures, type LoadFigures } from '../runner/load-figures.ts'
 import type { RunSummary } from '../runner/recorder.ts'
+import { cpuUsPerRequest, processCpuMs } from '../runner/process-cpu.ts'
 import { cpuPlan, describePlan, pinProcess, type CpuPlan } from '../runner/cpu-pinning.ts'
 
 type Workload = 'hot' | 'zipf' | 'uniform'
@@ -57,6 +60,8 @@ export interface GatewayBenchLine extends LoadFigures {
   readonly clients: number
   readonly notFoundShare: number | null
   readonly backendReadsPerClientRead: number | null
+  /** The server process's CPU (user + system) per request over the measured phase. */
+  readonly serverCpuUsPerRequest: number | null
 }
 
 function scenarioFor(workload: Workload, consistency: Consistency, size: BenchSize): Scenario {
@@ -86,7 +91,7 @@ function scenarioFor(workload: Workload, consistency: Consistency, size: BenchSi
 
 function lineOf(
   base: Pick<GatewayBenchLine, 'workload' | 'consistency' | 'coalescing' | 'clients'>,
-  summary: RunSummary,
+  { summary, serverCpuUsPerRequest }: { summary: RunSummary; serverCpuUsPerRequest: number | null },
 ): GatewayBenchLine {
   const reads = Object.values(summary.readRoles).reduce((a, b) => a + b, 0)
   return {
@@ -95,28 +100,33 @@ function lineOf(
     ...loadFigures(summary),
     notFoundShare: reads === 0 ? null : summary.notFoundReads / reads,
     backendReadsPerClientRead: summary.backendReadsPerClientRead,
+    serverCpuUsPerRequest,
   }
 }
 
+/** A warm-up, then the measured closed loop, with the server's CPU time over the latter. */
 async function measure(
   url: string,
   size: BenchSize,
+  serverPid: number,
   issueOf: (target: HttpTarget) => () => Promise<OperationResult>,
-): Promise<RunSummary> {
+): Promise<{ summary: RunSummary; serverCpuUsPerRequest: number | null }> {
   const clock = new SystemClock()
   const target = new HttpTarget(url, { sockets: size.clients })
+  const issue = issueOf(target)
+  const env = { nowMs: () => clock.monotonicMs() }
+  const loop = (durationSec: number): ReturnType<typeof runClosedLoop> =>
+    runClosedLoop({ clients: size.clients, warmupSec: 0, durationSec }, env, issue)
   try {
-    const options = {
-      clients: size.clients,
-      warmupSec: size.warmupSec,
-      durationSec: size.durationSec,
+    await loop(size.warmupSec)
+    const cpuBeforeMs = processCpuMs(serverPid)
+    const { recorder, elapsedSec } = await loop(size.durationSec)
+    const summary = recorder.summary(elapsedSec)
+    const cpuAfterMs = processCpuMs(serverPid)
+    return {
+      summary,
+      serverCpuUsPerRequest: cpuUsPerRequest(cpuBeforeMs, cpuAfterMs, summary.completed),
     }
-    const { recorder, elapsedSec } = await runClosedLoop(
-      options,
-      { nowMs: () => clock.monotonicMs() },
-      issueOf(target),
-    )
-    return recorder.summary(elapsedSec)
   } finally {
     target.close()
   }
@@ -162,7 +172,7 @@ export async function runGatewayBench(options: { quick: boolean }): Promise<void
     await preloadKeys(on.url, scenarioFor('hot', 'strong', size), 1)
     await preloadKeys(on.url, scenarioFor('zipf', 'strong', size), size.preload)
     const lines: GatewayBenchLine[] = []
-    const helloSummary = await measure(hello.url, size, (target) => async () => {
+    const helloSummary = await measure(hello.url, size, hello.process.pid, (target) => async () => {
       const outcome = await target.call({ method: 'GET', path: '/' })
       return outcome.status === 200
         ? helloResult
@@ -184,6 +194,7 @@ export async function runGatewayBench(options: { quick: boolean }): Promise<void
           const summary = await measure(
             gateway.url,
             size,
+            gateway.process.pid,
             (target) => () => source.next().run(target),
           )
           lines.push(
@@ -224,6 +235,11 @@ export function summaryLine(lines: readonly GatewayBenchLine[]): object {
         : ratio(1, hotStrong.backendReadsPerClientRead),
     hotStrongP99Us: hotStrong?.p99Us ?? null,
     hotEventualShareOfHelloWorld: ratio(hotEventual?.reqPerSec, hello?.reqPerSec),
+    // The same share from CPU per request: what each would serve with the core to itself.
+    hotEventualShareOfHelloWorldByCpu: ratio(
+      hello?.serverCpuUsPerRequest ?? undefined,
+      hotEventual?.serverCpuUsPerRequest ?? undefined,
+    ),
     zipfOverUniformP99Strong: ratio(
       find('zipf', 'strong', true)?.p99Us,
       find('uniform', 'strong', true)?.p99Us,
