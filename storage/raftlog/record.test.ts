@@ -4,6 +4,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ByteWriter } from '../../shared/codecs/byte-writer.ts'
+import { crc32c } from '../../shared/codecs/crc32c.ts'
 import { utf8 } from '../../shared/codecs/bytes.ts'
 import { isShoalError } from '../../shared/errors.ts'
 import type { LogRecord } from './record.ts'
@@ -12,6 +13,7 @@ import {
   decodeRecord,
   encodeRecord,
   encodedRecordBytes,
+  entryChecksum,
   entryHeaderBytes,
   recordKindCodes,
 } from './record.ts'
@@ -127,6 +129,15 @@ describe('raftlog record', () => {
       const decoded = decodeRecord(fromHex(bytes), 0, 'vector')
       expect(decoded.status).toBe('ok')
       if (decoded.status === 'ok') expect(hex(encode(decoded.record))).toBe(bytes)
+    }
+  })
+
+  it('record: entry checksum: seeded by index, term, length as little-endian u64, u64, u32', () => {
+    const data = utf8('payload')
+    for (const [index, term] of [[1, 1], [2 ** 32 + 7, 3], [2 ** 53 - 1, 2 ** 40 + 1]] as const) {
+      const header = new ByteWriter(20).writeU64(index).writeU64(term).writeU32(data.length)
+      const expected = crc32c(data, crc32c(header.view()))
+      expect(entryChecksum(index, term, data)).toBe(expected)
     }
   })
 

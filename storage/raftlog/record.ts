@@ -86,9 +86,18 @@ const kindsByCode = new Map<number, RecordKind>(
   Object.entries(recordKindCodes).map(([kind, code]) => [code, kind as RecordKind]),
 )
 
+/** Scratch for entrySeed (computed for every entry written and read): no allocation each. */
+const seedBytes = new Uint8Array(20)
+const seedView = new DataView(seedBytes.buffer)
+
 function entrySeed(index: number, term: number, dataBytes: number): number {
-  const header = new ByteWriter(20).writeU64(index).writeU64(term).writeU32(dataBytes)
-  return crc32c(header.view())
+  // The same little-endian layout ByteWriter.writeU64/writeU32 produce.
+  seedView.setUint32(0, index % 0x1_0000_0000, true)
+  seedView.setUint32(4, Math.floor(index / 0x1_0000_0000), true)
+  seedView.setUint32(8, term % 0x1_0000_0000, true)
+  seedView.setUint32(12, Math.floor(term / 0x1_0000_0000), true)
+  seedView.setUint32(16, dataBytes, true)
+  return crc32c(seedBytes)
 }
 
 /** The checksum stored in an entry's header. */
