@@ -16,7 +16,7 @@ import { ByteReader } from '../../shared/codecs/byte-reader.ts'
 import { ByteWriter } from '../../shared/codecs/byte-writer.ts'
 import { fromUtf8, utf8 } from '../../shared/codecs/bytes.ts'
 import { ShoalError } from '../../shared/errors.ts'
-import { decodeRawItemKey, encodeRawItemKey } from '../../shared/keys/item-key.ts'
+import { encodeRawItemKey } from '../../shared/keys/item-key.ts'
 import type { ItemRef } from './command.ts'
 
 const metaMarker = 0xff
@@ -107,11 +107,31 @@ export function isMetaKey(key: Uint8Array): boolean {
 }
 
 /** The table id of a data key, or undefined for meta keys. */
+/**
+ * Reads the table id in place: it runs for every LSM read and write (retention is per table),
+ * so it must not decode the whole item key. The table field is the 8-byte big-endian id
+ * escaped as in shared/keys/item-key.ts (00 -> 00 ff), ended by 00 01.
+ */
 export function tableIdOfKey(key: Uint8Array): number | undefined {
   if (key.length < 5 || isMetaKey(key)) return undefined
-  const raw = decodeRawItemKey(key.subarray(4))
-  if (raw.table.length !== 8) throw new ShoalError('corruption', 'data key with a bad table id')
-  return Number(new DataView(raw.table.buffer, raw.table.byteOffset, 8).getBigUint64(0))
+  let id = 0
+  let bytes = 0
+  for (let i = 4; i < key.length; i++) {
+    let byte = key[i]!
+    if (byte === 0x00) {
+      const second = key[++i]
+      if (second === 0x01) return bytes === 8 ? id : badTableId()
+      if (second !== 0xff) return badTableId()
+      byte = 0
+    }
+    id = id * 256 + byte
+    bytes++
+  }
+  return badTableId()
+}
+
+function badTableId(): never {
+  throw new ShoalError('corruption', 'data key with a bad table id')
 }
 
 /** UTF-8 of recent content types: a handful of strings repeat across nearly every write. */
