@@ -62,6 +62,8 @@ export interface GatewayBenchLine extends LoadFigures {
   readonly backendReadsPerClientRead: number | null
   /** The server process's CPU (user + system) per request over the measured phase. */
   readonly serverCpuUsPerRequest: number | null
+  /** The load generator's (this process's) CPU per request: near 1 core, it was the limit. */
+  readonly clientCpuUsPerRequest: number | null
 }
 
 function scenarioFor(workload: Workload, consistency: Consistency, size: BenchSize): Scenario {
@@ -91,8 +93,9 @@ function scenarioFor(workload: Workload, consistency: Consistency, size: BenchSi
 
 function lineOf(
   base: Pick<GatewayBenchLine, 'workload' | 'consistency' | 'coalescing' | 'clients'>,
-  { summary, serverCpuUsPerRequest }: { summary: RunSummary; serverCpuUsPerRequest: number | null },
+  measured: Measured,
 ): GatewayBenchLine {
+  const summary = measured.summary
   const reads = Object.values(summary.readRoles).reduce((a, b) => a + b, 0)
   return {
     bench: 'gateway',
@@ -100,8 +103,15 @@ function lineOf(
     ...loadFigures(summary),
     notFoundShare: reads === 0 ? null : summary.notFoundReads / reads,
     backendReadsPerClientRead: summary.backendReadsPerClientRead,
-    serverCpuUsPerRequest,
+    serverCpuUsPerRequest: measured.serverCpuUsPerRequest,
+    clientCpuUsPerRequest: measured.clientCpuUsPerRequest,
   }
+}
+
+interface Measured {
+  readonly summary: RunSummary
+  readonly serverCpuUsPerRequest: number | null
+  readonly clientCpuUsPerRequest: number | null
 }
 
 /** A warm-up, then the measured closed loop, with the server's CPU time over the latter. */
@@ -110,7 +120,7 @@ async function measure(
   size: BenchSize,
   serverPid: number,
   issueOf: (target: HttpTarget) => () => Promise<OperationResult>,
-): Promise<{ summary: RunSummary; serverCpuUsPerRequest: number | null }> {
+): Promise<Measured> {
   const clock = new SystemClock()
   const target = new HttpTarget(url, { sockets: size.clients })
   const issue = issueOf(target)
@@ -120,12 +130,19 @@ async function measure(
   try {
     await loop(size.warmupSec)
     const cpuBeforeMs = processCpuMs(serverPid)
+    const clientBefore = process.cpuUsage()
     const { recorder, elapsedSec } = await loop(size.durationSec)
     const summary = recorder.summary(elapsedSec)
     const cpuAfterMs = processCpuMs(serverPid)
+    const client = process.cpuUsage(clientBefore)
     return {
       summary,
       serverCpuUsPerRequest: cpuUsPerRequest(cpuBeforeMs, cpuAfterMs, summary.completed),
+      clientCpuUsPerRequest: cpuUsPerRequest(
+        0,
+        (client.user + client.system) / 1_000,
+        summary.completed,
+      ),
     }
   } finally {
     target.close()
