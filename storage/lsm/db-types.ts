@@ -8,6 +8,8 @@ export interface Item {
   readonly version: number
   readonly seq: number
   readonly expiresAtMs: number
+  /** A deletion marker (only from `versions` with `deleteMarker`); its value is empty. */
+  readonly deleted?: true
 }
 
 export interface Snapshot {
@@ -31,6 +33,16 @@ export interface ItemPutOptions extends WriteOptions {
   readonly version?: number
   /** Per-item TTL from now (db clock). */
   readonly ttlMs?: number
+}
+
+export interface VersionsOptions extends ReadOptions {
+  readonly limit?: number
+  /**
+   * Also return the deletion that ends the readable versions (a deletion hides everything
+   * older), as an item with `deleted`: a copy of the versions (a Raft snapshot) can then hide
+   * what its receiver holds below it.
+   */
+  readonly deleteMarker?: boolean
 }
 
 export interface IterateOptions extends ReadOptions, ScanBounds {

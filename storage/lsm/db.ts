@@ -13,7 +13,7 @@ import { joinPath } from '../vfs/vfs.ts'
 import { BlockCache } from './block-cache.ts'
 import { ByteSlab } from './byte-slab.ts'
 import { Pins } from './pins.ts'
-import { itemOf, valueOf } from './read-values.ts'
+import { itemOf, markerOf, valueOf } from './read-values.ts'
 import { checkConsistency, type ConsistencyReport } from './consistency.ts'
 import { pickCompaction, type CompactionPlan } from './compaction/picker.ts'
 import {
@@ -53,6 +53,7 @@ import type {
   IterateOptions,
   ReadOptions,
   Snapshot,
+  VersionsOptions,
   WriteOptions,
 } from './db-types.ts'
 
@@ -716,16 +717,20 @@ export class Db {
   }
 
   /** Readable versions of a key, newest first (maxVersions and TTL applied). */
-  versions(key: Uint8Array, options: ReadOptions & { limit?: number } = {}): Item[] {
+  /** Readable versions, newest first; `deleteMarker` adds the deletion that ends them. */
+  versions(key: Uint8Array, options: VersionsOptions = {}): Item[] {
     this.#check()
     const snapshot = options.snapshot?.seq ?? this.#vs.lastSeq
     const nowMs = options.nowMs ?? this.#o.clock.wallMs()
     const group = collectKey(this.#view(), key)
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER
-    return readableAt(group, snapshot, nowMs, this.#o.retention(key), limit)
-      .map((i) => group[i]!)
-      .filter((entry) => kindOf(entry.ikey) !== Kind.delete)
-      .map((entry) => itemOf(entry, this.#vlogs, this.#slab))
+    const out: Item[] = []
+    for (const i of readableAt(group, snapshot, nowMs, this.#o.retention(key), limit)) {
+      const entry = group[i]!
+      if (kindOf(entry.ikey) !== Kind.delete) out.push(itemOf(entry, this.#vlogs, this.#slab))
+      else if (options.deleteMarker === true) out.push(markerOf(entry, this.#slab))
+    }
+    return out
   }
 
   /** Latest items in key order (or reverse) within bounds; pins the version until done. */

@@ -20,6 +20,20 @@ export function valueOf(entry: Entry, vlogs: VlogReaders, slab: ByteSlab): Uint8
   return slab.copy(value, at)
 }
 
+/** A deletion marker as an item: its key and stamp, no value. */
+export function markerOf(entry: Entry, slab: ByteSlab): Item {
+  const ikey = entry.ikey
+  return {
+    key: slab.copy(ikey, 0, ikey.length - TRAILER_BYTES),
+    value: new Uint8Array(0),
+    timestamp: timestampOf(ikey),
+    version: versionOf(ikey),
+    seq: seqOf(ikey),
+    expiresAtMs: 0,
+    deleted: true,
+  }
+}
+
 export function itemOf(entry: Entry, vlogs: VlogReaders, slab: ByteSlab): Item {
   const ikey = entry.ikey
   const [expiresAtMs] = readExpiry(entry.value, 'entry')

@@ -1,7 +1,7 @@
 // Goal: the raft.installSnapshot chunk codec carries items exactly and refuses a corrupted or
 // malformed chunk with a clear protocol error before it can reach the LSM. Method: encode,
 // pass through msgpack as the RPC does, decode; then flip one byte of one item, or break a
-// field, and check the typed error and its message.
+// field, and check the typed error and its message. Deletion markers travel as items too.
 import { pack, unpack } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
 import { isShoalError } from '../../shared/errors.ts'
@@ -36,6 +36,14 @@ const chunk: SnapshotChunk = {
       timestamp: 18,
       version: 101,
       expiresAtMs: 1_700_000_000_000,
+    },
+    {
+      key: new Uint8Array([0, 0, 0, 3, 2]),
+      value: new Uint8Array(0),
+      timestamp: 16,
+      version: 90,
+      expiresAtMs: 0,
+      deleted: true,
     },
   ],
 }
@@ -77,6 +85,18 @@ describe('snapshot wire', () => {
     const body = wire(encodeSnapshotChunk(chunk))
     ;(body.items as unknown[][])[1]![3] = 102
     expect(protocolError(() => decodeSnapshotChunk(body))).toMatch(/checksum mismatch/)
+  })
+
+  it('snapshot wire: a deletion marker: its flag is checksummed, it carries no value', () => {
+    const flipped = wire(encodeSnapshotChunk(chunk))
+    ;(flipped.items as unknown[][])[2]!.length = 5 // the marker read as a live item
+    expect(protocolError(() => decodeSnapshotChunk(flipped))).toMatch(/checksum mismatch/)
+    const valued = wire(encodeSnapshotChunk(chunk))
+    ;(valued.items as unknown[][])[2]![1] = new Uint8Array([1])
+    expect(protocolError(() => decodeSnapshotChunk(valued))).toMatch(/no value/)
+    const badFlag = wire(encodeSnapshotChunk(chunk))
+    ;(badFlag.items as unknown[][])[2]![5] = 2
+    expect(protocolError(() => decodeSnapshotChunk(badFlag))).toMatch(/deleted flag/)
   })
 
   it('snapshot wire: malformed fields: refused with what is wrong', () => {

@@ -4,7 +4,11 @@
  * follower stored this one (bounded memory on both sides, one chunk in flight per stream).
  *
  *   body = { v: 1, from, group, transfer, index, term, leaderTerm, offset, done, crc,
- *            items: [[key, value, timestamp, version, expiresAtMs], ...] }
+ *            items: [[key, value, timestamp, version, expiresAtMs(, deleted)], ...] }
+ *
+ * An item with a sixth element `1` is a deletion marker: the receiver writes a tombstone with
+ * its stamp, which hides the older versions it may hold of that key (as it hides them on the
+ * sender). Live items keep five elements, so their encoding and checksum are unchanged.
  *
  * `transfer` names one stream; `offset` is the number of item bytes sent before this chunk
  * (itemBytes), so a lost, repeated or reordered chunk is refused; `crc` is a CRC32C over the
@@ -30,6 +34,8 @@ export interface SnapshotItem {
   readonly timestamp: number
   readonly version: number
   readonly expiresAtMs: number
+  /** A deletion marker: the key was deleted at this stamp (its value is empty). */
+  readonly deleted?: boolean
 }
 
 export interface SnapshotHeader {
@@ -61,8 +67,8 @@ export function itemsCrc(items: readonly SnapshotItem[]): number {
       .writeU64(item.timestamp)
       .writeU64(item.version)
       .writeU64(item.expiresAtMs)
-      .finish()
-    crc = crc32c(stamp, crc)
+    if (item.deleted === true) stamp.writeU8(1)
+    crc = crc32c(stamp.view(), crc)
     crc = crc32c(item.key, crc)
     crc = crc32c(item.value, crc)
   }
@@ -81,7 +87,9 @@ export function encodeSnapshotChunk(chunk: SnapshotChunk): Record<string, unknow
     offset: chunk.offset,
     done: chunk.done,
     crc: itemsCrc(chunk.items),
-    items: chunk.items.map((i) => [i.key, i.value, i.timestamp, i.version, i.expiresAtMs]),
+    items: chunk.items.map((i) => i.deleted === true
+      ? [i.key, i.value, i.timestamp, i.version, i.expiresAtMs, 1]
+      : [i.key, i.value, i.timestamp, i.version, i.expiresAtMs]),
   }
 }
 
@@ -92,16 +100,20 @@ function bad(what: string): ShoalError {
 const { uint, bytes } = wireFields(bad)
 
 function decodeItem(raw: unknown): SnapshotItem {
-  if (!Array.isArray(raw) || raw.length !== 5) {
-    throw bad('item must be [key, value, timestamp, version, expiresAtMs]')
+  if (!Array.isArray(raw) || (raw.length !== 5 && raw.length !== 6)) {
+    throw bad('item must be [key, value, timestamp, version, expiresAtMs(, deleted)]')
   }
-  return {
+  if (raw.length === 6 && raw[5] !== 1) throw bad('item deleted flag must be 1')
+  const item = {
     key: bytes(raw[0], 'item key'),
     value: bytes(raw[1], 'item value'),
     timestamp: uint(raw[2], 'item timestamp'),
     version: uint(raw[3], 'item version'),
     expiresAtMs: uint(raw[4], 'item expiresAtMs'),
   }
+  if (raw.length === 5) return item
+  if (item.value.length !== 0) throw bad('a deletion marker carries no value')
+  return { ...item, deleted: true }
 }
 
 /** Parses and checks a chunk; a malformed one or a checksum mismatch is a `protocol` error. */

@@ -19,8 +19,9 @@
  * ingest before it) holds items of the same history as the snapshot, with the same stamps.
  * For each key the snapshot carries its newest readable item, which is at least as new as every
  * older item a replica holds (same stamp: the re-put has a newer sequence and wins), so reads
- * of the latest value, and checksums, match the leader. (Older versions of a key the leader
- * hides behind a tombstone may remain visible in `versions` on this replica; recovery.md.)
+ * of the latest value, and checksums, match the leader. A key whose readable versions end in a
+ * deletion comes with that deletion as a marker (snapshot-wire.ts), written as a tombstone with
+ * its stamp, so older versions this replica holds below it stay hidden in `versions` too.
  */
 import { ShoalError } from '../../shared/errors.ts'
 import type { Db } from '../lsm/db.ts'
@@ -89,11 +90,15 @@ export class SnapshotIngest {
       if (!inRange(item.key, lo, hi) || isReplicaMetaKey(item.key, this.group)) {
         throw new ShoalError('protocol', `snapshot of group ${this.group}: key outside its range`)
       }
-      batch.put(item.key, item.value, {
-        timestamp: item.timestamp,
-        version: item.version,
-        expiresAtMs: item.expiresAtMs,
-      })
+      if (item.deleted === true) {
+        batch.delete(item.key, { timestamp: item.timestamp, version: item.version })
+      } else {
+        batch.put(item.key, item.value, {
+          timestamp: item.timestamp,
+          version: item.version,
+          expiresAtMs: item.expiresAtMs,
+        })
+      }
       this.items++
       this.bytes += item.key.length + item.value.length
       if (batch.approximateBytes > batchBytesTarget) {

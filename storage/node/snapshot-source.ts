@@ -4,8 +4,9 @@
  * from it: every apply batch carries the applied key (state-machine.ts), so the range at that
  * sequence is exactly the state after that index. Items come in key order, every readable
  * version of each key (version history survives), in chunks of about a byte budget; memory
- * is one chunk. Replica meta keys (applied, snapshot, ingest marker) are not sent: the
- * receiver writes its own.
+ * is one chunk. A deletion that ends a key's readable versions is sent as a marker, so the
+ * receiver hides what it holds below it too. Replica meta keys (applied, snapshot, ingest
+ * marker) are not sent: the receiver writes its own.
  *
  * A caller must `close()` it (also on failure) to release the LSM snapshot and its iterator.
  */
@@ -68,13 +69,16 @@ export class SnapshotSource {
       }
       const key = step.value.key
       if (isReplicaMetaKey(key, this.#group)) continue
-      for (const v of this.#db.versions(key, { snapshot: this.#snapshot, nowMs: this.#nowMs })) {
+      const versions = this.#db.versions(key,
+        { snapshot: this.#snapshot, nowMs: this.#nowMs, deleteMarker: true })
+      for (const v of versions) {
         this.#pending.push({
           key: v.key,
           value: v.value,
           timestamp: v.timestamp,
           version: v.version,
           expiresAtMs: v.expiresAtMs,
+          ...(v.deleted === true ? { deleted: true } : {}),
         })
       }
       if (this.#pending.length > 0) return true

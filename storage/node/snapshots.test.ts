@@ -3,7 +3,9 @@
  * compacted below the durable applied index and their segments collected, a replica that was
  * down while the others compacted past it catches up from a snapshot and converges (equal
  * per-shard checksums), and a crash in the middle of an ingest leaves a replica that knows
- * its range is partial, applies nothing, asks for a fresh snapshot and converges. Method:
+ * its range is partial, applies nothing, asks for a fresh snapshot and converges; a key deleted
+ * and written again while a replica was down has the same versions there after its snapshot
+ * (deletion markers travel with it). Method:
  * three StorageNodes in one process, each on its own crashable MemFileSystem, with real RPC
  * on loopback, 10 ms ticks and a retention of 5 entries; a "crash" reopens a node from
  * `crashClone` of its file system taken at the chosen moment.
@@ -106,6 +108,28 @@ describe('storage node snapshots', () => {
     // The replica keeps working after the snapshot: new writes reach it too.
     await writeKeys(c, 90, 10)
     await waitConverged(c)
+  }, 30_000)
+
+  it('snapshots: a key deleted and written again: same versions on the replica', async () => {
+    const c = await startCluster()
+    await lagBehindCompaction(c) // n3 holds k1 = "value 1" from before it went down
+    const k1 = { shard, table: 'snap', partitionKey: new TextEncoder().encode('k1'),
+      sortKey: new Uint8Array(0) }
+    expect((await routed(c, StorageMethod.delete, { ...k1, durability: 'majority' })).kind)
+      .toBe('ok')
+    expect((await routed(c, StorageMethod.put, { ...k1, value: new TextEncoder().encode('again'),
+      contentType: 'text/plain', durability: 'majority' })).kind).toBe('ok')
+    await writeKeys(c, 100, 20) // past another compaction step, so n3 needs a snapshot
+    const n3 = await openNode(c, 'n3')
+    await waitConverged(c)
+    expect(n3.host.stats.snapshotsReceived).toBeGreaterThanOrEqual(1)
+    const n1 = c.nodes.get('n1')!
+    const tableId = n1.services.stateMachine.catalog.byName('snap')!.id
+    const key = dataKey(shard, { tableId, partitionKey: k1.partitionKey, sortKey: k1.sortKey })
+    const history = (node: typeof n1): string[] =>
+      node.services.db.versions(key).map((v) => `${v.version}:${v.value.length}`)
+    expect(history(n1)).toHaveLength(1) // the delete hides everything before it
+    expect(history(n3)).toEqual(history(n1))
   }, 30_000)
 
   it(
