@@ -14,7 +14,7 @@
  * Every process it starts is stopped by pid at the end, on error and on SIGINT/SIGTERM.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { availableParallelism, loadavg } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { plainKeyPath } from '../../gateway/routes/items.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
@@ -121,7 +121,8 @@ function scenarioFor(workload: CollapseWorkload, subject: Subject, size: Collaps
 function loadAverage(): LoadAverage {
   const [one, five, fifteen] = loadavg()
   const r = (x: number | undefined): number => Math.round((x ?? 0) * 100) / 100
-  return { loadAverage: [r(one), r(five), r(fifteen)], cores: availableParallelism() }
+  // The machine's cores (availableParallelism() would be this pinned process's one CPU).
+  return { loadAverage: [r(one), r(five), r(fifteen)], cores: cpus().length }
 }
 
 async function scrape(url: string, name: string, labels: Record<string, string>): Promise<number> {
