@@ -354,9 +354,7 @@ export class Db {
   }
 
   #rotate(): Promise<void> {
-    this.#rotating ??= this.#doRotate().finally(() => {
-      this.#rotating = undefined
-    })
+    this.#rotating ??= this.#doRotate().finally(() => (this.#rotating = undefined))
     return this.#rotating
   }
 
@@ -376,9 +374,11 @@ export class Db {
     if (!o.wal) return { mem: new Memtable(o.prng.fork(), 0), wal: undefined }
     const walNo = this.#vs.newFileNo()
     const file = await o.fs.create(joinPath(o.dir, walName(walNo)))
-    await o.fs.fsyncDir(o.dir)
+    const named = o.fs.fsyncDir(o.dir) // durable in the background: only WAL syncs wait for it
+    named.catch((error: unknown) => this.#fail(error))
     const mem = new Memtable(o.prng.fork(), walNo)
-    const syncValues = async (): Promise<void> => mem.valueLog?.syncAll()
+    const syncValues = async (): Promise<void> =>
+      Promise.all([named, mem.valueLogNamed]).then(() => mem.valueLog?.syncAll())
     const wal = new WalWriter(walNo, file, this.#onWalSync, syncValues)
     this.#wals.set(walNo, wal)
     return { mem, wal }
@@ -391,10 +391,10 @@ export class Db {
     while (this.#mem.valueLog === undefined) {
       const mem = this.#mem
       const fileNo = this.#vs.newFileNo()
-      const writer = await openMemtableVlog(o.fs, o.dir, fileNo, this.#vlogs)
+      const opened = openMemtableVlog(o.fs, o.dir, fileNo, this.#vlogs, (e) => this.#fail(e))
+      const { writer, named } = await opened
       if (this.#mem === mem && mem.valueLog === undefined && !this.#closed) {
-        mem.valueLog = writer
-        mem.vlogRefs.add(fileNo)
+        mem.adoptValueLog(fileNo, writer, named)
       } else await writer.finish() // lost a race: an empty file that orphan removal deletes
       this.#check()
     }
