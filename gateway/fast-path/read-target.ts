@@ -13,10 +13,13 @@ import { maxStalenessMsMax } from '../routes/items.ts'
 import { keyBytes, tableName } from '../routes/request-parsing.ts'
 
 /**
- * Distinct URLs whose parsed read is memoized; past it the memo starts over. An entry is a few
- * hundred bytes (URL, request, keys memoized on it), so this bounds the memo near 5 MB.
+ * Distinct URLs whose parsed read is memoized; past it the memo starts over. Only URLs up to
+ * memoUrlCharsMax are memoized (longer ones are parsed each time), so a client sending many
+ * long distinct URLs cannot grow it: an entry (URL, request, the keys memoized on it) is under
+ * ~2 KB, so the memo stays under ~8 MB.
  */
-export const memoUrlsMax = 16_384
+export const memoUrlsMax = 4_096
+export const memoUrlCharsMax = 256
 
 const pathPrefix = '/v1/tables/'
 
@@ -35,8 +38,14 @@ export class ReadTargets {
     this.#limits = limits
   }
 
+  /** URLs memoized now (at most memoUrlsMax). */
+  get memoSize(): number {
+    return this.#memo.size
+  }
+
   /** The read a request URL asks for (the same object for the same URL), or null. */
   parse(url: string): GetRequest | null {
+    if (url.length > memoUrlCharsMax) return this.#parse(url)
     const known = this.#memo.get(url)
     if (known !== undefined) return known
     const fresh = this.#parse(url)

@@ -50,8 +50,12 @@ export interface HotKeyDetectorOptions {
  * 34 KiB of fixed arrays and ~55 KiB in all for short keys (keys are held by the top-k slots).
  * Two 5 s buckets: the window covers the last 5 to 10 s.
  */
-/** Keys whose digest the detector keeps (about 100 bytes each with the key: < 1 MiB). */
+/**
+ * Keys whose digest the detector keeps, and the longest key it keeps one for: with the key
+ * (UTF-16) and the map entry, under ~700 bytes each, so under ~6 MB however keys are chosen.
+ */
 export const digestsMax = 8_192
+export const digestKeyCharsMax = 256
 
 export const defaultHotKeyDetectorOptions: HotKeyDetectorOptions = {
   windowMs: 10_000,
@@ -147,6 +151,7 @@ export class HotKeyDetector {
   }
 
   #digestOf(key: string): KeyDigest {
+    if (key.length > digestKeyCharsMax) return digestKey(key, this.#options.seed)
     let digest = this.#digests.get(key)
     if (digest === undefined) {
       digest = digestKey(key, this.#options.seed)
