@@ -30,6 +30,9 @@ describe('read-target', () => {
       '/v1/tables/t/items/k',
       '/v1/tables/t/keys/k?asOf=1',
       '/v2/tables/t/keys/k',
+      '/v1/tables/t/keys/a\\b', // WHATWG URL reads a/b
+      '/v1/tables/t/keys/k#f', // WHATWG URL drops the fragment
+      '/v1/tables/t/keys/k "x"',
     ]) {
       expect({ url: url.slice(0, 60), read: targets.parse(url) }).toEqual({
         url: url.slice(0, 60),

@@ -22,6 +22,12 @@ export const memoUrlsMax = 4_096
 export const memoUrlCharsMax = 256
 
 const pathPrefix = '/v1/tables/'
+/**
+ * URLs of RFC 3986 path and query characters only. The app reads the path through WHATWG URL
+ * parsing, which turns `\` into `/`, drops a `#` fragment and resolves dot segments; a URL
+ * with anything outside this set is left to the app so both read the same key.
+ */
+const plainUrl = /^[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*$/
 
 export interface ReadQuery {
   readonly consistency: 'strong' | 'eventual'
@@ -55,7 +61,7 @@ export class ReadTargets {
   }
 
   #parse(url: string): GetRequest | null {
-    if (!url.startsWith(pathPrefix)) return null
+    if (!url.startsWith(pathPrefix) || !plainUrl.test(url)) return null
     const question = url.indexOf('?')
     const query = question < 0 ? { consistency: 'strong' as const } : readQuery(url, question + 1)
     if (query === null) return null
