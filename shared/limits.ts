@@ -19,7 +19,8 @@ export const limits = {
   lsmBatchBytesMax: 256 * MiB, // one write batch is one WAL record (u32 length)
   lsmMemtableBytesDefault: 64 * MiB, // LevelDB/RocksDB-sized write buffer
   lsmBlockBytesDefault: 4 * KiB, // data block target; one page
-  lsmBlockCacheBytesDefault: 64 * MiB, // decoded blocks kept in memory
+  lsmBlockCacheBytesDefault: 64 * MiB, // decoded blocks kept in memory: the smallest default
+  lsmBlockCacheBytesDefaultMax: 1 * GiB, // the largest default (1/16 of RAM in between)
   lsmTargetFileBytesDefault: 8 * MiB, // compaction output split size
   lsmLevelBaseBytesDefault: 64 * MiB, // L1 target size; each deeper level is 10x
   lsmLevelsMax: 7, // L0..L6 as in LevelDB
