@@ -11,7 +11,7 @@
  */
 import { pathToFileURL } from 'node:url'
 import type { Message, NodeId } from '../../storage/raft/messages.ts'
-import { MemoryRaftStorage } from '../../storage/raft/raft-storage.ts'
+import type { MemoryRaftStorage } from '../../storage/raft/raft-storage.ts'
 import { RawNode } from '../../storage/raft/raw-node.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
 import { bootstrapStorage } from '../../storage/raft/bootstrap.ts'

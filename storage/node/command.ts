@@ -104,7 +104,7 @@ function encodedBytesBound(command: Command): number {
     case 'create-table':
     case 'drop-table':
       return 96 + command.name.length * 3
-    default:
+    case 'noop':
       return 96
   }
 }

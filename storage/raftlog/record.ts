@@ -31,7 +31,7 @@
  */
 import { assert } from '../../shared/assert.ts'
 import { ByteReader } from '../../shared/codecs/byte-reader.ts'
-import { ByteWriter } from '../../shared/codecs/byte-writer.ts'
+import type { ByteWriter } from '../../shared/codecs/byte-writer.ts'
 import { crc32c } from '../../shared/codecs/crc32c.ts'
 import { ShoalError, corruption, isShoalError } from '../../shared/errors.ts'
 import { limits } from '../../shared/limits.ts'

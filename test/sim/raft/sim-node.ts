@@ -7,7 +7,7 @@
  */
 import type { PlantedBug, ReadMode } from '../../../storage/raft/config.ts'
 import type { Entry, Message, NodeId, Snapshot } from '../../../storage/raft/messages.ts'
-import { MemoryRaftStorage } from '../../../storage/raft/raft-storage.ts'
+import type { MemoryRaftStorage } from '../../../storage/raft/raft-storage.ts'
 import { RawNode } from '../../../storage/raft/raw-node.ts'
 import type { Ready } from '../../../storage/raft/ready.ts'
 import type { ReadState } from '../../../storage/raft/read-index.ts'
