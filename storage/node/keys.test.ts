@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { ByteWriter } from '../../shared/codecs/byte-writer.ts'
 import { compareBytes } from '../../shared/codecs/bytes.ts'
 import {
   appliedKey, dataKey, decodeStoredValue, encodeStoredValue, groupEnd, groupPrefix, isMetaKey,
@@ -29,6 +30,15 @@ describe('node keys', () => {
     expect(isMetaKey(key)).toBe(true)
     expect(tableIdOfKey(key)).toBeUndefined()
     expect(compareBytes(key, groupEnd(3))).toBeLessThan(0)
+  })
+
+  it('node keys: stored value: the layout ByteWriter gives, for any type and value', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 64 }),
+      (contentType, value) => {
+        const type = new TextEncoder().encode(contentType)
+        const expected = new ByteWriter(16).writeLengthPrefixed(type).writeBytes(value).finish()
+        expect([...encodeStoredValue(contentType, value)]).toEqual([...expected])
+      }), { numRuns: 200 })
   })
 
   it('node keys: stored value: content type and bytes round-trip', () => {

@@ -146,9 +146,21 @@ export function encodeStoredValue(contentType: string, value: Uint8Array): Uint8
     if (contentTypeBytes.size >= contentTypesCached) contentTypeBytes.clear()
     contentTypeBytes.set(contentType, type)
   }
-  // + 8: writeVarint reserves its widest form before it writes the length.
-  return new ByteWriter(type.length + value.length + 8)
-    .writeLengthPrefixed(type).writeBytes(value).view()
+  // varint(type length) as ByteWriter.writeLengthPrefixed writes it, the type, the value.
+  let head = 1
+  for (let rest = type.length; rest >= 0x80; rest = Math.floor(rest / 0x80)) head++
+  const out = new Uint8Array(head + type.length + value.length)
+  let at = 0
+  for (let rest = type.length; ; rest = Math.floor(rest / 0x80)) {
+    if (rest < 0x80) {
+      out[at++] = rest
+      break
+    }
+    out[at++] = (rest % 0x80) | 0x80
+  }
+  out.set(type, at)
+  out.set(value, at + type.length)
+  return out
 }
 
 export function decodeStoredValue(stored: Uint8Array): { contentType: string; value: Uint8Array } {

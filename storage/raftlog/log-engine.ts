@@ -249,10 +249,20 @@ export class RaftLogEngine {
   }
 
   /** Forms one batch into #inFlight, appends it (not yet synced); returns its bytes. */
+  /**
+   * A first buffer about the size of what is queued (one turn of a busy node is a few KiB), so
+   * each batch does not allocate and zero 64 KiB; a rewrite or a larger batch grows it.
+   */
+  #batchCapacityHint(): number {
+    let bytes = 256
+    for (const call of this.#queue) bytes += call.kind === 'writes' ? call.bytes + 64 : 64
+    return Math.min(bytes, 64 * 1024)
+  }
+
   #writeBatch(): number {
     const active = this.#segments[this.#segments.length - 1]!
     const target: BatchTarget = {
-      writer: new ByteWriter(64 * 1024),
+      writer: new ByteWriter(this.#batchCapacityHint()),
       segmentId: active.id,
       baseOffset: this.#active.sizeBytes,
     }
