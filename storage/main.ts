@@ -83,6 +83,11 @@ function options(values: Flags, logger: PinoLogger): StorageNodeOptions {
   if (tickMs !== undefined && !(Number.isInteger(tickMs) && tickMs >= 5 && tickMs <= 1000)) {
     configError([`SHOAL_TICK_MS must be an integer in [5, 1000], got "${tickText}"`])
   }
+  const cacheText = env.SHOAL_BLOCK_CACHE_MIB
+  const cacheMiB = cacheText === undefined ? undefined : Number(cacheText)
+  if (cacheMiB !== undefined && !(Number.isInteger(cacheMiB) && cacheMiB >= 1)) {
+    configError([`SHOAL_BLOCK_CACHE_MIB must be an integer >= 1, got "${cacheText}"`])
+  }
   const retainText = env.SHOAL_LOG_RETAIN_ENTRIES
   const retain = retainText === undefined ? undefined : Number(retainText)
   if (retain !== undefined && !(Number.isInteger(retain) && retain >= 0)) {
@@ -93,6 +98,7 @@ function options(values: Flags, logger: PinoLogger): StorageNodeOptions {
     nodeId,
     listen,
     ...(retain === undefined ? {} : { logRetainEntries: retain }),
+    ...(cacheMiB === undefined ? {} : { blockCacheBytes: cacheMiB * 1024 * 1024 }),
     dataDir: values['data-dir'] ?? env.SHOAL_DATA_DIR ?? nodeDataDir(cluster, node),
     fs: slowDiskForTests(Number(env.SHOAL_TEST_FSYNC_DELAY_MS ?? 0)),
     clock: new SystemClock(),

@@ -59,6 +59,9 @@ export interface StorageNodeOptions {
   readonly electionTicks?: number
   readonly flushIntervalMs?: number
   readonly memtableBytes?: number
+  /** The LSM's decoded-block cache (default: 1/16 of RAM within 64 MiB..1 GiB;
+   * SHOAL_BLOCK_CACHE_MIB in storage/main.ts). */
+  readonly blockCacheBytes?: number
   /** Log entries kept below the durable applied index (default limits.storageLogRetainEntries;
    * SHOAL_LOG_RETAIN_ENTRIES in storage/main.ts). Small values make tests compact quickly. */
   readonly logRetainEntries?: number
@@ -170,6 +173,7 @@ export class StorageNode {
       fs: o.fs, dir: joinPath(o.dataDir, 'lsm'), wal: false, retention, clock: o.clock,
       timers: o.timers, prng: o.prng.fork(), logger: o.logger,
       ...(o.memtableBytes === undefined ? {} : { memtableBytes: o.memtableBytes }),
+      ...(o.blockCacheBytes === undefined ? {} : { blockCacheBytes: o.blockCacheBytes }),
     })
     const logDir = joinPath(o.dataDir, 'raftlog')
     await o.fs.mkdirp(logDir)

@@ -84,5 +84,12 @@ describe('storage node: bad input', () => {
       join(repoRoot, 'storage/main.ts')], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 })
     expect(missing.status).toBe(2)
     expect(missing.stderr).toContain('--config')
+    const badCache = spawnSync(process.execPath, ['--import', 'tsx',
+      join(repoRoot, 'storage/main.ts'), '--config', cluster.configPath, '--node', 'n1'], {
+      cwd: repoRoot, encoding: 'utf8', timeout: 30_000,
+      env: { ...process.env, SHOAL_BLOCK_CACHE_MIB: 'lots' },
+    })
+    expect(badCache.status).toBe(2)
+    expect(badCache.stderr).toContain('SHOAL_BLOCK_CACHE_MIB must be an integer >= 1, got "lots"')
   })
 })
