@@ -20,6 +20,12 @@ export class RequestScope implements RpcContext {
   #timer: TimerHandle | null = null
   /** Set when the scope was aborted before anyone read the signal. */
   #abortReason: ShoalError | null = null
+  /**
+   * The handler was told its deadline passed. Node timers run on the loop's cached clock, so
+   * that can be a moment before deadlineMs by the monotonic clock; the answer still counts as
+   * late then (the caller gave up at its own deadline).
+   */
+  deadlineFired = false
 
   constructor(
     clock: Clock,
@@ -44,9 +50,13 @@ export class RequestScope implements RpcContext {
     }
     const remainingMs = this.deadlineMs - this.#clock.monotonicMs()
     if (remainingMs <= 0) {
+      this.deadlineFired = true
       controller.abort(this.#deadlineError())
     } else if (Number.isFinite(remainingMs)) {
-      this.#timer = this.#timers.after(remainingMs, () => this.abort(this.#deadlineError()))
+      this.#timer = this.#timers.after(remainingMs, () => {
+        this.deadlineFired = true
+        this.abort(this.#deadlineError())
+      })
     }
     return controller.signal
   }

@@ -13,7 +13,16 @@ import { FrameKind } from '../protocol/message-kind.ts'
 import { deferred, type Deferred } from '../deferred.ts'
 import { ShoalError } from '../errors.ts'
 import type { RpcClient } from './rpc-client.ts'
-import { clusterId, deadlineIn, newClient, rejection, startServer, waitFor } from './rpc-fixture.ts'
+import type { Timers } from '../time/clock.ts'
+import {
+  clusterId,
+  deadlineIn,
+  newClient,
+  rejection,
+  startServer,
+  timers,
+  waitFor,
+} from './rpc-fixture.ts'
 import type { RpcContext } from './rpc-handler.ts'
 import type { RpcServer } from './rpc-server.ts'
 
@@ -89,6 +98,31 @@ describe('rpc client', () => {
     expect((reason as ShoalError).code).toBe('deadline-exceeded')
     await waitFor(() => server.stats.responsesLate >= 1)
     expect(rpc.pendingCount).toBe(0)
+  })
+
+  it('rpc client: server deadline timer fires early: the aborted answer is late, not sent', async () => {
+    // Node timers run on the loop's cached clock and can fire before deadlineMs by the
+    // monotonic clock; a handler told its deadline passed must not have its answer sent.
+    const early: Timers = {
+      after: (ms, cb) => timers.after(Math.max(0, ms - 40), cb),
+      every: (ms, cb) => timers.every(ms, cb),
+    }
+    const { server, port } = await startServer(
+      {
+        handler: async (method, _params, context) => {
+          if (method === 'warm') return 'warm'
+          await new Promise((resolve) => context.signal.addEventListener('abort', resolve))
+          return 'answered after the abort'
+        },
+      },
+      early,
+    )
+    servers.push(server)
+    const rpc = client(port)
+    expect(await rpc.request('warm', null, deadlineIn(2000))).toBe('warm')
+    const error = await rejection(rpc.request('slow', null, deadlineIn(120)))
+    expect(error.code).toBe('deadline-exceeded')
+    await waitFor(() => server.stats.responsesLate >= 1)
   })
 
   it('rpc client: deadline already passed: rejected before anything is sent', async () => {

@@ -12,7 +12,7 @@ import { encodeFrame, type Frame } from '../protocol/frame.ts'
 import { FrameDecoder } from '../protocol/frame-decoder.ts'
 import { FrameKind } from '../protocol/message-kind.ts'
 import { SeededPrng } from '../random/prng.ts'
-import { SystemClock, SystemTimers } from '../time/clock.ts'
+import { SystemClock, SystemTimers, type Timers } from '../time/clock.ts'
 import { RpcClient, type RpcClientOptions } from './rpc-client.ts'
 import { RpcServer, type RpcServerOptions } from './rpc-server.ts'
 
@@ -22,8 +22,9 @@ export const timers = new SystemTimers()
 
 export async function startServer(
   options: Partial<RpcServerOptions> & Pick<RpcServerOptions, 'handler'>,
+  serverTimers: Timers = timers,
 ): Promise<{ server: RpcServer; port: number }> {
-  const server = new RpcServer(clock, timers, new SilentLogger(), {
+  const server = new RpcServer(clock, serverTimers, new SilentLogger(), {
     host: '127.0.0.1',
     port: 0,
     clusterId,

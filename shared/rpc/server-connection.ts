@@ -246,7 +246,10 @@ export class ServerConnection {
       scope.dispose()
       this.#active.delete(scope)
       this.#inFlight--
-      if (frame.kind === FrameKind.request) this.#answer(frame.requestId, deadlineMs, outcome)
+      if (frame.kind === FrameKind.request) {
+        const late = scope.deadlineFired || this.#clock.monotonicMs() >= deadlineMs
+        this.#answer(frame.requestId, late, outcome)
+      }
       this.#pump()
     })
   }
@@ -263,9 +266,10 @@ export class ServerConnection {
     }
   }
 
-  #answer(requestId: number, deadlineMs: number, outcome: Outcome): void {
+  /** `late`: the deadline passed (or its abort fired): the caller gave up, nothing is sent. */
+  #answer(requestId: number, late: boolean, outcome: Outcome): void {
     if (this.#state !== 'open') return
-    if (this.#clock.monotonicMs() >= deadlineMs) {
+    if (late) {
       this.#stats.responsesLate++
       return
     }
