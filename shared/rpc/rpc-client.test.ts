@@ -100,7 +100,7 @@ describe('rpc client', () => {
     expect(rpc.pendingCount).toBe(0)
   })
 
-  it('rpc client: server deadline timer fires early: the aborted answer is late, not sent', async () => {
+  it('rpc client: server deadline fires early: the aborted answer is late, not sent', async () => {
     // Node timers run on the loop's cached clock and can fire before deadlineMs by the
     // monotonic clock; a handler told its deadline passed must not have its answer sent.
     const early: Timers = {
