@@ -22,7 +22,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ShoalError } from '../../shared/errors.ts'
 import type { Logger } from '../../shared/log.ts'
 import type { Clock, Timers } from '../../shared/time/clock.ts'
-import type { GatewayBackend, GetRequest, GetResult } from '../backend/gateway-backend.ts'
+import type {
+  GatewayBackend,
+  GetRequest,
+  GetResult,
+  StoredItem,
+} from '../backend/gateway-backend.ts'
 import type { HotPath } from '../backend/hot-path.ts'
 import type { CachedItem } from '../cache/hot-cache.ts'
 import { problemParts, recordError, type ErrorStats } from '../http-errors.ts'
@@ -77,6 +82,10 @@ export class ItemReadFastPath {
   readonly #enabled: boolean
   readonly #targets: ReadTargets
   readonly #prepared = new WeakMap<CachedItem, Prepared>()
+  /** The fixed part of a read answer per item: a flight's waiters share its item object. */
+  readonly #answers = new WeakMap<StoredItem, Prepared>()
+  /** The request-metrics series of 200 answers by consistency, resolved on first use. */
+  readonly #okSeries = new Map<string, BucketHistogram>()
   /** The request-metrics series of cache hits, resolved on first use. */
   #hitSeries: BucketHistogram | null = null
   readonly stats = { cacheHits: 0, reads: 0, declined: 0 }
@@ -182,12 +191,22 @@ export class ItemReadFastPath {
       }
       return this.#send(pending, absentProblem.status, headers, absentProblem.body, 'not-found')
     }
-    const item = result.item
-    headers.push('content-type', item.contentType, 'etag', `"${item.version}"`)
+    const answer = this.#answerOf(result.item)
+    for (const header of answer.headers) headers.push(header)
+    this.#send(pending, 200, headers, answer.body, null)
+  }
+
+  /** Headers and body of a found item, built once per item (every waiter of a flight reuses it). */
+  #answerOf(item: StoredItem): Prepared {
+    const known = this.#answers.get(item)
+    if (known !== undefined) return known
+    const headers = ['content-type', item.contentType, 'etag', `"${item.version}"`]
     headers.push('x-shoal-timestamp', String(item.timestamp))
     if (item.expiresAtMs !== null) headers.push('x-shoal-expires-at-ms', String(item.expiresAtMs))
     const body = Buffer.from(item.value.buffer, item.value.byteOffset, item.value.byteLength)
-    this.#send(pending, 200, headers, body, null)
+    const prepared: Prepared = { headers, body }
+    this.#answers.set(item, prepared)
+    return prepared
   }
 
   #fail(pending: Pending, error: unknown): void {
@@ -235,14 +254,19 @@ export class ItemReadFastPath {
   }
 
   #observe(target: GetRequest, status: number, errorCode: string | null, startMs: number): void {
-    this.#deps.metrics?.observe({
-      route: plainKeyPath,
-      method: 'GET',
-      status,
-      consistency: target.consistency,
-      seconds: (this.#deps.clock.monotonicMs() - startMs) / 1000,
-      errorCode,
-    })
+    const metrics = this.#deps.metrics
+    if (metrics === null) return
+    const seconds = (this.#deps.clock.monotonicMs() - startMs) / 1000
+    const labels = { route: plainKeyPath, method: 'GET', status, consistency: target.consistency }
+    if (status !== 200 || errorCode !== null)
+      return metrics.observe({ ...labels, seconds, errorCode })
+    // A 200 (most answers) goes to its series resolved once per consistency.
+    let series = this.#okSeries.get(target.consistency)
+    if (series === undefined) {
+      series = metrics.seriesFor(labels)
+      this.#okSeries.set(target.consistency, series)
+    }
+    metrics.observeIn(series, seconds)
   }
 
   #preparedOf(item: CachedItem): Prepared {
