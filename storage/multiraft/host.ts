@@ -2,14 +2,20 @@
  * MultiRaftHost: drives every Raft group replica of one node (one RawNode each) over one shared
  * RaftLogEngine, one transport and one state machine.
  *
- * A processing turn drains every group's Ready and follows ready.ts's contract for all of them
- * at once: (1) persist ALL their entries and hard states with one engine.append, i.e. one fsync
- * for the whole node (group commit); (2) send the messages, one `raft.batch` frame per peer
- * node; (3) apply committed entries, in order, group by group; (4) serve read states once
- * applied; (5) advance. Turns run one at a time; inputs that arrive during a turn (peer
- * messages, proposals, ticks) are stepped into the RawNodes at once and handled by the next
- * turn, which starts as soon as the current one ends. So a busy node fsyncs once per turn for
- * everything that arrived meanwhile, and an idle node does nothing.
+ * A processing turn first proposes each group's queued commands as one batch, then drains
+ * every group's Ready and follows ready.ts's contract for all of them at once: (1) a leader's
+ * appends and heartbeats go out at once (Raft thesis 10.2.1); (2) ALL entries and hard states
+ * are persisted with one engine.append, i.e. one fsync for the whole node (group commit), while
+ * committed entries that earlier turns stored are applied; (3) the other messages (votes,
+ * answers) go out, one `raft.batch` frame per peer node; (4) the rest of the committed entries
+ * are applied, in order, group by group; (5) read states are served once applied; (6) advance.
+ * Turns run one at a time; inputs that arrive during a turn (peer messages, proposals, ticks)
+ * are stepped into the RawNodes (proposals queued) and handled by the next turn, which starts as
+ * soon as the current one ends. So a busy node fsyncs once per turn for everything that arrived
+ * meanwhile, and an idle node does nothing. Why (1) and (2) are safe: the core counts the
+ * leader's own entries at append time, but a commit it learns from the answers is only sent
+ * and applied in a later Ready, taken after this turn's fsync; and a committed entry stored by
+ * an earlier turn is durable here and can never be overwritten.
  *
  * Hard states that only move the commit index are not fsynced on their own (ready.ts allows
  * it); they ride along with the next write. On restart the host raises the stored commit to
