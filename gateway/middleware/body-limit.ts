@@ -10,6 +10,7 @@
  * Content-Length together with Transfer-Encoding is a smuggling shape (RFC 9112 6.3): refused.
  */
 import type { Context, MiddlewareHandler } from 'hono'
+import { concatBytes } from '../../shared/codecs/bytes.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import type { EdgeEnv } from './edge-env.ts'
 
@@ -77,11 +78,5 @@ export async function readWithin(
     chunks.push(value)
   }
   if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0]
-  const body = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return body
+  return concatBytes(chunks, total)
 }

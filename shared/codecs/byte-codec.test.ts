@@ -4,9 +4,21 @@ import { describe, expect, it } from 'vitest'
 import { isShoalError } from '../errors.ts'
 import { ByteReader } from './byte-reader.ts'
 import { ByteWriter } from './byte-writer.ts'
-import { compareBytes } from './bytes.ts'
+import { compareBytes, concatBytes } from './bytes.ts'
 
 describe('byte codec', () => {
+  it('concatBytes: any parts, views included: their bytes in order, one array', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 }), (parts) => {
+        const views = parts.map((p) => new Uint8Array([9, ...p, 9]).subarray(1, p.length + 1))
+        const total = parts.reduce((n, p) => n + p.length, 0)
+        expect([...concatBytes(views, total)]).toEqual(parts.flatMap((p) => [...p]))
+      }),
+      { numRuns: 200 },
+    )
+    expect(() => concatBytes([new Uint8Array(2)], 3)).toThrow(/length mismatch/)
+  })
+
   it('byte codec: every width: round-trips', () => {
     fc.assert(
       fc.property(

@@ -13,7 +13,7 @@
  * simulator replaces the transport), so it uses setImmediate directly.
  */
 import type { Socket } from 'node:net'
-import { assert } from '../assert.ts'
+import { concatBytes } from '../codecs/bytes.ts'
 
 const concatBytesMax = 64 * 1024 // above this a batch is corked instead of copied
 
@@ -83,7 +83,7 @@ export class FrameWriter {
     if (batch.length === 1) {
       accepted = this.#socket.write(batch[0]!)
     } else if (batchBytes <= concatBytesMax) {
-      accepted = this.#socket.write(concat(batch, batchBytes))
+      accepted = this.#socket.write(concatBytes(batch, batchBytes))
     } else {
       this.#socket.cork()
       accepted = true
@@ -92,15 +92,4 @@ export class FrameWriter {
     }
     if (!accepted) this.#waitingForDrain = true
   }
-}
-
-function concat(frames: Uint8Array[], totalBytes: number): Uint8Array {
-  const joined = new Uint8Array(totalBytes)
-  let position = 0
-  for (const frame of frames) {
-    joined.set(frame, position)
-    position += frame.length
-  }
-  assert(position === totalBytes, 'batch length mismatch')
-  return joined
 }

@@ -4,6 +4,7 @@
  * edit as the tables that point into it, after both are fsynced, and deleted only once no live
  * or pinned version references it, so no reader ever follows a dangling pointer.
  */
+import { concatBytes } from '../../../shared/codecs/bytes.ts'
 import { corruption, ShoalError } from '../../../shared/errors.ts'
 import { limits } from '../../../shared/limits.ts'
 import { joinPath, type FileSystem, type ReadableFile, type WritableFile } from '../../vfs/vfs.ts'
@@ -139,13 +140,7 @@ export class VlogReaders {
       }
       parts.push(value)
     }
-    const out = new Uint8Array(total)
-    let at = 0
-    for (const part of parts) {
-      out.set(part, at)
-      at += part.length
-    }
-    return out
+    return concatBytes(parts, total)
   }
 
   /** The records a pointer covers, one at a time (a chunked value streams through here). */
