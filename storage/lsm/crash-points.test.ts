@@ -5,7 +5,9 @@
 // kept, seeded). Each state must open, pass the consistency check and hold apply(ops[1..k])
 // for some k between the writes acknowledged and the writes issued at that point. Unlike the
 // random-moment test (system-crash.test.ts) it lands inside open, manifest rollover and close,
-// so it catches a missing directory fsync there (planted bug 'no-dir-fsync-after-rename').
+// so it catches a missing directory fsync there (planted bug 'no-dir-fsync-after-rename'). Its
+// directory fsyncs take an event-loop turn (slowDirSync), so a durable write into a WAL or value
+// log whose name is not durable yet (a sync that does not wait for it) is caught too.
 import { describe, expect, it } from 'vitest'
 import { SeededPrng } from '../../shared/random/prng.ts'
 import { MemFileSystem } from '../vfs/mem-fs.ts'
@@ -56,6 +58,7 @@ async function scenario(seed: number, bug: LsmPlantedBug | undefined): Promise<C
   let acked = 0
   let issued = 0
   const fs: MemFileSystem = new MemFileSystem({
+    slowDirSync: true,
     onOperation: (event) => {
       if (event.op === 'append') return
       const after = `${event.op} ${event.path}`

@@ -377,8 +377,7 @@ export class Db {
     const named = o.fs.fsyncDir(o.dir) // durable in the background: only WAL syncs wait for it
     named.catch((error: unknown) => this.#fail(error))
     const mem = new Memtable(o.prng.fork(), walNo)
-    const syncValues = async (): Promise<void> =>
-      Promise.all([named, mem.valueLogNamed]).then(() => mem.valueLog?.syncAll())
+    const syncValues = async (): Promise<void> => named.then(() => mem.valueLog?.syncAll())
     const wal = new WalWriter(walNo, file, this.#onWalSync, syncValues)
     this.#wals.set(walNo, wal)
     return { mem, wal }
@@ -391,10 +390,9 @@ export class Db {
     while (this.#mem.valueLog === undefined) {
       const mem = this.#mem
       const fileNo = this.#vs.newFileNo()
-      const opened = openMemtableVlog(o.fs, o.dir, fileNo, this.#vlogs, (e) => this.#fail(e))
-      const { writer, named } = await opened
+      const writer = await openMemtableVlog(o.fs, o.dir, fileNo, this.#vlogs)
       if (this.#mem === mem && mem.valueLog === undefined && !this.#closed) {
-        mem.adoptValueLog(fileNo, writer, named)
+        mem.adoptValueLog(fileNo, writer)
       } else await writer.finish() // lost a race: an empty file that orphan removal deletes
       this.#check()
     }

@@ -25,8 +25,6 @@ export class Memtable {
   pendingMetadata: Uint8Array | undefined
   /** The value log this memtable's large values went to at write time, while it is open. */
   valueLog: VlogWriter | undefined
-  /** Settles once the value log's name is durable (a WAL sync waits for it, nothing else). */
-  valueLogNamed: Promise<void> = Promise.resolve()
   /** Value-log files its pointer entries point into (its own, or replayed WALs' ones). */
   readonly vlogRefs = new Set<number>()
   /** The longest inline entry (flush separates large ones only from replayed old WALs). */
@@ -38,10 +36,9 @@ export class Memtable {
    */
   readonly #hashes = new Set<number>()
 
-  /** Gives this memtable its write-time value log; `named` settles once its name is durable. */
-  adoptValueLog(fileNo: number, writer: VlogWriter, named: Promise<void>): void {
+  /** Gives this memtable its write-time value log (its name already durable). */
+  adoptValueLog(fileNo: number, writer: VlogWriter): void {
     this.valueLog = writer
-    this.valueLogNamed = named
     this.vlogRefs.add(fileNo)
   }
 

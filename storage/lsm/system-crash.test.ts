@@ -51,7 +51,7 @@ async function recovered(fs: MemFileSystem): Promise<Map<string, number>> {
 }
 
 async function run(seed: number, crashes: number): Promise<void> {
-  const fs = new MemFileSystem()
+  const fs = new MemFileSystem({ slowDirSync: true })
   const prng = new SeededPrng(seed)
   const db = await Db.open(options(fs))
   let issued = 0

@@ -59,23 +59,21 @@ export function separateValues(
 }
 
 /**
- * Creates a memtable's value log and opens it for reads. Its name is made durable in the
- * background (`named`): only a durable write needs it, and that waits in its WAL sync, so a
- * rotation does not stall every writer behind a directory fsync (tens of ms under load, as it
- * also flushes the dirty data of the previous files).
+ * Creates a memtable's value log, makes its name durable and opens it for reads. The name must
+ * be durable before the log is used: a WAL sync makes every record in the WAL durable, also
+ * ones appended while it ran, and a durable pointer into a log whose name a power loss can
+ * drop would be a dangling pointer at recovery (the crash-point test catches it).
  */
 export async function openMemtableVlog(
   fs: FileSystem,
   dir: string,
   fileNo: number,
   readers: VlogReaders,
-  onNameFailure: (error: unknown) => void,
-): Promise<{ writer: VlogWriter; named: Promise<void> }> {
+): Promise<VlogWriter> {
   const writer = await createVlog(fs, dir, fileNo)
-  const named = fs.fsyncDir(dir)
-  named.catch(onNameFailure)
+  await fs.fsyncDir(dir)
   await readers.ensureOpen(fileNo)
-  return { writer, named }
+  return writer
 }
 
 /** Splits incoming pieces into chunks of at most limits.lsmValueChunkBytes. */

@@ -183,18 +183,27 @@ export interface MemFileSystemOptions {
    * mutating methods.
    */
   readonly onOperation?: (event: TraceEvent) => void
+  /**
+   * A directory fsync takes effect a turn of the event loop later, as a real one takes time:
+   * what runs meanwhile (a write into a file created just before it, synced on its own) then
+   * shows up in crash states as racing it. Off by default (some callers drive the file system
+   * without an event loop turn between steps).
+   */
+  readonly slowDirSync?: boolean
 }
 
 export class MemFileSystem implements FileSystem {
   readonly #dirs = new Map<string, Dir>()
   readonly #tracing: boolean
   readonly #onOperation: ((event: TraceEvent) => void) | undefined
+  readonly #slowDirSync: boolean
   /** Recorded calls, when tracing is on. */
   readonly trace: TraceEvent[] = []
 
   constructor(options: MemFileSystemOptions = {}) {
     this.#tracing = options.trace ?? false
     this.#onOperation = options.onOperation
+    this.#slowDirSync = options.slowDirSync ?? false
     this.#dirs.set('/', new Dir())
     this.#dirs.set('.', new Dir())
   }
@@ -303,7 +312,9 @@ export class MemFileSystem implements FileSystem {
   }
 
   async fsyncDir(dir: string): Promise<void> {
-    this.#dir(dir).sync()
+    const target = this.#dir(dir)
+    if (this.#slowDirSync) await new Promise<void>((resolve) => setImmediate(resolve))
+    target.sync()
     this.record({ op: 'fsyncDir', path: dir })
   }
 
