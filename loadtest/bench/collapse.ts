@@ -19,14 +19,7 @@ import { join } from 'node:path'
 import { plainKeyPath } from '../../gateway/routes/items.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
 import { SystemClock } from '../../shared/time/clock.ts'
-import {
-  freePort,
-  repoRoot,
-  spawnTs,
-  stop,
-  waitFor,
-  type Spawned,
-} from '../../test/harness/processes.ts'
+import { repoRoot, stop, type Spawned } from '../../test/harness/processes.ts'
 import {
   parsePrometheusText,
   sampleSum,
@@ -62,6 +55,7 @@ import {
   type ProbeLine,
 } from './collapse-lines.ts'
 import { probeStaleAfterAck } from './collapse-probe.ts'
+import { helloWorldRequest, startHelloWorld } from './hello-world.ts'
 
 interface CollapseSize {
   readonly clients: number
@@ -190,41 +184,21 @@ async function measure(
   return { line, curve: summary.latency.curve }
 }
 
-const helloResult: OperationResult = {
-  kind: 'read',
-  ok: true,
-  label: '200',
-  role: null,
-  notFound: false,
-  conflict: false,
-}
-
 /** What one Node process answers at this concurrency on this machine now: a bare node:http. */
 async function measureCeiling(
   processes: Processes,
   size: CollapseSize,
   plan: CpuPlan | null,
 ): Promise<CeilingLine> {
-  const port = await freePort()
-  const hello = spawnTs('loadtest/bench/hello-world-server.ts', [String(port)])
-  processes.others.push(hello)
-  await waitFor('hello-world listening', () => hello.output().includes('listening'), {
-    timeoutMs: 20_000,
-    intervalMs: 20,
-  })
-  if (plan !== null) pinProcess(hello.pid, plan.server)
+  const hello = await startHelloWorld(plan)
+  processes.others.push(hello.process)
   const { summary } = await closedLoop(
-    `http://127.0.0.1:${port}`,
+    hello.url,
     size,
-    (target) => async () => {
-      const outcome = await target.call({ method: 'GET', path: '/' })
-      return outcome.status === 200
-        ? helloResult
-        : { ...helloResult, ok: false, label: outcome.failure ?? String(outcome.status) }
-    },
+    (target) => () => helloWorldRequest(target),
     () => Promise.resolve(0),
   )
-  await stop(hello)
+  await stop(hello.process)
   return {
     bench: 'collapse',
     ceiling: 'node-hello-world',

@@ -20,7 +20,7 @@
 import { loadavg } from 'node:os'
 import { SeededPrng } from '../../shared/random/prng.ts'
 import { SystemClock } from '../../shared/time/clock.ts'
-import { freePort, spawnTs, stop, waitFor, type Spawned } from '../../test/harness/processes.ts'
+import { stop, type Spawned } from '../../test/harness/processes.ts'
 import { Scenario } from '../scenarios/scenario.ts'
 import { runClosedLoop } from '../runner/closed-loop.ts'
 import { HttpTarget } from '../runner/http-target.ts'
@@ -29,7 +29,8 @@ import { OperationSource, type OperationResult } from '../runner/operations.ts'
 import { loadFigures, type LoadFigures } from '../runner/load-figures.ts'
 import type { RunSummary } from '../runner/recorder.ts'
 import { cpuUsPerRequest, processCpuMs } from '../runner/process-cpu.ts'
-import { cpuPlan, describePlan, pinProcess, type CpuPlan } from '../runner/cpu-pinning.ts'
+import { cpuPlan, describePlan, pinProcess } from '../runner/cpu-pinning.ts'
+import { helloWorldRequest, startHelloWorld } from './hello-world.ts'
 
 type Workload = 'hot' | 'zipf' | 'uniform'
 type Consistency = 'strong' | 'eventual'
@@ -149,26 +150,6 @@ async function measure(
   }
 }
 
-async function startHelloWorld(plan: CpuPlan | null): Promise<{ url: string; process: Spawned }> {
-  const port = await freePort()
-  const spawned = spawnTs('loadtest/bench/hello-world-server.ts', [String(port)])
-  await waitFor('hello-world listening', () => spawned.output().includes('listening'), {
-    timeoutMs: 20_000,
-    intervalMs: 20,
-  })
-  if (plan !== null) pinProcess(spawned.pid, plan.server)
-  return { url: `http://127.0.0.1:${port}`, process: spawned }
-}
-
-const helloResult: OperationResult = {
-  kind: 'read',
-  ok: true,
-  label: '200',
-  role: null,
-  notFound: false,
-  conflict: false,
-}
-
 function emit(line: object): void {
   process.stdout.write(JSON.stringify(line) + '\n')
 }
@@ -189,12 +170,12 @@ export async function runGatewayBench(options: { quick: boolean }): Promise<void
     await preloadKeys(on.url, scenarioFor('hot', 'strong', size), 1)
     await preloadKeys(on.url, scenarioFor('zipf', 'strong', size), size.preload)
     const lines: GatewayBenchLine[] = []
-    const helloSummary = await measure(hello.url, size, hello.process.pid, (target) => async () => {
-      const outcome = await target.call({ method: 'GET', path: '/' })
-      return outcome.status === 200
-        ? helloResult
-        : { ...helloResult, ok: false, label: outcome.failure ?? String(outcome.status) }
-    })
+    const helloSummary = await measure(
+      hello.url,
+      size,
+      hello.process.pid,
+      (target) => () => helloWorldRequest(target),
+    )
     lines.push(
       lineOf(
         { workload: 'hello-world', consistency: null, coalescing: null, clients: size.clients },
