@@ -8,12 +8,16 @@ import type { ClusterFile } from '../../shared/config/cluster-file.ts'
 import { limits } from '../../shared/limits.ts'
 import type { Logger } from '../../shared/log.ts'
 import type { Prng } from '../../shared/random/prng.ts'
+import { ShoalError } from '../../shared/errors.ts'
 import type { Clock, Timers } from '../../shared/time/clock.ts'
 import { HotCache, defaultHotCacheOptions } from '../cache/hot-cache.ts'
 import {
   CoalescedReader,
+  cleanError,
   type CoalescedRead,
-  type ReadOptions,
+  type JoinOptions,
+  type ReadDone,
+  type ReadTicket,
 } from '../coalescer/coalesced-reader.ts'
 import {
   Coalescer,
@@ -139,11 +143,12 @@ export function buildClusterBackend(
 }
 
 /**
- * Coalescing off: each read runs its own backend read (role 'leader', fan-in 1). The group
- * caller still bounds it by the request deadline. For benchmarks and peer comparisons only.
+ * Coalescing off: each read runs its own backend read (role 'leader', fan-in 1) with its own
+ * deadline timer. For benchmarks and peer comparisons only.
  */
 class UncoalescedReader<R, V> extends CoalescedReader<R, V> {
   readonly #clock: Clock
+  readonly #timers: Timers
   readonly #readBackend: (request: R, options: { signal: AbortSignal }) => Promise<V>
 
   constructor(
@@ -154,23 +159,42 @@ class UncoalescedReader<R, V> extends CoalescedReader<R, V> {
   ) {
     super(clock, timers, coalescer, options)
     this.#clock = clock
+    this.#timers = timers
     this.#readBackend = options.readBackend
   }
 
-  override async read(request: R, options: ReadOptions): Promise<CoalescedRead<V>> {
+  override join(request: R, options: JoinOptions, done: ReadDone<V>): ReadTicket | null {
     const departedAtMs = this.#clock.monotonicMs()
-    let signal = options.signal
-    let unhook = (): void => {}
-    if (signal === undefined) {
-      const controller = new AbortController()
-      unhook = options.abortSource?.onAbort((reason) => controller.abort(reason)) ?? unhook
-      signal = controller.signal
+    if (options.deadlineMs <= departedAtMs) {
+      done(new ShoalError('deadline-exceeded', 'the deadline had passed'), null)
+      return null
     }
+    const controller = new AbortController()
+    let finished = false
+    const finish = (error: ShoalError | null, read: CoalescedRead<V> | null): void => {
+      if (finished) return
+      finished = true
+      timer.cancel()
+      if (error !== null) controller.abort(error)
+      done(error, read)
+    }
+    const timer = this.#timers.after(options.deadlineMs - departedAtMs, () =>
+      finish(
+        options.deadlineError?.() ??
+          new ShoalError('deadline-exceeded', 'the read deadline passed'),
+        null,
+      ),
+    )
+    let pending: Promise<V>
     try {
-      const value = await this.#readBackend(request, { signal })
-      return { value, role: 'leader', fanIn: 1, departedAtMs }
-    } finally {
-      unhook()
+      pending = this.#readBackend(request, { signal: controller.signal })
+    } catch (error) {
+      pending = Promise.reject(error)
     }
+    pending.then(
+      (value) => finish(null, { value, role: 'leader', fanIn: 1, departedAtMs }),
+      (error: unknown) => finish(cleanError(error), null),
+    )
+    return { leave: (error) => finish(error, null) }
   }
 }

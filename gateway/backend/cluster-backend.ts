@@ -24,7 +24,7 @@ import {
 import type { z } from 'zod'
 import type { Clock } from '../../shared/time/clock.ts'
 import { coalescingKey } from '../coalescer/coalescing-key.ts'
-import type { CoalescedReader } from '../coalescer/coalesced-reader.ts'
+import type { CoalescedRead, CoalescedReader } from '../coalescer/coalesced-reader.ts'
 import type { ShardMap } from '../routing/shard-map.ts'
 import type { CatalogClient } from './catalog-client.ts'
 import type { ClusterWatcher } from './cluster-watcher.ts'
@@ -179,6 +179,33 @@ export class ClusterBackend implements B.GatewayBackend {
         ? { signal: options.signal }
         : { abortSource: options.abortSource }),
     })
+    return this.#resultOf(request, read)
+  }
+
+  /** `get` without a promise per read (the fast path's strong reads and cache misses). */
+  getDirect(
+    request: B.GetRequest,
+    options: B.DirectGetOptions,
+    done: B.DirectGetDone,
+  ): B.DirectGetTicket | null {
+    const cached = this.#hot.beforeRead(request)
+    if (cached !== null) {
+      done(null, { kind: 'found', item: cached, coalescing: { role: 'cache', fanIn: 1 } })
+      return null
+    }
+    const joinOptions = {
+      consistency: request.consistency,
+      deadlineMs: Math.min(options.deadlineMs, this.#deadlineMs()),
+      deadlineError: options.deadlineError,
+    }
+    return this.#reader.join(request, joinOptions, (error, read) => {
+      if (error !== null) done(error, null)
+      else done(null, this.#resultOf(request, read as CoalescedRead<FlightResult>))
+    })
+  }
+
+  /** A waiter's answer; the flight's leader also offers the item to the hot cache. */
+  #resultOf(request: B.GetRequest, read: CoalescedRead<FlightResult>): B.GetResult {
     if (read.value.kind === 'table-not-found') return read.value
     const coalescing = { role: read.role, fanIn: read.fanIn }
     if (read.value.kind !== 'found') return { ...read.value, coalescing }

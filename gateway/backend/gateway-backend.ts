@@ -18,6 +18,7 @@
  *   succeeds only when no visible entry exists.
  */
 import type { Consistency, Durability } from '../../shared/api/storage-api.ts'
+import type { ShoalError } from '../../shared/errors.ts'
 
 export type { Consistency, Durability }
 
@@ -209,8 +210,35 @@ export interface Readiness {
   readonly reasons: readonly string[]
 }
 
+/** Options of `getDirect`: the read's absolute deadline and the error it ends with there. */
+export interface DirectGetOptions {
+  /** Absolute deadline on the backend's monotonic clock. */
+  readonly deadlineMs: number
+  /** The 'deadline-exceeded' error the read gets when its deadline passes. */
+  readonly deadlineError: () => ShoalError
+}
+
+/** How a direct read ends, exactly once: an error, or the result. */
+export type DirectGetDone = (error: unknown, result: GetResult | null) => void
+
+/** A direct read in progress: `leave` ends it with `error` (e.g. the client left). */
+export interface DirectGetTicket {
+  leave(error: ShoalError): void
+}
+
 export interface GatewayBackend {
   get(request: GetRequest, options: CallOptions): Promise<GetResult>
+  /**
+   * Optional callback form of `get` for the edge's fast path: the same read and answer without
+   * a promise, AbortSignal or timer per read. `done` runs exactly once, at the latest at the
+   * deadline; it may run before `getDirect` returns (then the result is null). Without it the
+   * fast path uses `get`.
+   */
+  getDirect?(
+    request: GetRequest,
+    options: DirectGetOptions,
+    done: DirectGetDone,
+  ): DirectGetTicket | null
   multiGet(request: MultiGetRequest, options: CallOptions): Promise<MultiGetResult>
   scan(request: ScanRequest, options: CallOptions): Promise<ScanResult>
   put(request: PutRequest, options: CallOptions): Promise<WriteResult>

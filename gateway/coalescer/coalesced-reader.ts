@@ -1,20 +1,31 @@
 /**
  * CoalescedReader: the async shell around the pure Coalescer. It runs the backend read a
  * decision asks for, and settles every waiter when the flight completes (no polling: waiters
- * are deferreds resolved from the flight's own promise callbacks).
+ * are settled from the flight's own promise callbacks).
  *
- * Each waiter has its own deadline (a timer from the injected Timers) and AbortSignal. A
- * waiter that leaves is rejected at once ('deadline-exceeded' or 'aborted'); the flight goes on
- * for the others and is aborted only when its last waiter leaves. A failed flight rejects all
+ * Two forms of one read. `join` is the callback form the edge's fast path uses: no promise,
+ * deferred or timer per waiter, the caller's callback runs once with the value or one clean
+ * error, and the returned ticket lets the waiter leave. `read` is the promise form (abort by
+ * AbortSignal or AbortSource) built on `join`.
+ *
+ * Deadlines. Each waiter keeps its own deadline, but a waiter has no timer: each flight (in
+ * the air or forming) has one deadline sweep from the injected Timers, armed at the earliest
+ * deadline of its waiters. When it fires, every waiter of that flight whose deadline is due
+ * leaves with 'deadline-exceeded' (or the error its caller chose), and the sweep re-arms at
+ * the next deadline. A settled, cancelled or dropped flight cancels its sweep.
+ *
+ * A waiter that leaves (deadline, abort) is settled with its error at once; the flight goes on
+ * for the others and is aborted only when its last waiter leaves. A failed flight settles all
  * of its waiters with the same clean error (a ShoalError; anything else is wrapped as
  * 'unavailable') and is never cached here: the next read sends a new flight.
  *
  * The order of one read (R3): the decision and the registration are one synchronous step in
- * `read()`; a 'send' starts the backend read before `read()` returns, so a strong read that
- * arrives later in the same tick sees the flight as already departed.
+ * `join()`; a 'send' starts the backend read before `join()` returns, so a strong read that
+ * arrives later in the same tick sees the flight as already departed. When a flight's reply
+ * settles its waiters, the forming flight departs first, then the waiters' callbacks run.
  */
 import { assert } from '../../shared/assert.ts'
-import { deferred, type Deferred } from '../../shared/deferred.ts'
+import { deferred } from '../../shared/deferred.ts'
 import { isShoalError, ShoalError } from '../../shared/errors.ts'
 import type { Clock, TimerHandle, Timers } from '../../shared/time/clock.ts'
 import type { AbortSource } from '../backend/gateway-backend.ts'
@@ -53,24 +64,56 @@ export interface CoalescedReaderOptions<R, V> {
   readBackend(request: R, options: { signal: AbortSignal }): Promise<V>
 }
 
-export interface ReadOptions {
+export interface JoinOptions {
   readonly consistency: Consistency
   /** Absolute deadline on the clock's monotonic scale. */
   readonly deadlineMs: number
+  /** The error the waiter gets when its deadline passes (default: the read deadline passed). */
+  readonly deadlineError?: () => ShoalError
+}
+
+export interface ReadOptions extends JoinOptions {
   readonly signal?: AbortSignal
   /** The same cancellation as `signal` without an EventTarget (used instead when given). */
   readonly abortSource?: AbortSource
 }
 
-interface WaiterRecord<V> {
-  readonly result: Deferred<CoalescedRead<V>>
-  readonly role: WaiterRole
-  cleanup: () => void
+/**
+ * How a joined read ends: exactly once, with an error or with the read. Called synchronously
+ * from `join` when the read fails at once (deadline already passed, shed).
+ */
+export type ReadDone<V> = (error: ShoalError | null, read: CoalescedRead<V> | null) => void
+
+/** A waiter still riding a flight: `leave` settles it with `error`; later calls do nothing. */
+export interface ReadTicket {
+  leave(error: ShoalError): void
 }
 
-interface FlightRecord<R> {
+/** A flight this shell tracks (forming or in the air), with its waiters and deadline sweep. */
+interface FlightRecord<R, V> {
+  readonly id: FlightId
   readonly request: R
   controller: AbortController | null
+  /** Every waiter that joined, settled ones included until the next sweep compacts them. */
+  waiters: Waiter<R, V>[]
+  sweep: TimerHandle | null
+  sweepAtMs: number
+}
+
+class Waiter<R, V> implements ReadTicket {
+  done = false
+  constructor(
+    readonly reader: CoalescedReader<R, V>,
+    readonly id: WaiterId,
+    readonly role: WaiterRole,
+    readonly deadlineMs: number,
+    readonly onDone: ReadDone<V>,
+    readonly deadlineError: (() => ShoalError) | undefined,
+  ) {}
+
+  leave(error: ShoalError): void {
+    this.reader.leaveWaiter(this, error)
+  }
 }
 
 type Outcome<V> = { ok: true; value: V } | { ok: false; error: ShoalError }
@@ -80,8 +123,7 @@ export class CoalescedReader<R, V> {
   readonly #timers: Timers
   readonly #coalescer: Coalescer
   readonly #options: CoalescedReaderOptions<R, V>
-  readonly #flights = new Map<FlightId, FlightRecord<R>>()
-  readonly #waiters = new Map<WaiterId, WaiterRecord<V>>()
+  readonly #flights = new Map<FlightId, FlightRecord<R, V>>()
 
   constructor(
     clock: Clock,
@@ -95,23 +137,57 @@ export class CoalescedReader<R, V> {
     this.#options = options
   }
 
+  /** The promise form of `join`, cancelled by `signal` or `abortSource`. */
   read(request: R, options: ReadOptions): Promise<CoalescedRead<V>> {
     if (options.signal?.aborted === true) {
       return Promise.reject(new ShoalError('aborted', 'the read was aborted before it started'))
     }
+    const result = deferred<CoalescedRead<V>>()
+    let unhook = noop
+    const ticket = this.join(request, options, (error, read) => {
+      unhook()
+      if (error !== null) result.reject(error)
+      else result.resolve(read as CoalescedRead<V>)
+    })
+    if (ticket === null) return result.promise
+    const onAbort = (): void => ticket.leave(new ShoalError('aborted', 'read aborted'))
+    // A source that has already fired calls back at once, before read() has returned: that
+    // leave runs as a microtask, after read() returns.
+    let hooking = true
+    unhook = hookAbort(options, () => (hooking ? queueMicrotask(onAbort) : onAbort()))
+    hooking = false
+    return result.promise
+  }
+
+  /**
+   * Registers a read and returns its ticket, or settles it at once through `done` and returns
+   * null (deadline already passed, shed). `done` runs exactly once.
+   */
+  join(request: R, options: JoinOptions, done: ReadDone<V>): ReadTicket | null {
     const nowMs = this.#clock.monotonicMs()
     if (options.deadlineMs <= nowMs) {
-      return Promise.reject(new ShoalError('deadline-exceeded', 'the deadline had passed'))
+      done(new ShoalError('deadline-exceeded', 'the deadline had passed'), null)
+      return null
     }
     const key = this.#options.keyOf(request)
     const decision = this.#coalescer.onRead(key, { consistency: options.consistency, nowMs })
-    if (decision.kind === 'shed') return Promise.reject(new ShedError(decision.retryAfterMs))
-    const result = this.#register(decision, options, nowMs)
-    if (!this.#flights.has(decision.flight)) {
-      this.#flights.set(decision.flight, { request, controller: null })
+    if (decision.kind === 'shed') {
+      done(new ShedError(decision.retryAfterMs), null)
+      return null
     }
-    if (decision.kind === 'send') this.#start(decision.flight)
-    return result
+    const flight = this.#flightOf(decision, request)
+    const waiter = new Waiter<R, V>(
+      this,
+      decision.waiter,
+      decision.role,
+      options.deadlineMs,
+      done,
+      options.deadlineError,
+    )
+    flight.waiters.push(waiter)
+    this.#arm(flight, options.deadlineMs, nowMs)
+    if (decision.kind === 'send') this.#start(flight.id)
+    return waiter
   }
 
   /** Flights this shell is tracking (sent or forming); 0 when idle. */
@@ -119,29 +195,80 @@ export class CoalescedReader<R, V> {
     return this.#flights.size
   }
 
-  #register(
-    decision: Exclude<Decision, { kind: 'shed' }>,
-    options: ReadOptions,
-    nowMs: number,
-  ): Promise<CoalescedRead<V>> {
-    const waiter = decision.waiter
-    const result = deferred<CoalescedRead<V>>()
-    const record: WaiterRecord<V> = { result, role: decision.role, cleanup: noop }
-    this.#waiters.set(waiter, record)
-    const timer: TimerHandle = this.#timers.after(options.deadlineMs - nowMs, () =>
-      this.#leave(waiter, new ShoalError('deadline-exceeded', 'the read deadline passed')),
-    )
-    const onAbort = (): void => this.#leave(waiter, new ShoalError('aborted', 'read aborted'))
-    // A source that has already fired calls back at once, before read() has tracked (and for
-    // a 'send', started) the flight: that leave runs as a microtask, after read() returns.
-    let hooking = true
-    const unhook = hookAbort(options, () => (hooking ? queueMicrotask(onAbort) : onAbort()))
-    hooking = false
-    record.cleanup = () => {
-      timer.cancel()
-      unhook()
+  /** A waiter leaves (its ticket's `leave`): settled with `error`, the flight goes on. */
+  leaveWaiter(waiter: Waiter<R, V>, error: ShoalError): void {
+    if (waiter.done) return
+    waiter.done = true
+    const left = this.#coalescer.leave(waiter.id, { nowMs: this.#clock.monotonicMs() })
+    if (left.cancel !== null) {
+      const flight = this.#forget(left.cancel)
+      assert(flight.controller !== null, 'a cancelled flight was sent')
+      flight.controller.abort(new ShoalError('aborted', 'every waiter left the flight'))
     }
-    return result.promise
+    if (left.dropped !== null) this.#forget(left.dropped)
+    if (left.send !== null) this.#start(left.send)
+    deliver(waiter, error, null)
+  }
+
+  #flightOf(decision: Exclude<Decision, { kind: 'shed' }>, request: R): FlightRecord<R, V> {
+    const known = this.#flights.get(decision.flight)
+    if (known !== undefined) return known
+    const flight: FlightRecord<R, V> = {
+      id: decision.flight,
+      request,
+      controller: null,
+      waiters: [],
+      sweep: null,
+      sweepAtMs: 0,
+    }
+    this.#flights.set(decision.flight, flight)
+    return flight
+  }
+
+  /** Arms the flight's sweep at `deadlineMs` unless it is armed at or before it. */
+  #arm(flight: FlightRecord<R, V>, deadlineMs: number, nowMs: number): void {
+    if (flight.sweep !== null) {
+      if (flight.sweepAtMs <= deadlineMs) return
+      flight.sweep.cancel()
+    }
+    flight.sweepAtMs = deadlineMs
+    flight.sweep = this.#timers.after(Math.max(0, deadlineMs - nowMs), () => this.#sweep(flight))
+  }
+
+  /** The sweep fired: due waiters leave; the rest are kept and the sweep re-arms. */
+  #sweep(flight: FlightRecord<R, V>): void {
+    flight.sweep = null
+    const nowMs = this.#clock.monotonicMs()
+    // The timer was armed for sweepAtMs: trust it, as a timer per waiter was trusted.
+    const dueMs = Math.max(nowMs, flight.sweepAtMs)
+    const kept: Waiter<R, V>[] = []
+    let nextMs = Infinity
+    for (const waiter of flight.waiters) {
+      if (waiter.done) continue
+      if (waiter.deadlineMs <= dueMs) {
+        const error =
+          waiter.deadlineError?.() ??
+          new ShoalError('deadline-exceeded', 'the read deadline passed')
+        assert(error.code === 'deadline-exceeded', 'a deadline error is deadline-exceeded')
+        this.leaveWaiter(waiter, error)
+      } else {
+        kept.push(waiter)
+        nextMs = Math.min(nextMs, waiter.deadlineMs)
+      }
+    }
+    if (kept.length === 0 || this.#flights.get(flight.id) !== flight) return
+    flight.waiters = kept
+    this.#arm(flight, nextMs, nowMs)
+  }
+
+  /** Stops tracking a flight (settled, cancelled or dropped) and cancels its sweep. */
+  #forget(flightId: FlightId): FlightRecord<R, V> {
+    const flight = this.#flights.get(flightId)
+    assert(flight !== undefined, 'a flight to forget is tracked')
+    this.#flights.delete(flightId)
+    flight.sweep?.cancel()
+    flight.sweep = null
+    return flight
   }
 
   #start(flightId: FlightId): void {
@@ -166,39 +293,36 @@ export class CoalescedReader<R, V> {
     const nowMs = this.#clock.monotonicMs()
     const settlement = this.#coalescer.onReply(flightId, { ok: outcome.ok, nowMs })
     if (settlement.waiters.length === 0) return // cancelled: its waiters were settled on leave
-    this.#flights.delete(flightId)
+    const flight = this.#forget(flightId)
     const fanIn = settlement.waiters.length
     const departedAtMs = settlement.departedAtMs
     assert(departedAtMs !== null, 'a settled flight was sent')
-    for (const waiterId of settlement.waiters) {
-      const waiter = this.#waiters.get(waiterId)
-      assert(waiter !== undefined, 'a settled waiter is tracked')
-      this.#waiters.delete(waiterId)
-      waiter.cleanup()
-      if (outcome.ok) {
-        waiter.result.resolve({ value: outcome.value, role: waiter.role, fanIn, departedAtMs })
-      } else {
-        waiter.result.reject(outcome.error)
-      }
-    }
+    // The forming flight departs before the callbacks run: they may take a while (answers).
     if (settlement.next !== null) this.#start(settlement.next)
-  }
-
-  #leave(waiterId: WaiterId, error: ShoalError): void {
-    const waiter = this.#waiters.get(waiterId)
-    if (waiter === undefined) return
-    this.#waiters.delete(waiterId)
-    waiter.cleanup()
-    const left = this.#coalescer.leave(waiterId, { nowMs: this.#clock.monotonicMs() })
-    waiter.result.reject(error)
-    if (left.cancel !== null) {
-      const flight = this.#flights.get(left.cancel)
-      assert(flight !== undefined && flight.controller !== null, 'a cancelled flight was sent')
-      this.#flights.delete(left.cancel)
-      flight.controller.abort(new ShoalError('aborted', 'every waiter left the flight'))
+    let settled = 0
+    for (const waiter of flight.waiters) {
+      if (waiter.done) continue
+      waiter.done = true
+      settled++
+      if (!outcome.ok) deliver(waiter, outcome.error, null)
+      else deliver(waiter, null, { value: outcome.value, role: waiter.role, fanIn, departedAtMs })
     }
-    if (left.dropped !== null) this.#flights.delete(left.dropped)
-    if (left.send !== null) this.#start(left.send)
+    assert(settled === fanIn, 'the shell settles exactly the waiters the coalescer settles')
+  }
+}
+
+/** Runs a waiter's callback; a callback that throws cannot stop the others being settled. */
+function deliver<V>(
+  waiter: Waiter<unknown, V>,
+  error: ShoalError | null,
+  read: CoalescedRead<V> | null,
+): void {
+  try {
+    waiter.onDone(error, read)
+  } catch (thrown) {
+    queueMicrotask(() => {
+      throw thrown
+    })
   }
 }
 
@@ -213,7 +337,7 @@ function hookAbort(options: ReadOptions, onAbort: () => void): () => void {
   return () => signal.removeEventListener('abort', onAbort)
 }
 
-function cleanError(error: unknown): ShoalError {
+export function cleanError(error: unknown): ShoalError {
   if (isShoalError(error)) return error
   return new ShoalError('unavailable', 'the backend read failed', { cause: error })
 }

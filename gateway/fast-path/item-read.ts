@@ -19,6 +19,7 @@
  * X-Shoal-Timeout-Ms, and any request with a body.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { assert } from '../../shared/assert.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import type { Logger } from '../../shared/log.ts'
 import type { Clock, Timers } from '../../shared/time/clock.ts'
@@ -66,13 +67,20 @@ interface Prepared {
   readonly body: Buffer
 }
 
+/** A read answer's item part, and its whole head per coalescing role for one fan-in. */
+interface PreparedRead extends Prepared {
+  /** By role: the head up to X-Request-Id of the last fan-in seen (a flight's waiters share). */
+  readonly heads: Map<string, { readonly fanIn: number; readonly headers: readonly string[] }>
+}
+
 /** One request in progress (the per-request state, instead of closures). */
 interface Pending {
   readonly target: GetRequest
   readonly response: ServerResponse
   readonly requestId: string
   readonly startMs: number
-  readonly deadline: RequestDeadline
+  /** The promise route's deadline and cancellation; null on the direct route. */
+  readonly deadline: RequestDeadline | null
   readonly path: string
   answered: boolean
 }
@@ -83,7 +91,7 @@ export class ItemReadFastPath {
   readonly #targets: ReadTargets
   readonly #prepared = new WeakMap<CachedItem, Prepared>()
   /** The fixed part of a read answer per item: a flight's waiters share its item object. */
-  readonly #answers = new WeakMap<StoredItem, Prepared>()
+  readonly #answers = new WeakMap<StoredItem, PreparedRead>()
   /** The request-metrics series of 200 answers by consistency, resolved on first use. */
   readonly #okSeries = new Map<string, BucketHistogram>()
   /** The request-metrics series of cache hits, resolved on first use. */
@@ -119,6 +127,20 @@ export class ItemReadFastPath {
       }
     }
     this.stats.reads++
+    const path = request.url ?? ''
+    if (this.#deps.backend.getDirect !== undefined) {
+      const pending = {
+        target,
+        response,
+        requestId,
+        startMs,
+        deadline: null,
+        path,
+        answered: false,
+      }
+      this.#readDirect(pending)
+      return true
+    }
     this.#read({
       target,
       response,
@@ -129,10 +151,34 @@ export class ItemReadFastPath {
         response.once('close', onGone)
         return () => response.off('close', onGone)
       }),
-      path: request.url ?? '',
+      path,
       answered: false,
     })
     return true
+  }
+
+  /**
+   * The backend's callback form: no promise, AbortSignal or timer per read. The backend ends
+   * the read at the request deadline with the same 504 error; a client that leaves makes the
+   * read leave its flight ('close' comes once per response; after an answer it does nothing).
+   */
+  #readDirect(pending: Pending): void {
+    const timeoutMs = this.#deps.limits.deadlineMsDefault
+    const ticket = this.#deps.backend.getDirect!(
+      pending.target,
+      { deadlineMs: pending.startMs + timeoutMs, deadlineError: () => requestExpired(timeoutMs) },
+      (error, result) => {
+        if (error !== null) this.#fail(pending, error)
+        else this.#answer(pending, result as GetResult)
+      },
+    )
+    if (ticket === null) return
+    const response = pending.response
+    const onClose = (): void => {
+      if (!pending.answered) ticket.leave(new ShoalError('aborted', 'read aborted'))
+    }
+    if (response.destroyed) onClose()
+    else response.on('close', onClose)
   }
 
   #targetOf(request: IncomingMessage): GetRequest | null {
@@ -151,18 +197,17 @@ export class ItemReadFastPath {
 
   #read(pending: Pending): void {
     const { target } = pending
-    const timeoutMs = pending.deadline.timeoutMs
+    const timeoutMs = this.#deps.limits.deadlineMsDefault
+    const deadline = pending.deadline
+    assert(deadline !== null, 'the promise route has a request deadline')
     const timer = this.#deps.timers.after(timeoutMs, () => {
-      const expired = new ShoalError(
-        'deadline-exceeded',
-        `the request deadline of ${timeoutMs} ms passed before an answer`,
-      )
-      pending.deadline.expire(expired)
+      const expired = requestExpired(timeoutMs)
+      deadline.expire(expired)
       this.#fail(pending, expired)
     })
     let reading: Promise<GetResult>
     try {
-      reading = this.#deps.backend.get(target, pending.deadline)
+      reading = this.#deps.backend.get(target, deadline)
     } catch (error) {
       reading = Promise.reject(error)
     }
@@ -192,19 +237,30 @@ export class ItemReadFastPath {
       return this.#send(pending, absentProblem.status, headers, absentProblem.body, 'not-found')
     }
     const answer = this.#answerOf(result.item)
-    for (const header of answer.headers) headers.push(header)
-    this.#send(pending, 200, headers, answer.body, null)
+    if (result.coalescing === undefined) {
+      for (const header of answer.headers) headers.push(header)
+      return this.#send(pending, 200, headers, answer.body, null)
+    }
+    const { role, fanIn } = result.coalescing
+    let head = answer.heads.get(role)
+    if (head?.fanIn !== fanIn) {
+      for (const header of answer.headers) headers.push(header)
+      headers.push('content-length', String(answer.body.byteLength))
+      head = { fanIn, headers }
+      answer.heads.set(role, head)
+    }
+    this.#write(pending, 200, head.headers.slice(), answer.body, null)
   }
 
   /** Headers and body of a found item, built once per item (every waiter of a flight reuses it). */
-  #answerOf(item: StoredItem): Prepared {
+  #answerOf(item: StoredItem): PreparedRead {
     const known = this.#answers.get(item)
     if (known !== undefined) return known
     const headers = ['content-type', item.contentType, 'etag', `"${item.version}"`]
     headers.push('x-shoal-timestamp', String(item.timestamp))
     if (item.expiresAtMs !== null) headers.push('x-shoal-expires-at-ms', String(item.expiresAtMs))
     const body = Buffer.from(item.value.buffer, item.value.byteOffset, item.value.byteLength)
-    const prepared: Prepared = { headers, body }
+    const prepared: PreparedRead = { headers, body, heads: new Map() }
     this.#answers.set(item, prepared)
     return prepared
   }
@@ -228,10 +284,21 @@ export class ItemReadFastPath {
     body: Buffer | string,
     errorCode: string | null,
   ): void {
+    headers.push('content-length', String(Buffer.byteLength(body)))
+    this.#write(pending, status, headers, body, errorCode)
+  }
+
+  /** Writes the answer: `headers` has everything but X-Request-Id, which is added here. */
+  #write(
+    pending: Pending,
+    status: number,
+    headers: string[],
+    body: Buffer | string,
+    errorCode: string | null,
+  ): void {
     if (pending.answered) return // the deadline answered first; this late answer is dropped
     pending.answered = true
-    pending.deadline.release()
-    headers.push('content-length', String(Buffer.byteLength(body)))
+    pending.deadline?.release()
     headers.push(requestIdHeader, pending.requestId)
     const response = pending.response
     if (!response.destroyed) {
@@ -257,12 +324,14 @@ export class ItemReadFastPath {
     const metrics = this.#deps.metrics
     if (metrics === null) return
     const seconds = (this.#deps.clock.monotonicMs() - startMs) / 1000
-    const labels = { route: plainKeyPath, method: 'GET', status, consistency: target.consistency }
-    if (status !== 200 || errorCode !== null)
-      return metrics.observe({ ...labels, seconds, errorCode })
     // A 200 (most answers) goes to its series resolved once per consistency.
-    let series = this.#okSeries.get(target.consistency)
-    if (series === undefined) {
+    let series =
+      status === 200 && errorCode === null ? this.#okSeries.get(target.consistency) : null
+    if (series === undefined || series === null) {
+      const labels = { route: plainKeyPath, method: 'GET', status, consistency: target.consistency }
+      if (status !== 200 || errorCode !== null) {
+        return metrics.observe({ ...labels, seconds, errorCode })
+      }
       series = metrics.seriesFor(labels)
       this.#okSeries.set(target.consistency, series)
     }
@@ -284,6 +353,14 @@ export class ItemReadFastPath {
     this.#prepared.set(item, prepared)
     return prepared
   }
+}
+
+/** The 504 of a request whose deadline passed (the same text as the deadline middleware's). */
+function requestExpired(timeoutMs: number): ShoalError {
+  return new ShoalError(
+    'deadline-exceeded',
+    `the request deadline of ${timeoutMs} ms passed before an answer`,
+  )
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {
