@@ -62,6 +62,10 @@ export const limits = {
   raftLogQueuedWritesMax: 65_536, // writes waiting for the next batch; beyond: overloaded
   raftLogClosedSegmentsMax: 4, // past this, shards pinning the oldest segment are rewritten
   raftLogShardsMax: 65_536, // shard replicas one node's log tracks (1024 shards x 3 is typical)
+  // Recent entries kept in memory per shard so apply needs no read-back (raftlog/recent-entries):
+  // a few turns of a busy shard; a node with 1024 busy shards holds at most 256 MiB.
+  raftLogRecentEntriesMax: 1024,
+  raftLogRecentBytesMax: 256 * KiB,
 
   // --- storage node ---
   storageLogRetainEntries: 10_000, // kept below the durable applied index for lagging followers

@@ -52,8 +52,13 @@ import { AppliedWaiters, ProposalWaiters, withDeadline, type Settler } from './w
 import type { GroupMessage } from './wire.ts'
 
 export interface StateMachine<R> {
-  /** Applies committed entries of one group in log order; one result per entry. */
-  apply(group: number, entries: readonly Entry[]): Promise<R[]>
+  /**
+   * Applies committed entries of one group in log order; one result per entry. `awaited` says
+   * whether a local proposer waits for an entry's result: when none does (a follower, or a
+   * proposer that left), the machine may skip work that only shapes the result.
+   */
+  apply(group: number, entries: readonly Entry[], awaited: (entry: Entry) => boolean):
+    Promise<R[]>
 }
 
 export interface HostTransport {
@@ -612,7 +617,8 @@ export class MultiRaftHost<R> {
     // A snapshot in a Ready was installed by #install, its data already in the state machine.
     if (snap > g.appliedIndex) g.appliedIndex = snap
     if (entries.length === 0) return
-    const results = await this.#o.stateMachine.apply(g.id, entries)
+    const results = await this.#o.stateMachine.apply(g.id, entries,
+      (entry) => g.proposals.get(entry.index)?.term === entry.term)
     assert(results.length === entries.length, 'one apply result per entry')
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!

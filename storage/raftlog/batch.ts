@@ -63,8 +63,17 @@ function encodeEntries(target: BatchTarget, shard: ShardLog, entries: readonly L
   }
 }
 
-/** Encodes and applies one write that `writeProblem` accepted. Returns records written. */
-export function encodeWrite(target: BatchTarget, shard: ShardLog, write: LogWrite): number {
+/**
+ * Encodes and applies one write that `writeProblem` accepted. Returns records written.
+ * `onAppended` hears the entries the shard's log took (not the leading ones it already held
+ * with the same term, which it keeps as they were).
+ */
+export function encodeWrite(
+  target: BatchTarget,
+  shard: ShardLog,
+  write: LogWrite,
+  onAppended?: (entries: readonly LogEntry[]) => void,
+): number {
   const { shardId } = shard
   const before = target.writer.length
   if (write.snapshot !== undefined) {
@@ -77,7 +86,13 @@ export function encodeWrite(target: BatchTarget, shard: ShardLog, write: LogWrit
     check(shard.truncateFrom(write.truncateFrom))
   }
   if (write.entries !== undefined && write.entries.length > 0) {
-    encodeEntries(target, shard, write.entries)
+    const entries = write.entries
+    let held = 0
+    while (held < entries.length && shard.term(entries[held]!.index) === entries[held]!.term) {
+      held++
+    }
+    encodeEntries(target, shard, entries)
+    if (held < entries.length) onAppended?.(held === 0 ? entries : entries.slice(held))
   }
   if (write.hardState !== undefined) {
     encodeRecord(target.writer, { kind: 'hard-state', shardId, hardState: write.hardState })

@@ -13,8 +13,9 @@
  *
  * Index. Per shard, the engine keeps each entry's term and disk location (shard-log.ts), not
  * its data; `entries` reads data back with readAt (page cache) and verifies each entry's
- * checksum. The index reflects every batch written to the file, including one whose fsync is
- * still in flight (the Raft core holds such entries as unstable anyway).
+ * checksum, unless the shard's most recent entries still hold it (recent-entries.ts). The
+ * index reflects every batch written to the file, including one whose fsync is still in
+ * flight (the Raft core holds such entries as unstable anyway).
  *
  * Segments and GC. After a batch, a segment over segmentBytesTarget is sealed and a new one
  * created durably. A sealed segment is deleted, oldest first, once every shard with a record
@@ -38,8 +39,10 @@ import type { FileSystem, ReadableFile, WritableFile } from '../vfs/vfs.ts'
 import { joinPath } from '../vfs/vfs.ts'
 import type { BatchTarget } from './batch.ts'
 import { encodeRewrite, encodeWrite, validateCall } from './batch.ts'
+import { entryHeaderBytes } from './record.ts'
 import { EntryReader } from './entry-reader.ts'
 import type { HardState } from './record.ts'
+import { RecentEntries } from './recent-entries.ts'
 import { recoverLog } from './recovery.ts'
 import { createSegment, segmentFileName } from './segment.ts'
 import type { LogEntry, LogWrite } from './shard-log.ts'
@@ -95,6 +98,10 @@ export class RaftLogEngine {
   /** Oldest first; the last one is active. Invariant: ids are consecutive. */
   readonly #segments: Segment[] = []
   readonly #segmentsById = new Map<number, Segment>()
+  readonly recent = new RecentEntries({
+    entriesMax: limits.raftLogRecentEntriesMax,
+    bytesMax: limits.raftLogRecentBytesMax,
+  })
   readonly #reader = new EntryReader((segmentId) => {
     const segment = this.#segmentsById.get(segmentId)
     assert(segment !== undefined, `entry in deleted segment ${segmentId}`)
@@ -312,7 +319,9 @@ export class RaftLogEngine {
       }
     }
     for (const write of writes) {
-      encodeWrite(target, this.#shard(write.shardId, true), write)
+      encodeWrite(target, this.#shard(write.shardId, true), write, (appended) =>
+        this.recent.remember(write.shardId, appended),
+      )
       active.shards.add(write.shardId)
     }
     return undefined
@@ -392,14 +401,24 @@ export class RaftLogEngine {
 
   /**
    * Entries [lo, hi) of a shard: at least one, then more while their encoded size (16-byte
-   * header plus data each) stays within maxBytes. Each is checksum-verified.
+   * header plus data each) stays within maxBytes. Each one read from disk is checksum-verified;
+   * recent ones come from memory (recent-entries.ts).
    */
   entries(shardId: number, lo: number, hi: number, maxBytes: number): LogEntry[] | 'compacted' {
     this.#usable()
     const shard = this.#shards.get(shardId) ?? new ShardLog(shardId)
     assert(lo <= hi && hi <= shard.lastIndex + 1, `entries [${lo}, ${hi}) past the log's end`)
     if (lo < shard.firstIndex) return 'compacted'
-    return this.#reader.read(shard, lo, hi, maxBytes)
+    if (lo === hi) return []
+    const sizeOf = (dataBytes: number): number => entryHeaderBytes + dataBytes
+    const recent = this.recent.read(shardId, lo, hi, maxBytes, (i) => shard.term(i), sizeOf)
+    if (recent.length === 0) return this.#reader.read(shard, lo, hi, maxBytes)
+    // The rest (rare: the window ended or a term differed) comes from disk, within the budget.
+    const next = lo + recent.length
+    let budget = maxBytes
+    for (const entry of recent) budget -= sizeOf(entry.data.length)
+    if (next === hi || shard.location(next).sizeBytes > budget) return recent
+    return recent.concat(this.#reader.read(shard, next, hi, budget))
   }
 
   /** Term of `index`, for snapshotIndex..lastIndex of the shard. */

@@ -1,0 +1,133 @@
+/**
+ * RecentEntries: the data of each shard's most recently appended entries, kept in memory so the
+ * hot path does not read them back from the segment it just wrote. A leader applies an entry
+ * and a follower applies it a few milliseconds after appending it; without this, every apply
+ * is a pread plus a checksum pass over bytes the process still held.
+ *
+ * Why no invalidation is needed: a lookup returns a cached entry only if its term equals the
+ * term the shard's index holds for that index now, and Raft's log matching property says two
+ * entries with the same index and term are the same entry. A truncated or replaced suffix
+ * changes the index's term (or shortens the log, which `entries` checks first), so a stale
+ * entry is never returned; it just ages out.
+ *
+ * Bounds: per shard, a window of consecutive indexes, at most `entriesMax` entries and
+ * `bytesMax` bytes; past either, the oldest quarter falls off the front. Data is copied when
+ * it is a view into a larger buffer (a received frame), so the cache neither pins that buffer
+ * nor sees it reused.
+ */
+import type { LogEntry } from './shard-log.ts'
+
+export interface RecentEntriesLimits {
+  /** Entries kept per shard. */
+  readonly entriesMax: number
+  /** Data bytes kept per shard; a larger entry is not kept at all. */
+  readonly bytesMax: number
+}
+
+interface Window {
+  /** Index of terms[0] / data[0]. */
+  first: number
+  terms: number[]
+  data: Uint8Array[]
+  bytes: number
+}
+
+export class RecentEntries {
+  readonly #limits: RecentEntriesLimits
+  readonly #windows = new Map<number, Window>()
+  readonly stats = { hits: 0, misses: 0 }
+
+  constructor(limits: RecentEntriesLimits) {
+    this.#limits = limits
+  }
+
+  /** Remembers entries a write appended to a shard (consecutive indexes). */
+  remember(shardId: number, entries: readonly LogEntry[]): void {
+    for (const entry of entries) this.#put(shardId, entry)
+  }
+
+  /** Forgets a shard (its log was reset or replaced). */
+  forget(shardId: number): void {
+    this.#windows.delete(shardId)
+  }
+
+  /**
+   * Entries [lo, hi) of a shard from memory, while `termAt` agrees with the cached term: at
+   * least one, then more while the sum of `sizeOf` stays within maxBytes. Empty when the
+   * first one is not cached; shorter than asked when a later one is not.
+   */
+  read(
+    shardId: number,
+    lo: number,
+    hi: number,
+    maxBytes: number,
+    termAt: (index: number) => number | undefined,
+    sizeOf: (dataBytes: number) => number,
+  ): LogEntry[] {
+    const window = this.#windows.get(shardId)
+    const out: LogEntry[] = []
+    if (window === undefined) return out
+    let bytes = 0
+    for (let index = lo; index < hi; index++) {
+      const slot = index - window.first
+      if (slot < 0 || slot >= window.terms.length) break
+      const term = window.terms[slot]!
+      if (termAt(index) !== term) break
+      const data = window.data[slot]!
+      bytes += sizeOf(data.length)
+      if (out.length > 0 && bytes > maxBytes) break
+      out.push({ index, term, data })
+    }
+    if (out.length > 0) this.stats.hits++
+    else this.stats.misses++
+    return out
+  }
+
+  #put(shardId: number, entry: LogEntry): void {
+    const limits = this.#limits
+    if (entry.data.length > limits.bytesMax) return this.forget(shardId)
+    let window = this.#windows.get(shardId)
+    const slot = window === undefined ? -1 : entry.index - window.first
+    if (window === undefined || slot < 0 || slot > window.terms.length) {
+      // A gap or an index before the window: start over at this entry.
+      window = { first: entry.index, terms: [], data: [], bytes: 0 }
+      this.#windows.set(shardId, window)
+    } else if (slot < window.terms.length) {
+      // Overwriting a suffix (a follower's conflicting entries): drop it first.
+      for (let i = slot; i < window.data.length; i++) window.bytes -= window.data[i]!.length
+      window.terms.length = slot
+      window.data.length = slot
+    }
+    const data = ownBytes(entry.data)
+    window.terms.push(entry.term)
+    window.data.push(data)
+    window.bytes += data.length
+    if (window.terms.length > limits.entriesMax || window.bytes > limits.bytesMax)
+      trim(window, limits)
+  }
+}
+
+/**
+ * Drops the oldest quarter of a full window at once (not one entry per append: shifting the
+ * arrays is linear in their length).
+ */
+function trim(window: Window, limits: RecentEntriesLimits): void {
+  const entriesKept = Math.floor((limits.entriesMax * 3) / 4)
+  const bytesKept = Math.floor((limits.bytesMax * 3) / 4)
+  let drop = 0
+  let bytes = window.bytes
+  while (window.terms.length - drop > entriesKept || bytes > bytesKept) {
+    bytes -= window.data[drop]!.length
+    drop++
+  }
+  window.terms.splice(0, drop)
+  window.data.splice(0, drop)
+  window.first += drop
+  window.bytes = bytes
+}
+
+/** The bytes as an array of their own (a copy only when they are a view into more). */
+function ownBytes(data: Uint8Array): Uint8Array {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data
+  return data.slice()
+}
