@@ -16,7 +16,7 @@ import {
   cleanError,
   type CoalescedRead,
   type JoinOptions,
-  type ReadDone,
+  type ReadSink,
   type ReadTicket,
 } from '../coalescer/coalesced-reader.ts'
 import {
@@ -163,10 +163,10 @@ class UncoalescedReader<R, V> extends CoalescedReader<R, V> {
     this.#readBackend = options.readBackend
   }
 
-  override join(request: R, options: JoinOptions, done: ReadDone<V>): ReadTicket | null {
+  override join(request: R, options: JoinOptions, sink: ReadSink<V>): ReadTicket | null {
     const departedAtMs = this.#clock.monotonicMs()
     if (options.deadlineMs <= departedAtMs) {
-      done(new ShoalError('deadline-exceeded', 'the deadline had passed'), null)
+      sink.readSettled(new ShoalError('deadline-exceeded', 'the deadline had passed'), null)
       return null
     }
     const controller = new AbortController()
@@ -176,7 +176,7 @@ class UncoalescedReader<R, V> extends CoalescedReader<R, V> {
       finished = true
       timer.cancel()
       if (error !== null) controller.abort(error)
-      done(error, read)
+      sink.readSettled(error, read)
     }
     const timer = this.#timers.after(options.deadlineMs - departedAtMs, () =>
       finish(

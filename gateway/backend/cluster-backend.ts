@@ -24,7 +24,8 @@ import {
 import type { z } from 'zod'
 import type { Clock } from '../../shared/time/clock.ts'
 import { coalescingKey } from '../coalescer/coalescing-key.ts'
-import type { CoalescedRead, CoalescedReader } from '../coalescer/coalesced-reader.ts'
+import type { CoalescedRead, CoalescedReader, ReadSink } from '../coalescer/coalesced-reader.ts'
+import type { ShoalError } from '../../shared/errors.ts'
 import type { ShardMap } from '../routing/shard-map.ts'
 import type { CatalogClient } from './catalog-client.ts'
 import type { ClusterWatcher } from './cluster-watcher.ts'
@@ -83,6 +84,59 @@ export function memoizedReadCoalescingKey(): (request: B.GetRequest) => string {
   }
 }
 
+/**
+ * A waiter's answer from its flight's read; the flight's leader also offers the item to the hot
+ * cache. The reader hands every waiter of one role in a flight the same read object, so the
+ * last answer is kept and reused for it: a hot key's followers share one answer object.
+ */
+class FlightAnswers {
+  readonly #hot: HotPath
+  #lastRead: CoalescedRead<FlightResult> | null = null
+  #lastResult: B.GetResult | null = null
+
+  constructor(hot: HotPath) {
+    this.#hot = hot
+  }
+
+  resultOf(request: B.GetRequest, read: CoalescedRead<FlightResult>): B.GetResult {
+    if (read === this.#lastRead && this.#lastResult !== null) return this.#lastResult
+    const result = this.#compute(request, read)
+    this.#lastRead = read
+    this.#lastResult = result
+    return result
+  }
+
+  #compute(request: B.GetRequest, read: CoalescedRead<FlightResult>): B.GetResult {
+    if (read.value.kind === 'table-not-found') return read.value
+    const coalescing = { role: read.role, fanIn: read.fanIn }
+    if (read.value.kind !== 'found') return { ...read.value, coalescing }
+    const { item, stalenessBoundMs } = read.value
+    // One offer per flight (its waiters share the key and the answer): the leader's.
+    if (read.role !== 'follower') {
+      this.#hot.afterRead(request, item, { departedAtMs: read.departedAtMs, stalenessBoundMs })
+    }
+    return { kind: 'found', item, coalescing }
+  }
+}
+
+/** One direct read's sink in the reader: settles the caller's sink with the answer. */
+class DirectGet implements ReadSink<FlightResult> {
+  readonly #answers: FlightAnswers
+  readonly #request: B.GetRequest
+  readonly #sink: B.DirectGetSink
+
+  constructor(answers: FlightAnswers, request: B.GetRequest, sink: B.DirectGetSink) {
+    this.#answers = answers
+    this.#request = request
+    this.#sink = sink
+  }
+
+  readSettled(error: ShoalError | null, read: CoalescedRead<FlightResult> | null): void {
+    if (error !== null || read === null) this.#sink.getSettled(error, null)
+    else this.#sink.getSettled(null, this.#answers.resultOf(this.#request, read))
+  }
+}
+
 export class ClusterBackend implements B.GatewayBackend {
   readonly #clock: Clock
   readonly #caller: GroupCaller
@@ -90,6 +144,7 @@ export class ClusterBackend implements B.GatewayBackend {
   readonly #catalog: CatalogClient
   readonly #watcher: ClusterWatcher
   readonly #hot: HotPath
+  readonly #answers: FlightAnswers
   readonly #options: ClusterBackendOptions
   #map: ShardMap
   #spread = 0
@@ -112,6 +167,7 @@ export class ClusterBackend implements B.GatewayBackend {
     this.#catalog = deps.catalog
     this.#watcher = deps.watcher
     this.#hot = deps.hot
+    this.#answers = new FlightAnswers(deps.hot)
     this.#map = deps.map
     this.#options = deps.options
   }
@@ -179,18 +235,22 @@ export class ClusterBackend implements B.GatewayBackend {
         ? { signal: options.signal }
         : { abortSource: options.abortSource }),
     })
-    return this.#resultOf(request, read)
+    return this.#answers.resultOf(request, read)
   }
 
   /** `get` without a promise per read (the fast path's strong reads and cache misses). */
   getDirect(
     request: B.GetRequest,
     options: B.DirectGetOptions,
-    done: B.DirectGetDone,
+    sink: B.DirectGetSink,
   ): B.DirectGetTicket | null {
     const cached = this.#hot.beforeRead(request)
     if (cached !== null) {
-      done(null, { kind: 'found', item: cached, coalescing: { role: 'cache', fanIn: 1 } })
+      sink.getSettled(null, {
+        kind: 'found',
+        item: cached,
+        coalescing: { role: 'cache', fanIn: 1 },
+      })
       return null
     }
     const joinOptions = {
@@ -198,23 +258,7 @@ export class ClusterBackend implements B.GatewayBackend {
       deadlineMs: Math.min(options.deadlineMs, this.#deadlineMs()),
       deadlineError: options.deadlineError,
     }
-    return this.#reader.join(request, joinOptions, (error, read) => {
-      if (error !== null) done(error, null)
-      else done(null, this.#resultOf(request, read as CoalescedRead<FlightResult>))
-    })
-  }
-
-  /** A waiter's answer; the flight's leader also offers the item to the hot cache. */
-  #resultOf(request: B.GetRequest, read: CoalescedRead<FlightResult>): B.GetResult {
-    if (read.value.kind === 'table-not-found') return read.value
-    const coalescing = { role: read.role, fanIn: read.fanIn }
-    if (read.value.kind !== 'found') return { ...read.value, coalescing }
-    const { item, stalenessBoundMs } = read.value
-    // One offer per flight (its waiters share the key and the answer): the leader's.
-    if (read.role !== 'follower') {
-      this.#hot.afterRead(request, item, { departedAtMs: read.departedAtMs, stalenessBoundMs })
-    }
-    return { kind: 'found', item, coalescing }
+    return this.#reader.join(request, joinOptions, new DirectGet(this.#answers, request, sink))
   }
 
   async multiGet(request: B.MultiGetRequest, options: B.CallOptions): Promise<B.MultiGetResult> {

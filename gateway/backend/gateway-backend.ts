@@ -218,8 +218,13 @@ export interface DirectGetOptions {
   readonly deadlineError: () => ShoalError
 }
 
-/** How a direct read ends, exactly once: an error, or the result. */
-export type DirectGetDone = (error: unknown, result: GetResult | null) => void
+/**
+ * Where a direct read ends, exactly once: an error, or the result. An object rather than a
+ * callback, so a caller's per-read state can be its own sink (no closure per read).
+ */
+export interface DirectGetSink {
+  getSettled(error: unknown, result: GetResult | null): void
+}
 
 /** A direct read in progress: `leave` ends it with `error` (e.g. the client left). */
 export interface DirectGetTicket {
@@ -230,14 +235,14 @@ export interface GatewayBackend {
   get(request: GetRequest, options: CallOptions): Promise<GetResult>
   /**
    * Optional callback form of `get` for the edge's fast path: the same read and answer without
-   * a promise, AbortSignal or timer per read. `done` runs exactly once, at the latest at the
-   * deadline; it may run before `getDirect` returns (then the result is null). Without it the
-   * fast path uses `get`.
+   * a promise, AbortSignal or timer per read. The sink is settled exactly once, at the latest
+   * at the deadline; it may be settled before `getDirect` returns (which then returns null).
+   * Without it the fast path uses `get`.
    */
   getDirect?(
     request: GetRequest,
     options: DirectGetOptions,
-    done: DirectGetDone,
+    sink: DirectGetSink,
   ): DirectGetTicket | null
   multiGet(request: MultiGetRequest, options: CallOptions): Promise<MultiGetResult>
   scan(request: ScanRequest, options: CallOptions): Promise<ScanResult>

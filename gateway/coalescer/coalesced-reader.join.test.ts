@@ -61,7 +61,7 @@ function join(
         ? {}
         : { deadlineError: () => new ShoalError('deadline-exceeded', message) }),
     },
-    (error, read) => seen.calls.push({ error, read }),
+    { readSettled: (error, read) => seen.calls.push({ error, read }) },
   )
   return { ...seen, ticket }
 }
@@ -153,8 +153,10 @@ describe('coalesced-reader join', () => {
     const h = harness({ roundTripMs: 10 })
     const startedWhenSettled: number[] = []
     for (let i = 0; i < 3; i++) {
-      h.reader.join('k', { consistency: 'strong', deadlineMs: 100 }, () =>
-        startedWhenSettled.push(h.backend.started),
+      h.reader.join(
+        'k',
+        { consistency: 'strong', deadlineMs: 100 },
+        { readSettled: () => startedWhenSettled.push(h.backend.started) },
       )
     }
     expect(h.backend.started).toBe(1)

@@ -79,10 +79,14 @@ export interface ReadOptions extends JoinOptions {
 }
 
 /**
- * How a joined read ends: exactly once, with an error or with the read. Called synchronously
- * from `join` when the read fails at once (deadline already passed, shed).
+ * Where a joined read ends: settled exactly once, with an error or with the read; at once,
+ * inside `join`, when the read fails there (deadline already passed, shed). An object rather
+ * than a callback, so a caller's per-read state can be its own sink (no closure per read).
+ * Waiters of one flight with the same role share one read object.
  */
-export type ReadDone<V> = (error: ShoalError | null, read: CoalescedRead<V> | null) => void
+export interface ReadSink<V> {
+  readSettled(error: ShoalError | null, read: CoalescedRead<V> | null): void
+}
 
 /** A waiter still riding a flight: `leave` settles it with `error`; later calls do nothing. */
 export interface ReadTicket {
@@ -107,7 +111,7 @@ class Waiter<R, V> implements ReadTicket {
     readonly id: WaiterId,
     readonly role: WaiterRole,
     readonly deadlineMs: number,
-    readonly onDone: ReadDone<V>,
+    readonly sink: ReadSink<V>,
     readonly deadlineError: (() => ShoalError) | undefined,
   ) {}
 
@@ -144,10 +148,12 @@ export class CoalescedReader<R, V> {
     }
     const result = deferred<CoalescedRead<V>>()
     let unhook = noop
-    const ticket = this.join(request, options, (error, read) => {
-      unhook()
-      if (error !== null) result.reject(error)
-      else result.resolve(read as CoalescedRead<V>)
+    const ticket = this.join(request, options, {
+      readSettled: (error, read) => {
+        unhook()
+        if (error !== null) result.reject(error)
+        else result.resolve(read as CoalescedRead<V>)
+      },
     })
     if (ticket === null) return result.promise
     const onAbort = (): void => ticket.leave(new ShoalError('aborted', 'read aborted'))
@@ -160,19 +166,19 @@ export class CoalescedReader<R, V> {
   }
 
   /**
-   * Registers a read and returns its ticket, or settles it at once through `done` and returns
-   * null (deadline already passed, shed). `done` runs exactly once.
+   * Registers a read and returns its ticket, or settles its sink at once and returns null
+   * (deadline already passed, shed). The sink is settled exactly once.
    */
-  join(request: R, options: JoinOptions, done: ReadDone<V>): ReadTicket | null {
+  join(request: R, options: JoinOptions, sink: ReadSink<V>): ReadTicket | null {
     const nowMs = this.#clock.monotonicMs()
     if (options.deadlineMs <= nowMs) {
-      done(new ShoalError('deadline-exceeded', 'the deadline had passed'), null)
+      sink.readSettled(new ShoalError('deadline-exceeded', 'the deadline had passed'), null)
       return null
     }
     const key = this.#options.keyOf(request)
     const decision = this.#coalescer.onRead(key, { consistency: options.consistency, nowMs })
     if (decision.kind === 'shed') {
-      done(new ShedError(decision.retryAfterMs), null)
+      sink.readSettled(new ShedError(decision.retryAfterMs), null)
       return null
     }
     const flight = this.#flightOf(decision, request)
@@ -181,7 +187,7 @@ export class CoalescedReader<R, V> {
       decision.waiter,
       decision.role,
       options.deadlineMs,
-      done,
+      sink,
       options.deadlineError,
     )
     flight.waiters.push(waiter)
@@ -299,26 +305,36 @@ export class CoalescedReader<R, V> {
     assert(departedAtMs !== null, 'a settled flight was sent')
     // The forming flight departs before the callbacks run: they may take a while (answers).
     if (settlement.next !== null) this.#start(settlement.next)
+    // One read object per role for the whole flight: fewer objects live per waiter.
+    let leader: CoalescedRead<V> | null = null
+    let follower: CoalescedRead<V> | null = null
     let settled = 0
     for (const waiter of flight.waiters) {
       if (waiter.done) continue
       waiter.done = true
       settled++
-      if (!outcome.ok) deliver(waiter, outcome.error, null)
-      else deliver(waiter, null, { value: outcome.value, role: waiter.role, fanIn, departedAtMs })
+      if (!outcome.ok) {
+        deliver(waiter, outcome.error, null)
+      } else if (waiter.role === 'leader') {
+        leader ??= { value: outcome.value, role: 'leader', fanIn, departedAtMs }
+        deliver(waiter, null, leader)
+      } else {
+        follower ??= { value: outcome.value, role: 'follower', fanIn, departedAtMs }
+        deliver(waiter, null, follower)
+      }
     }
     assert(settled === fanIn, 'the shell settles exactly the waiters the coalescer settles')
   }
 }
 
-/** Runs a waiter's callback; a callback that throws cannot stop the others being settled. */
+/** Settles a waiter's sink; a sink that throws cannot stop the others being settled. */
 function deliver<V>(
   waiter: Waiter<unknown, V>,
   error: ShoalError | null,
   read: CoalescedRead<V> | null,
 ): void {
   try {
-    waiter.onDone(error, read)
+    waiter.sink.readSettled(error, read)
   } catch (thrown) {
     queueMicrotask(() => {
       throw thrown

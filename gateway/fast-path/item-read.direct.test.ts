@@ -60,13 +60,16 @@ class CoalescingMemoryBackend extends MemoryBackend {
   getDirect(
     request: B.GetRequest,
     options: B.DirectGetOptions,
-    done: B.DirectGetDone,
+    sink: B.DirectGetSink,
   ): B.DirectGetTicket | null {
     this.directReads++
     const join = { consistency: request.consistency, ...options }
-    return this.#reader.join(request, join, (error, read) =>
-      error === null ? done(null, withCoalescing(read!)) : done(error, null),
-    )
+    return this.#reader.join(request, join, {
+      readSettled: (error, read) =>
+        error === null
+          ? sink.getSettled(null, withCoalescing(read!))
+          : sink.getSettled(error, null),
+    })
   }
 }
 

@@ -24,6 +24,7 @@ import { ShoalError } from '../../shared/errors.ts'
 import type { Logger } from '../../shared/log.ts'
 import type { Clock, Timers } from '../../shared/time/clock.ts'
 import type {
+  DirectGetSink,
   DirectGetTicket,
   GatewayBackend,
   GetRequest,
@@ -74,16 +75,31 @@ interface PreparedRead extends Prepared {
   readonly heads: Map<string, { readonly fanIn: number; readonly headers: readonly string[] }>
 }
 
-/** One request in progress (the per-request state, instead of closures). */
-interface Pending {
-  readonly target: GetRequest
-  readonly response: ServerResponse
-  readonly requestId: string
-  readonly startMs: number
-  /** The promise route's deadline and cancellation; null on the direct route. */
-  readonly deadline: RequestDeadline | null
-  readonly path: string
-  answered: boolean
+/** How the fast path settles a direct read (one function for all reads). */
+type SettleDirect = (pending: Pending, error: unknown, result: GetResult | null) => void
+
+/**
+ * One request in progress (the per-request state, instead of closures); on the direct route
+ * it is also the backend's sink, and it holds the read's ticket.
+ */
+class Pending implements DirectGetSink {
+  answered = false
+  ticket: DirectGetTicket | null = null
+
+  constructor(
+    readonly settle: SettleDirect,
+    readonly target: GetRequest,
+    readonly response: ServerResponse,
+    readonly requestId: string,
+    readonly startMs: number,
+    /** The promise route's deadline and cancellation; null on the direct route. */
+    readonly deadline: RequestDeadline | null,
+    readonly path: string,
+  ) {}
+
+  getSettled(error: unknown, result: GetResult | null): void {
+    this.settle(this, error, result)
+  }
 }
 
 export class ItemReadFastPath {
@@ -101,6 +117,7 @@ export class ItemReadFastPath {
 
   /** The direct route's 504, made only when a read expires (one function for all reads). */
   readonly #expired: () => ShoalError
+  readonly #settleDirect: SettleDirect
 
   constructor(deps: ItemReadDeps) {
     this.#deps = deps
@@ -108,6 +125,10 @@ export class ItemReadFastPath {
     this.#targets = new ReadTargets(deps.limits)
     const timeoutMs = deps.limits.deadlineMsDefault
     this.#expired = () => requestExpired(timeoutMs)
+    this.#settleDirect = (pending, error, result) => {
+      if (error !== null) this.#fail(pending, error)
+      else this.#answer(pending, result as GetResult)
+    }
   }
 
   /** Answers the request (now or later) and returns true, or returns false having done nothing. */
@@ -134,32 +155,17 @@ export class ItemReadFastPath {
     }
     this.stats.reads++
     const path = request.url ?? ''
+    const settle = this.#settleDirect
     if (this.#deps.backend.getDirect !== undefined) {
-      const pending = {
-        target,
-        response,
-        requestId,
-        startMs,
-        deadline: null,
-        path,
-        answered: false,
-      }
-      this.#readDirect(pending)
+      this.#readDirect(new Pending(settle, target, response, requestId, startMs, null, path))
       return true
     }
-    this.#read({
-      target,
-      response,
-      requestId,
-      startMs,
-      deadline: new RequestDeadline(this.#deps.limits.deadlineMsDefault, (onGone) => {
-        if (response.destroyed) onGone()
-        response.once('close', onGone)
-        return () => response.off('close', onGone)
-      }),
-      path,
-      answered: false,
+    const deadline = new RequestDeadline(this.#deps.limits.deadlineMsDefault, (onGone) => {
+      if (response.destroyed) onGone()
+      response.once('close', onGone)
+      return () => response.off('close', onGone)
     })
+    this.#read(new Pending(settle, target, response, requestId, startMs, deadline, path))
     return true
   }
 
@@ -174,14 +180,12 @@ export class ItemReadFastPath {
     const ticket = this.#deps.backend.getDirect!(
       pending.target,
       { deadlineMs, deadlineError: this.#expired },
-      (error, result) => {
-        if (error !== null) this.#fail(pending, error)
-        else this.#answer(pending, result as GetResult)
-      },
+      pending,
     )
     if (ticket === null) return
+    pending.ticket = ticket
     const response = pending.response as ResponseWithRead
-    response[directRead] = { pending, ticket }
+    response[directRead] = pending
     if (response.destroyed) leaveOnClose.call(response)
     else response.on('close', leaveOnClose)
   }
@@ -362,9 +366,7 @@ export class ItemReadFastPath {
 
 /** The direct route's read in progress, kept on its response for the shared 'close' listener. */
 const directRead = Symbol('shoal.directRead')
-type ResponseWithRead = ServerResponse & {
-  [directRead]?: { readonly pending: Pending; readonly ticket: DirectGetTicket }
-}
+type ResponseWithRead = ServerResponse & { [directRead]?: Pending }
 
 /**
  * One 'close' listener for every direct read (EventEmitter calls it with the response as
@@ -372,9 +374,9 @@ type ResponseWithRead = ServerResponse & {
  * per response; after an answer it does nothing.
  */
 function leaveOnClose(this: ResponseWithRead): void {
-  const read = this[directRead]
-  if (read === undefined || read.pending.answered) return
-  read.ticket.leave(new ShoalError('aborted', 'read aborted'))
+  const pending = this[directRead]
+  if (pending === undefined || pending.answered) return
+  pending.ticket?.leave(new ShoalError('aborted', 'read aborted'))
 }
 
 /** The 504 of a request whose deadline passed (the same text as the deadline middleware's). */
