@@ -72,7 +72,7 @@ async function flush(): Promise<void> {
 }
 
 describe('coalesced-reader join', () => {
-  it('join: own deadlines on one flight: one sweep timer, each waiter leaves at its own', async () => {
+  it('join: own deadlines on one flight: one sweep timer, each leaves at its own', async () => {
     const h = harness({ roundTripMs: 100 })
     const first = join(h, { consistency: 'eventual', deadlineMs: 10, message: 'first late' })
     const second = join(h, { consistency: 'eventual', deadlineMs: 30 })
