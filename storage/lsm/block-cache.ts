@@ -1,57 +1,102 @@
 /**
- * BlockCache: decoded data blocks shared by every table of a db, bounded by a byte budget
- * (lru-cache with sizeCalculation). File numbers are never
- * reused, so a deleted table's blocks simply age out.
- * Keys are numbers, fileNo * 2^20 + block index (a table has under 2^20 blocks: 4 GiB of 4 KiB
- * blocks), because hashing a number is cheaper than building a string on every lookup.
+ * BlockCache: decoded data blocks shared by every table of a db, bounded by a byte budget.
+ * Each table keeps its cached blocks in an array indexed by block number (`BlockSlots`), so a
+ * hit is one array read and a reference bit set: no hashing, no list to relink, few cache lines
+ * (a get over a large data set is bound by cache misses). Eviction is CLOCK, a second-chance
+ * approximation of LRU: the hand sweeps the admitted blocks, clears set reference bits and evicts
+ * the first block whose bit is already clear. A deleted table's blocks are never referenced again
+ * and go on the hand's next passes.
  */
-import { LRUCache } from 'lru-cache'
-import type { DecodedBlock } from './sstable/block.ts'
+import type { DecodedBlock } from './sstable/decoded-block.ts'
 
-const BLOCKS_PER_TABLE_MAX = 1 << 20
+/** One table's cached blocks, by block index. */
+export class BlockSlots {
+  readonly blocks: Array<DecodedBlock | undefined>
+
+  constructor(blockCount: number) {
+    this.blocks = new Array<DecodedBlock | undefined>(blockCount).fill(undefined)
+  }
+}
+
+interface Admitted {
+  readonly slots: BlockSlots
+  readonly index: number
+  readonly block: DecodedBlock
+}
 
 export class BlockCache {
-  readonly #lru: LRUCache<number, DecodedBlock>
+  readonly #budgetBytes: number
+  readonly #ring: Admitted[] = []
+  #hand = 0
+  #usedBytes = 0
   hits = 0
   misses = 0
 
   constructor(budgetBytes: number) {
-    this.#lru = new LRUCache<number, DecodedBlock>({
-      maxSize: Math.max(1, budgetBytes),
-      sizeCalculation: (block) => Math.max(1, block.chargeBytes),
-    })
+    this.#budgetBytes = Math.max(1, budgetBytes)
   }
 
-  static key(fileNo: number, blockIndex: number): number {
-    return fileNo * BLOCKS_PER_TABLE_MAX + blockIndex
-  }
-
-  /** The cached block, counting a hit, or undefined (the caller loads and `insert`s it). */
-  lookup(key: number): DecodedBlock | undefined {
-    const found = this.#lru.get(key)
-    if (found !== undefined) this.hits++
+  /** The cached block `index` of a table, counting a hit, or undefined. */
+  lookup(slots: BlockSlots, index: number): DecodedBlock | undefined {
+    const found = slots.blocks[index]
+    if (found === undefined) return undefined
+    if (!found.referenced) found.referenced = true
+    this.hits++
     return found
   }
 
-  /** Stores a block loaded after a `lookup` miss, counting the miss. */
-  insert(key: number, block: DecodedBlock): void {
+  /**
+   * Stores a block loaded after a `lookup` miss (counting the miss). Over budget, the hand evicts
+   * and the new block takes the first evicted place, just behind the hand: it has a full turn of
+   * the hand to be used again (a block read once, as by a scan, goes on the next turn).
+   */
+  insert(slots: BlockSlots, index: number, block: DecodedBlock): void {
     this.misses++
-    this.#lru.set(key, block)
+    if (slots.blocks[index] !== undefined) return
+    block.referenced = false
+    slots.blocks[index] = block
+    this.#usedBytes += block.chargeBytes
+    const entry: Admitted = { slots, index, block }
+    const placed = this.#evictOverBudget(entry)
+    if (placed) return
+    if (this.#usedBytes <= this.#budgetBytes) this.#ring.push(entry)
+    else this.#drop(entry)
   }
 
-  get(key: number, load: () => DecodedBlock): DecodedBlock {
-    const found = this.#lru.get(key)
-    if (found !== undefined) {
-      this.hits++
-      return found
+  /** Runs the hand until the budget holds; true if `entry` took an evicted block's place. */
+  #evictOverBudget(entry: Admitted): boolean {
+    const ring = this.#ring
+    let placed = false
+    while (this.#usedBytes > this.#budgetBytes && ring.length > 0) {
+      if (this.#hand >= ring.length) this.#hand = 0
+      const victim = ring[this.#hand]!
+      if (victim.block.referenced) {
+        victim.block.referenced = false
+        this.#hand++
+        continue
+      }
+      this.#drop(victim)
+      if (!placed) {
+        ring[this.#hand++] = entry
+        placed = true
+      } else {
+        ring[this.#hand] = ring[ring.length - 1]!
+        ring.pop()
+      }
     }
-    this.misses++
-    const block = load()
-    this.#lru.set(key, block)
-    return block
+    return placed
+  }
+
+  #drop(entry: Admitted): void {
+    if (entry.slots.blocks[entry.index] === entry.block) entry.slots.blocks[entry.index] = undefined
+    this.#usedBytes -= entry.block.chargeBytes
   }
 
   get usedBytes(): number {
-    return this.#lru.calculatedSize
+    return this.#usedBytes
+  }
+
+  get blockCount(): number {
+    return this.#ring.length
   }
 }

@@ -101,17 +101,22 @@ function latestInMemtable(memtable: Memtable, q: Lookup): Entry | undefined {
 
 /** The first entry of the key a table answers with, searching decoded blocks directly. */
 function latestInTable(table: TableReader, q: Lookup): Entry | undefined {
-  const first = table.blockForUser(q.userKey)
-  for (let b = first; b < table.blockCount; b++) {
-    const block = table.block(b)
-    for (let i = b === first ? block.lowerBoundUser(q.userKey) : 0; i < block.count; i++) {
+  let b = table.blockForUser(q.userKey)
+  if (b === table.blockCount) return undefined
+  let block = table.block(b)
+  let i = block.findUser(q.userKey)
+  if (i < 0) return undefined
+  for (;;) {
+    for (; i < block.count; i++) {
       if (!block.hasUserKeyAt(i, q.userKey)) return undefined
       const ikey = block.keyAt(i)
       const value = block.valueAt(i)
       if (answers(ikey, value, q)) return { ikey, value }
     }
+    if (++b === table.blockCount) return undefined
+    block = table.block(b)
+    i = 0
   }
-  return undefined
 }
 
 function probeFile(view: ReadView, file: FileMeta, q: Lookup, best: Entry | undefined) {

@@ -13,7 +13,8 @@ import { NodeFileSystem } from '../../vfs/node-fs.ts'
 import { BlockCache } from '../block-cache.ts'
 import { encodeInline } from '../entry-value.ts'
 import { compareInternal, encodeInternalKey, Kind, seekKeyFor, userKeyOf } from '../internal-key.ts'
-import { BlockBuilder, decodeBlock } from './block.ts'
+import { BlockBuilder } from './block.ts'
+import { decodeBlock } from './decoded-block.ts'
 import { bloomHash, bloomMayContain, buildBloom } from './bloom.ts'
 import {
   decodeFooter,

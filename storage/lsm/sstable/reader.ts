@@ -7,9 +7,9 @@ import { corruption } from '../../../shared/errors.ts'
 import { crc32c } from '../../../shared/codecs/crc32c.ts'
 import { ByteReader } from '../../../shared/codecs/byte-reader.ts'
 import type { FileSystem, ReadableFile } from '../../vfs/vfs.ts'
-import { BlockCache } from '../block-cache.ts'
+import { BlockSlots, type BlockCache } from '../block-cache.ts'
 import type { InternalIterator } from '../iterator.ts'
-import { BlockIterator, decodeBlock, type DecodedBlock } from './block.ts'
+import { BlockIterator, decodeBlock, type DecodedBlock } from './decoded-block.ts'
 import { bloomMayContain } from './bloom.ts'
 import {
   BLOCK_TRAILER_BYTES,
@@ -29,6 +29,7 @@ export class TableReader {
   readonly #filter: Uint8Array
   readonly #index: DecodedBlock
   readonly #handles: BlockHandle[]
+  readonly #slots: BlockSlots
   blocksRead = 0
 
   private constructor(
@@ -52,6 +53,7 @@ export class TableReader {
       }
       return handle
     })
+    this.#slots = new BlockSlots(this.#handles.length)
   }
 
   static async open(fs: FileSystem, path: string, fileNo: number, cache: BlockCache) {
@@ -81,11 +83,10 @@ export class TableReader {
   }
 
   block(i: number): DecodedBlock {
-    const key = BlockCache.key(this.fileNo, i)
-    const cached = this.#cache.lookup(key)
+    const cached = this.#cache.lookup(this.#slots, i)
     if (cached !== undefined) return cached
     const block = this.#load(i)
-    this.#cache.insert(key, block)
+    this.#cache.insert(this.#slots, i, block)
     return block
   }
 
