@@ -33,6 +33,7 @@ import type { FileMeta, Version } from './manifest/version.ts'
 import { Memtable } from './memtable.ts'
 import { resolveOptions, type DbOptions, type ResolvedOptions } from './options.ts'
 import { collectKey, findLatest, scanGroups, type ReadView } from './read-path.ts'
+import { ReadViews } from './read-view.ts'
 import { missingIsCorruption, removeOrphans, replayWals } from './recovery.ts'
 import { readableAt, type Entry } from './retention.ts'
 import { TableReader } from './sstable/reader.ts'
@@ -78,11 +79,7 @@ export class Db {
   readonly counters = new DbCounters()
   #mem: Memtable
   #imm: Memtable[] = []
-  /** Active then immutable memtables, newest first; rebuilt when either changes. */
-  #memtables: readonly Memtable[] = []
-  /** The last read view, reused while the memtable list and the version stay the same. */
-  #cachedView: ReadView | undefined
-  readonly #tableOf = (fileNo: number): TableReader => this.#table(fileNo)
+  readonly #views = new ReadViews((fileNo: number): TableReader => this.#table(fileNo))
   #wal: WalWriter | undefined
   #rotating: Promise<void> | undefined
   #flushing: Promise<void> | undefined
@@ -638,30 +635,16 @@ export class Db {
   }
 
   #view(): ReadView {
-    const memtables = this.#memtables
-    const version = this.#vs.current
-    if (memtables[0] !== this.#mem || memtables.length !== this.#imm.length + 1) {
-      this.#memtables = [this.#mem, ...[...this.#imm].reverse()]
-    }
-    const cached = this.#cachedView
-    if (
-      cached !== undefined &&
-      cached.memtables === this.#memtables &&
-      cached.version === version
-    ) {
-      return cached
-    }
-    this.#cachedView = { memtables: this.#memtables, version, table: this.#tableOf }
-    return this.#cachedView
+    return this.#views.current(this.#mem, this.#imm, this.#vs.current)
   }
 
   #find(key: Uint8Array, options: ReadOptions): Entry | undefined {
     this.#check()
     const snapshot = options.snapshot?.seq ?? this.#vs.lastSeq
-    const nowMs = options.nowMs ?? this.#o.clock.wallMs()
     this.counters.gets++
     const blocksBefore = this.#cache.misses
-    const found = findLatest(this.#view(), key, snapshot, nowMs, this.#o.retention(key))
+    const time = { nowMs: options.nowMs, clock: this.#o.clock }
+    const found = findLatest(this.#view(), key, snapshot, time, this.#o.retention(key))
     this.counters.getBlocksRead += this.#cache.misses - blocksBefore
     if (found === undefined || kindOf(found.ikey) === Kind.delete) return undefined
     return found

@@ -4,6 +4,7 @@
  * table is skipped when its bloom filter, key range, sequence range or timestamp bound shows it
  * cannot hold a better answer than the one already found.
  */
+import type { Clock } from '../../shared/time/clock.ts'
 import type { InternalIterator } from './iterator.ts'
 import {
   compareInternal,
@@ -18,6 +19,7 @@ import {
   userKeyOf,
   versionOf,
 } from './internal-key.ts'
+import type { LevelFences } from './level-fences.ts'
 import type { FileMeta, Version } from './manifest/version.ts'
 import type { Memtable } from './memtable.ts'
 import { NONE } from './skiplist.ts'
@@ -30,6 +32,8 @@ export interface ReadView {
   /** Active memtable first, then immutable ones, newest first. */
   readonly memtables: readonly Memtable[]
   readonly version: Version
+  /** Per level of `version`, the file search of sorted levels (unused for L0). */
+  readonly fences: readonly LevelFences[]
   readonly table: (fileNo: number) => TableReader
 }
 
@@ -39,25 +43,12 @@ function containsUserKey(file: FileMeta, userKey: Uint8Array): boolean {
   )
 }
 
-/** The table of a sorted level (L1+) whose range holds the key, if any. */
-function fileInLevel(files: readonly FileMeta[], userKey: Uint8Array): FileMeta | undefined {
-  let lo = 0
-  let hi = files.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (compareToUserKey(files[mid]!.largest, userKey) < 0) lo = mid + 1
-    else hi = mid
-  }
-  const file = files[lo]
-  return file !== undefined && containsUserKey(file, userKey) ? file : undefined
-}
-
 /** Candidate tables for a key, newest first. */
-function tablesFor(version: Version, userKey: Uint8Array): FileMeta[] {
+function tablesFor(view: ReadView, userKey: Uint8Array): FileMeta[] {
   const out: FileMeta[] = []
-  for (const file of version.levels[0]!) if (containsUserKey(file, userKey)) out.push(file)
-  for (let level = 1; level < version.levels.length; level++) {
-    const file = fileInLevel(version.levels[level]!, userKey)
+  for (const file of view.version.levels[0]!) if (containsUserKey(file, userKey)) out.push(file)
+  for (let level = 1; level < view.fences.length; level++) {
+    const file = view.fences[level]!.find(userKey)
     if (file !== undefined) out.push(file)
   }
   return out
@@ -75,14 +66,21 @@ interface Lookup {
   readonly userKey: Uint8Array
   readonly hash: number
   readonly snapshot: number
-  readonly nowMs: number
+  /** The read time, NaN until an entry that can expire asks for it (one clock read at most). */
+  nowMs: number
+  readonly clock: Clock
   readonly retention: Retention
 }
 
 /** True when a read at the lookup's snapshot may return this entry (tombstones included). */
 function answers(ikey: Uint8Array, value: Uint8Array, q: Lookup): boolean {
   if (seqOf(ikey) > q.snapshot) return false
-  return kindOf(ikey) === Kind.delete || !isExpired(ikey, value, q.retention, q.nowMs)
+  if (kindOf(ikey) === Kind.delete) return true
+  // Expiry 0 (one byte, never) and no table TTL to apply: nothing to ask the clock.
+  const ttl = q.retention.ttlMs === undefined || timestampOf(ikey) === 0
+  if (ttl && (value.length === 0 || value[0] === 0)) return true
+  if (Number.isNaN(q.nowMs)) q.nowMs = q.clock.wallMs()
+  return !isExpired(ikey, value, q.retention, q.nowMs)
 }
 
 /** The first entry of the key a memtable answers with: a direct skip-list search. */
@@ -99,11 +97,19 @@ function latestInMemtable(memtable: Memtable, q: Lookup): Entry | undefined {
   return undefined
 }
 
-/** The first entry of the key a table answers with, searching decoded blocks directly. */
+/**
+ * The first entry of the key a table answers with, searching decoded blocks directly. The bloom
+ * filter is asked only before a block must be read: on a cached block the search costs what the
+ * filter's probes would (a few cache lines) and a key that is there skips them.
+ */
 function latestInTable(table: TableReader, q: Lookup): Entry | undefined {
   let b = table.blockForUser(q.userKey)
   if (b === table.blockCount) return undefined
-  let block = table.block(b)
+  let block = table.cachedBlock(b)
+  if (block === undefined) {
+    if (!table.mayContain(q.hash)) return undefined
+    block = table.block(b)
+  }
   let i = block.findUser(q.userKey)
   if (i < 0) return undefined
   for (;;) {
@@ -121,9 +127,7 @@ function latestInTable(table: TableReader, q: Lookup): Entry | undefined {
 
 function probeFile(view: ReadView, file: FileMeta, q: Lookup, best: Entry | undefined) {
   if (file.minSeq > q.snapshot || cannotBeat(file, best)) return best
-  const table = view.table(file.fileNo)
-  if (!table.mayContain(q.hash)) return best
-  const found = latestInTable(table, q)
+  const found = latestInTable(view.table(file.fileNo), q)
   return found !== undefined && (best === undefined || compareInternal(found.ikey, best.ikey) < 0)
     ? found
     : best
@@ -137,10 +141,12 @@ export function findLatest(
   view: ReadView,
   userKey: Uint8Array,
   snapshot: number,
-  nowMs: number,
+  time: { readonly nowMs: number | undefined; readonly clock: Clock },
   retention: Retention,
 ): Entry | undefined {
-  const q: Lookup = { userKey, hash: bloomHash(userKey), snapshot, nowMs, retention }
+  const hash = bloomHash(userKey)
+  const nowMs = time.nowMs ?? Number.NaN
+  const q: Lookup = { userKey, hash, snapshot, nowMs, clock: time.clock, retention }
   let best: Entry | undefined
   for (const memtable of view.memtables) {
     const found = latestInMemtable(memtable, q)
@@ -151,8 +157,8 @@ export function findLatest(
   const levels = view.version.levels
   for (const file of levels[0]!)
     if (containsUserKey(file, userKey)) best = probeFile(view, file, q, best)
-  for (let level = 1; level < levels.length; level++) {
-    const file = fileInLevel(levels[level]!, userKey)
+  for (let level = 1; level < view.fences.length; level++) {
+    const file = view.fences[level]!.find(userKey)
     if (file !== undefined) best = probeFile(view, file, q, best)
   }
   return best
@@ -169,7 +175,7 @@ export function collectKey(view: ReadView, userKey: Uint8Array): Entry[] {
   }
   for (const memtable of view.memtables) take(memtable.iterator())
   const hash = bloomHash(userKey)
-  for (const file of tablesFor(view.version, userKey)) {
+  for (const file of tablesFor(view, userKey)) {
     const table = view.table(file.fileNo)
     if (table.mayContain(hash)) take(table.iterator())
   }

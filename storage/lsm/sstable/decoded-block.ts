@@ -11,7 +11,7 @@ import type { InternalIterator } from '../iterator.ts'
 import { compareInternalAt, compareUserKeyAt, TRAILER_BYTES } from '../internal-key.ts'
 
 /** Bytes of a user key from `at`, big-endian, zero past its end (a u32 that sorts as bytes). */
-function wordAt(bytes: Uint8Array, start: number, userKeyBytes: number, at: number): number {
+export function wordAt(bytes: Uint8Array, start: number, userKeyBytes: number, at: number): number {
   let word = 0
   for (let j = at; j < at + 4; j++) word = (word << 8) | (j < userKeyBytes ? bytes[start + j]! : 0)
   return word >>> 0

@@ -82,6 +82,11 @@ export class TableReader {
     return bloomMayContain(this.#filter, userKeyHash)
   }
 
+  /** Block i if the cache holds it (a hit), else undefined (not counted as a miss). */
+  cachedBlock(i: number): DecodedBlock | undefined {
+    return this.#cache.lookup(this.#slots, i)
+  }
+
   block(i: number): DecodedBlock {
     const cached = this.#cache.lookup(this.#slots, i)
     if (cached !== undefined) return cached
