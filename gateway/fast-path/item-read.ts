@@ -13,6 +13,12 @@
  * (http-errors.ts), and one request-metrics observation. Cache hits skip the backend call:
  * each cached item's head and body are built once and reused.
  *
+ * Other reads take one of two routes. With a backend that has `getDirect` (ClusterBackend), the
+ * read joins its flight by callback: no promise, AbortSignal or timer per read; the backend
+ * ends it at the request deadline with the same 504, and a flight's answer head is built once
+ * per role and fan-in, then shared by its waiters. Otherwise `get` runs under a RequestDeadline
+ * and a timer, like the app's middleware.
+ *
  * Declined (`handle` returns false having written and counted nothing; the Hono app then
  * answers as if the fast path did not exist): auth or tracing on (their middleware must run),
  * other methods and routes, queries ReadTargets leaves to the app, If-None-Match,
