@@ -31,6 +31,7 @@ export const limits = {
   lsmValueChunkBytes: 4 * MiB, // one record of a streamed (chunked) value; the read buffer
   lsmSlabBytes: 8 * KiB, // shared buffer small copies are carved from (as Node's Buffer pool)
   lsmSlabCopyBytesMax: 1 * KiB, // larger copies get their own buffer: a slab pins at most 8x
+  lsmReadAheadBytes: 64 * KiB, // a block-cache miss reads following blocks while the cache has room
 
   // --- raft ---
   raftMsgBytesMax: 1 * MiB, // entries per append message; bounds one frame and one fsync batch

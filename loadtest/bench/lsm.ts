@@ -8,6 +8,8 @@
  * Run: `npm run bench -- lsm [--quick]` or `npx tsx loadtest/bench/lsm.ts [--quick]`.
  * `--only-16k [--big-count=N]` runs just fillrandom with 16 KiB values (N of them; the quick
  * 1k values, 16 MB, end before LevelDB's compaction stalls or Shoal's value-log rotation).
+ * `--only-read [--rounds=N]` runs just the fill and readrandom (awaited, then 64 in flight), N
+ * rounds over the engines in turn (default 1), so read ratios come from the same minutes.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -370,6 +372,15 @@ async function runEngine(engine: EngineName, c: Counts): Promise<void> {
   })
 }
 
+async function runReads(engine: EngineName, c: Counts): Promise<void> {
+  await withEngine(engine, false, async (h) => {
+    await fill(h, c.fill, 'seq', false, VALUE_BYTES, 1000)
+    await h.settle()
+    ;(await readRandom(h, c.fill, c.reads, 1)).report('readrandom', engine, null)
+    ;(await readRandom(h, c.fill, c.reads, 64)).report('readrandom-64', engine, null)
+  })
+}
+
 async function runBigFill(engine: EngineName, count: number): Promise<void> {
   await withEngine(engine, false, async (h) => {
     const rec = await fill(h, count, 'random', false, BIG_VALUE_BYTES, 1)
@@ -382,6 +393,15 @@ export async function runLsmBench(options: { quick: boolean }): Promise<void> {
   const bigArg = process.argv.find((arg) => arg.startsWith('--big-count='))
   const big = bigArg === undefined ? c.big : Number(bigArg.slice('--big-count='.length))
   if (!Number.isSafeInteger(big) || big <= 0) throw new Error(`bad --big-count: ${bigArg}`)
+  if (process.argv.includes('--only-read')) {
+    const roundsArg = process.argv.find((arg) => arg.startsWith('--rounds='))
+    const rounds = roundsArg === undefined ? 1 : Number(roundsArg.slice('--rounds='.length))
+    if (!Number.isSafeInteger(rounds) || rounds <= 0) throw new Error(`bad --rounds: ${roundsArg}`)
+    for (let round = 0; round < rounds; round++) {
+      for (const engine of ['shoal', 'lmdb'] as const) await runReads(engine, c)
+    }
+    return
+  }
   for (const engine of ['shoal', 'leveldb', 'lmdb'] as const) {
     if (process.argv.includes('--only-16k')) await runBigFill(engine, big)
     else await runEngine(engine, { ...c, big })

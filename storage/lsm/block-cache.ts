@@ -46,12 +46,13 @@ export class BlockCache {
   }
 
   /**
-   * Stores a block loaded after a `lookup` miss (counting the miss). Over budget, the hand evicts
+   * Stores a block loaded after a `lookup` miss (counting the miss unless the block was only read
+   * ahead, not asked for). Over budget, the hand evicts
    * and the new block takes the first evicted place, just behind the hand: it has a full turn of
    * the hand to be used again (a block read once, as by a scan, goes on the next turn).
    */
-  insert(slots: BlockSlots, index: number, block: DecodedBlock): void {
-    this.misses++
+  insert(slots: BlockSlots, index: number, block: DecodedBlock, readAhead = false): void {
+    if (!readAhead) this.misses++
     if (slots.blocks[index] !== undefined) return
     block.referenced = false
     slots.blocks[index] = block
@@ -90,6 +91,11 @@ export class BlockCache {
   #drop(entry: Admitted): void {
     if (entry.slots.blocks[entry.index] === entry.block) entry.slots.blocks[entry.index] = undefined
     this.#usedBytes -= entry.block.chargeBytes
+  }
+
+  /** True when `bytes` more fit in the budget without evicting anything. */
+  hasRoom(bytes: number): boolean {
+    return this.#usedBytes + bytes <= this.#budgetBytes
   }
 
   get usedBytes(): number {

@@ -9,6 +9,8 @@
 import { assert } from '../../shared/assert.ts'
 import { limits } from '../../shared/limits.ts'
 
+const SHORT_COPY_BYTES = 128
+
 export class ByteSlab {
   readonly #slabBytes: number
   readonly #copyBytesMax: number
@@ -38,7 +40,10 @@ export class ByteSlab {
   /** A copy of `source[start, end)` (independent of `source`). */
   copy(source: Uint8Array, start = 0, end = source.length): Uint8Array {
     const out = this.alloc(end - start)
-    out.set(source.subarray(start, end))
+    // Short copies by hand: a subarray view for set() costs more than the loop.
+    if (end - start <= SHORT_COPY_BYTES)
+      for (let i = start; i < end; i++) out[i - start] = source[i]!
+    else out.set(source.subarray(start, end))
     return out
   }
 }

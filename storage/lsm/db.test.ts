@@ -141,7 +141,10 @@ describe('lsm db', () => {
     expect(db.versions(key).map((i) => dec(i.value))).toEqual(['t20v3', 't20'])
     const withMarker = db.versions(key, { deleteMarker: true })
     expect(withMarker.map((i) => [i.version, i.deleted ?? false])).toEqual([
-      [3, false], [1, false], [4, true]])
+      [3, false],
+      [1, false],
+      [4, true],
+    ])
     expect(withMarker[2]!.timestamp).toBe(15)
     await db.delete(key, { timestamp: 30, version: 5 })
     expect(db.getLatest(key)).toBeUndefined()

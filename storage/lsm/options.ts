@@ -76,8 +76,10 @@ function positive(name: string, value: number): number {
  */
 function defaultBlockCacheBytes(): number {
   const share = Math.floor(totalmem() / 16)
-  return Math.min(limits.lsmBlockCacheBytesDefaultMax,
-    Math.max(limits.lsmBlockCacheBytesDefault, share))
+  return Math.min(
+    limits.lsmBlockCacheBytesDefaultMax,
+    Math.max(limits.lsmBlockCacheBytesDefault, share),
+  )
 }
 
 export function resolveOptions(options: DbOptions): ResolvedOptions {

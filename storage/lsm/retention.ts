@@ -21,7 +21,9 @@ export interface Retention {
 
 export type RetentionFn = (userKey: Uint8Array) => Retention
 
-export const keepLatestOnly: RetentionFn = () => ({ maxVersions: 1 })
+const LATEST_ONLY: Retention = Object.freeze({ maxVersions: 1 })
+/** The default: one value per key, no table TTL (one shared object: a get allocates none). */
+export const keepLatestOnly: RetentionFn = () => LATEST_ONLY
 
 export interface Entry {
   readonly ikey: Uint8Array

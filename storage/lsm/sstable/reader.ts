@@ -4,6 +4,7 @@
  * when it is read; a mismatch is a corruption error naming the file and the block offset.
  */
 import { corruption } from '../../../shared/errors.ts'
+import { limits } from '../../../shared/limits.ts'
 import { crc32c } from '../../../shared/codecs/crc32c.ts'
 import { ByteReader } from '../../../shared/codecs/byte-reader.ts'
 import type { FileSystem, ReadableFile } from '../../vfs/vfs.ts'
@@ -90,9 +91,61 @@ export class TableReader {
   block(i: number): DecodedBlock {
     const cached = this.#cache.lookup(this.#slots, i)
     if (cached !== undefined) return cached
-    const block = this.#load(i)
-    this.#cache.insert(this.#slots, i, block)
-    return block
+    const last = this.#readAheadEnd(i)
+    if (last === i) {
+      const block = this.#load(i)
+      this.#cache.insert(this.#slots, i, block)
+      return block
+    }
+    return this.#loadRun(i, last)
+  }
+
+  /**
+   * The last block a miss on block i reads: while the cache has room for them, the uncached
+   * blocks after it within `limits.lsmReadAheadBytes`, in one read (a read costs a system call
+   * and a buffer; warming a cache over a whole table block by block cost more than decoding).
+   * A full cache reads one block: read-ahead never evicts.
+   */
+  #readAheadEnd(i: number): number {
+    const handles = this.#handles
+    const start = handles[i]!.offset
+    const limit = start + limits.lsmReadAheadBytes
+    if (!this.#cache.hasRoom(limits.lsmReadAheadBytes * 2)) return i
+    let last = i
+    while (last + 1 < handles.length && this.#slots.blocks[last + 1] === undefined) {
+      const next = handles[last + 1]!
+      if (next.offset + next.length + BLOCK_TRAILER_BYTES > limit) break
+      last++
+    }
+    return last
+  }
+
+  /** Reads blocks [first, last] in one read, caches them all (the rest as read-ahead). */
+  #loadRun(first: number, last: number): DecodedBlock {
+    const handles = this.#handles
+    const start = handles[first]!.offset
+    const end = handles[last]!.offset + handles[last]!.length + BLOCK_TRAILER_BYTES
+    if (end > this.#file.sizeBytes) throw corruption(this.path, start, 'block past EOF')
+    const bytes = this.#file.readAt(start, end - start)
+    if (bytes.length !== end - start) throw corruption(this.path, start, 'short block read')
+    let wanted: DecodedBlock | undefined
+    for (let b = first; b <= last; b++) {
+      const handle = handles[b]!
+      const at = handle.offset - start
+      const raw = bytes.subarray(at, at + handle.length + BLOCK_TRAILER_BYTES)
+      let block: DecodedBlock
+      try {
+        block = decodeBlock(checkedBlock(raw, handle, this.path), this.path, handle.offset)
+      } catch (error) {
+        // A bad block read ahead fails the read that asks for it, not this one.
+        if (b === first) throw error
+        break
+      }
+      this.blocksRead++
+      this.#cache.insert(this.#slots, b, block, b !== first)
+      wanted ??= block
+    }
+    return wanted!
   }
 
   #load(i: number): DecodedBlock {
@@ -136,10 +189,15 @@ function readBlock(file: ReadableFile, handle: BlockHandle, size: number): Uint8
   if (handle.offset + total > size) throw corruption(file.path, handle.offset, 'block past EOF')
   const bytes = file.readAt(handle.offset, total)
   if (bytes.length !== total) throw corruption(file.path, handle.offset, 'short block read')
+  return checkedBlock(bytes, handle, file.path)
+}
+
+/** The block bytes of `bytes` (block then CRC32C trailer), after checking the trailer. */
+function checkedBlock(bytes: Uint8Array, handle: BlockHandle, path: string): Uint8Array {
   const block = bytes.subarray(0, handle.length)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (crc32c(block) !== view.getUint32(handle.length, true)) {
-    throw corruption(file.path, handle.offset, 'block checksum mismatch')
+    throw corruption(path, handle.offset, 'block checksum mismatch')
   }
   return block
 }
