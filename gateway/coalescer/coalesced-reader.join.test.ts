@@ -168,6 +168,20 @@ describe('coalesced-reader join', () => {
     expect(startedWhenSettled).toEqual([2, 2, 2])
   })
 
+  it('join: clients join and leave during one long flight: left records are dropped', () => {
+    const h = harness({ roundTripMs: 10_000 })
+    const staying = join(h, { consistency: 'eventual', deadlineMs: 60_000 })
+    for (let i = 0; i < 1_000; i++) {
+      join(h, { consistency: 'eventual', deadlineMs: 60_000 }).ticket?.leave(
+        new ShoalError('aborted', 'client left'),
+      )
+    }
+    expect(h.coalescer.waiterCount).toBe(1)
+    expect(h.reader.waiterRecordCount).toBeLessThanOrEqual(2 * 1 + 32 + 1)
+    expect(staying.calls).toEqual([])
+    expect(h.backend.aborted).toBe(0)
+  })
+
   it('join: deadline already passed or shed: done runs before join returns', () => {
     const h = harness({ roundTripMs: 10, waitersPerKeyMax: 1 })
     h.clock.advance(50)

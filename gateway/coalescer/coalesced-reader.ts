@@ -93,13 +93,22 @@ export interface ReadTicket {
   leave(error: ShoalError): void
 }
 
+/**
+ * Waiters that left stay in their flight's list until a sweep or a compaction drops them; a
+ * list is compacted when it holds more than twice its live waiters plus this many, so clients
+ * that join and leave during one long flight cannot grow it without bound.
+ */
+const leftWaitersSlack = 32
+
 /** A flight this shell tracks (forming or in the air), with its waiters and deadline sweep. */
 interface FlightRecord<R, V> {
   readonly id: FlightId
   readonly request: R
   controller: AbortController | null
-  /** Every waiter that joined, settled ones included until the next sweep compacts them. */
+  /** Every waiter that joined, in order; some that left may still be here (see above). */
   waiters: Waiter<R, V>[]
+  /** Waiters of `waiters` not yet settled. */
+  live: number
   sweep: TimerHandle | null
   sweepAtMs: number
 }
@@ -108,6 +117,7 @@ class Waiter<R, V> implements ReadTicket {
   done = false
   constructor(
     readonly reader: CoalescedReader<R, V>,
+    readonly flight: FlightRecord<R, V>,
     readonly id: WaiterId,
     readonly role: WaiterRole,
     readonly deadlineMs: number,
@@ -184,6 +194,7 @@ export class CoalescedReader<R, V> {
     const flight = this.#flightOf(decision, request)
     const waiter = new Waiter<R, V>(
       this,
+      flight,
       decision.waiter,
       decision.role,
       options.deadlineMs,
@@ -191,6 +202,7 @@ export class CoalescedReader<R, V> {
       options.deadlineError,
     )
     flight.waiters.push(waiter)
+    flight.live++
     this.#arm(flight, options.deadlineMs, nowMs)
     if (decision.kind === 'send') this.#start(flight.id)
     return waiter
@@ -201,15 +213,27 @@ export class CoalescedReader<R, V> {
     return this.#flights.size
   }
 
+  /** Waiter records held over all flights, left ones not yet dropped included (leak checks). */
+  get waiterRecordCount(): number {
+    let count = 0
+    for (const flight of this.#flights.values()) count += flight.waiters.length
+    return count
+  }
+
   /** A waiter leaves (its ticket's `leave`): settled with `error`, the flight goes on. */
   leaveWaiter(waiter: Waiter<R, V>, error: ShoalError): void {
     if (waiter.done) return
     waiter.done = true
+    const flight = waiter.flight
+    flight.live--
+    if (flight.waiters.length > 2 * flight.live + leftWaitersSlack) {
+      flight.waiters = flight.waiters.filter((each) => !each.done)
+    }
     const left = this.#coalescer.leave(waiter.id, { nowMs: this.#clock.monotonicMs() })
     if (left.cancel !== null) {
-      const flight = this.#forget(left.cancel)
-      assert(flight.controller !== null, 'a cancelled flight was sent')
-      flight.controller.abort(new ShoalError('aborted', 'every waiter left the flight'))
+      const cancelled = this.#forget(left.cancel)
+      assert(cancelled.controller !== null, 'a cancelled flight was sent')
+      cancelled.controller.abort(new ShoalError('aborted', 'every waiter left the flight'))
     }
     if (left.dropped !== null) this.#forget(left.dropped)
     if (left.send !== null) this.#start(left.send)
@@ -224,6 +248,7 @@ export class CoalescedReader<R, V> {
       request,
       controller: null,
       waiters: [],
+      live: 0,
       sweep: null,
       sweepAtMs: 0,
     }
@@ -324,6 +349,8 @@ export class CoalescedReader<R, V> {
       }
     }
     assert(settled === fanIn, 'the shell settles exactly the waiters the coalescer settles')
+    assert(flight.live === fanIn, 'a flight counts its live waiters')
+    flight.live = 0
   }
 }
 
