@@ -22,6 +22,7 @@ import {
   type StorageMethodName,
 } from '../../shared/api/storage-api.ts'
 import type { z } from 'zod'
+import { assert } from '../../shared/assert.ts'
 import type { Clock } from '../../shared/time/clock.ts'
 import { coalescingKey } from '../coalescer/coalescing-key.ts'
 import type { CoalescedRead, CoalescedReader, ReadSink } from '../coalescer/coalesced-reader.ts'
@@ -132,8 +133,9 @@ class DirectGet implements ReadSink<FlightResult> {
   }
 
   readSettled(error: ShoalError | null, read: CoalescedRead<FlightResult> | null): void {
-    if (error !== null || read === null) this.#sink.getSettled(error, null)
-    else this.#sink.getSettled(null, this.#answers.resultOf(this.#request, read))
+    if (error !== null) return this.#sink.getSettled(error, null)
+    assert(read !== null, 'a read settled without an error has a value')
+    this.#sink.getSettled(null, this.#answers.resultOf(this.#request, read))
   }
 }
 
