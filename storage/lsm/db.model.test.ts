@@ -137,10 +137,15 @@ interface RunState {
   readonly style: 'leveled' | 'tiered'
 }
 
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const tagOf = (value: Uint8Array): string => dec.decode(value.subarray(0, 8)).split('|')[0]!
 
 function latest(st: RunState, k: number, snap?: Snapshot): string | null {
-  const item = st.db.getLatest(keyOf(k), snap === undefined ? {} : { snapshot: snap })
+  const options = snap === undefined ? {} : { snapshot: snap }
+  const item = st.db.getLatest(keyOf(k), options)
+  // getSync copies the value out of the block or memtable without an Item: the same bytes.
+  const value = st.db.getSync(keyOf(k), options)
+  expect(value === undefined ? undefined : hex(value)).toBe(item && hex(item.value))
   return item === undefined ? null : tagOf(item.value)
 }
 

@@ -13,7 +13,7 @@ import { joinPath } from '../vfs/vfs.ts'
 import { BlockCache } from './block-cache.ts'
 import { ByteSlab } from './byte-slab.ts'
 import { Pins } from './pins.ts'
-import { itemOf, markerOf, valueOf } from './read-values.ts'
+import { answerValue, itemOf, markerOf, valueOf } from './read-values.ts'
 import { checkConsistency, type ConsistencyReport } from './consistency.ts'
 import { pickCompaction, type CompactionPlan } from './compaction/picker.ts'
 import {
@@ -34,8 +34,9 @@ import { Memtable } from './memtable.ts'
 import { resolveOptions, type DbOptions, type ResolvedOptions } from './options.ts'
 import { collectKey, findLatest, scanGroups, type ReadView } from './read-path.ts'
 import { ReadViews } from './read-view.ts'
+import { PointLookup } from './point-lookup.ts'
 import { missingIsCorruption, removeOrphans, replayWals } from './recovery.ts'
-import { readableAt, type Entry } from './retention.ts'
+import { readableAt } from './retention.ts'
 import { TableReader } from './sstable/reader.ts'
 import { computeStats, DbCounters, type DbStats } from './stats.ts'
 import { VlogReaders } from './value-log/value-log.ts'
@@ -80,6 +81,7 @@ export class Db {
   #mem: Memtable
   #imm: Memtable[] = []
   readonly #views = new ReadViews((fileNo: number): TableReader => this.#table(fileNo))
+  readonly #lookup: PointLookup
   #wal: WalWriter | undefined
   #rotating: Promise<void> | undefined
   #flushing: Promise<void> | undefined
@@ -95,6 +97,7 @@ export class Db {
     this.#vs = vs
     this.#mem = mem
     this.#cache = new BlockCache(o.blockCacheBytes)
+    this.#lookup = new PointLookup(o.clock)
     this.#vlogs = new VlogReaders(o.fs, o.dir)
   }
 
@@ -638,27 +641,32 @@ export class Db {
     return this.#views.current(this.#mem, this.#imm, this.#vs.current)
   }
 
-  #find(key: Uint8Array, options: ReadOptions): Entry | undefined {
+  /** The answer of a get, left in the db's one PointLookup (read it before the next get). */
+  #find(key: Uint8Array, options: ReadOptions): PointLookup | undefined {
     this.#check()
     const snapshot = options.snapshot?.seq ?? this.#vs.lastSeq
     this.counters.gets++
     const blocksBefore = this.#cache.misses
-    const time = { nowMs: options.nowMs, clock: this.#o.clock }
-    const found = findLatest(this.#view(), key, snapshot, time, this.#o.retention(key))
+    const q = this.#lookup
+    q.start(key, snapshot, options.nowMs, this.#o.retention(key))
+    const found = findLatest(this.#view(), q)
     this.counters.getBlocksRead += this.#cache.misses - blocksBefore
-    if (found === undefined || kindOf(found.ikey) === Kind.delete) return undefined
-    return found
+    return found && q.kind !== Kind.delete ? q : undefined
   }
 
   /** The item a read returns (highest timestamp, then version), or undefined. Synchronous. */
   getLatest(key: Uint8Array, options: ReadOptions = NO_READ_OPTIONS): Item | undefined {
-    const found = this.#find(key, options)
-    return found === undefined ? undefined : itemOf(found, this.#vlogs, this.#slab)
+    const q = this.#find(key, options)
+    const item = q === undefined ? undefined : itemOf(q.entry(), this.#vlogs, this.#slab)
+    this.#lookup.finish()
+    return item
   }
 
   getSync(key: Uint8Array, options: ReadOptions = NO_READ_OPTIONS): Uint8Array | undefined {
-    const found = this.#find(key, options)
-    return found === undefined ? undefined : valueOf(found, this.#vlogs, this.#slab)
+    const q = this.#find(key, options)
+    const value = q === undefined ? undefined : answerValue(q, this.#vlogs, this.#slab)
+    this.#lookup.finish()
+    return value
   }
 
   async get(
@@ -673,7 +681,8 @@ export class Db {
    * before awaiting anything), any other value is one chunk. Undefined when absent.
    */
   getStream(key: Uint8Array, options = NO_READ_OPTIONS): Iterable<Uint8Array> | undefined {
-    const found = this.#find(key, options)
+    const found = this.#find(key, options)?.entry()
+    this.#lookup.finish()
     if (found === undefined) return undefined
     if (kindOf(found.ikey) !== Kind.pointer) return [valueOf(found, this.#vlogs, this.#slab)]
     return this.#chunks(decodePointer(found.value, 'entry'))

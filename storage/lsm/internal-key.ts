@@ -110,6 +110,23 @@ export function kindOf(ikey: Uint8Array): Kind {
   return ikey[ikey.length - 1] as Kind
 }
 
+/** timestampOf, versionOf, seqOf and kindOf for the internal key ending at `bytes[end]`. */
+export function timestampAt(bytes: Uint8Array, end: number): number {
+  return readInverted(bytes, end - TRAILER_BYTES)
+}
+
+export function versionAt(bytes: Uint8Array, end: number): number {
+  return readInverted(bytes, end - TRAILER_BYTES + 8)
+}
+
+export function seqAt(bytes: Uint8Array, end: number): number {
+  return readInverted(bytes, end - TRAILER_BYTES + 16)
+}
+
+export function kindAt(bytes: Uint8Array, end: number): Kind {
+  return bytes[end - 1] as Kind
+}
+
 export function isValidKind(kind: number): kind is Kind {
   return kind === Kind.delete || kind === Kind.value || kind === Kind.pointer
 }

@@ -4,7 +4,6 @@
  * table is skipped when its bloom filter, key range, sequence range or timestamp bound shows it
  * cannot hold a better answer than the one already found.
  */
-import type { Clock } from '../../shared/time/clock.ts'
 import type { InternalIterator } from './iterator.ts'
 import {
   compareInternal,
@@ -17,15 +16,16 @@ import {
   seqOf,
   timestampOf,
   userKeyOf,
-  versionOf,
 } from './internal-key.ts'
 import type { LevelFences } from './level-fences.ts'
 import type { FileMeta, Version } from './manifest/version.ts'
 import type { Memtable } from './memtable.ts'
+import type { PointLookup } from './point-lookup.ts'
 import { NONE } from './skiplist.ts'
 import { LevelIterator, MergingIterator } from './merging-iterator.ts'
-import { isExpired, type Entry, type Retention } from './retention.ts'
+import { isExpired, type Entry } from './retention.ts'
 import { bloomHash } from './sstable/bloom.ts'
+import type { DecodedBlock } from './sstable/decoded-block.ts'
 import type { TableReader } from './sstable/reader.ts'
 
 export interface ReadView {
@@ -54,47 +54,47 @@ function tablesFor(view: ReadView, userKey: Uint8Array): FileMeta[] {
   return out
 }
 
-function cannotBeat(file: FileMeta, best: Entry | undefined): boolean {
-  if (best === undefined) return false
-  const timestamp = timestampOf(best.ikey)
+/** True when no entry of `file` can sort before the answer found so far. */
+function cannotBeat(file: FileMeta, q: PointLookup): boolean {
+  if (!q.found) return false
+  const timestamp = q.timestamp
   if (file.maxTimestamp !== timestamp) return file.maxTimestamp < timestamp
-  return file.maxVersion <= versionOf(best.ikey)
-}
-
-/** Arguments of one point lookup, shared by every source it probes (no closures per get). */
-interface Lookup {
-  readonly userKey: Uint8Array
-  readonly hash: number
-  readonly snapshot: number
-  /** The read time, NaN until an entry that can expire asks for it (one clock read at most). */
-  nowMs: number
-  readonly clock: Clock
-  readonly retention: Retention
+  return file.maxVersion <= q.version
 }
 
 /** True when a read at the lookup's snapshot may return this entry (tombstones included). */
-function answers(ikey: Uint8Array, value: Uint8Array, q: Lookup): boolean {
+function answers(ikey: Uint8Array, value: Uint8Array, q: PointLookup): boolean {
   if (seqOf(ikey) > q.snapshot) return false
   if (kindOf(ikey) === Kind.delete) return true
   // Expiry 0 (one byte, never) and no table TTL to apply: nothing to ask the clock.
   const ttl = q.retention.ttlMs === undefined || timestampOf(ikey) === 0
   if (ttl && (value.length === 0 || value[0] === 0)) return true
-  if (Number.isNaN(q.nowMs)) q.nowMs = q.clock.wallMs()
-  return !isExpired(ikey, value, q.retention, q.nowMs)
+  return !isExpired(ikey, value, q.retention, q.nowMs())
+}
+
+/** answers() for entry i of a block, reading its fields in place (no views). */
+function answersAt(block: DecodedBlock, i: number, q: PointLookup): boolean {
+  if (block.seqAt(i) > q.snapshot) return false
+  if (block.kindAt(i) === Kind.delete) return true
+  const ttl = q.retention.ttlMs === undefined || block.timestampAt(i) === 0
+  if (ttl && block.neverExpiresAt(i)) return true
+  return !isExpired(block.keyAt(i), block.valueAt(i), q.retention, q.nowMs())
 }
 
 /** The first entry of the key a memtable answers with: a direct skip-list search. */
-function latestInMemtable(memtable: Memtable, q: Lookup): Entry | undefined {
-  if (!memtable.mayContain(q.hash)) return undefined
+function probeMemtable(memtable: Memtable, q: PointLookup): void {
+  if (!memtable.mayContain(q.hash)) return
   let node = memtable.seekUserKey(q.userKey)
   while (node !== NONE) {
     const ikey = memtable.keyOf(node)
-    if (!hasUserKey(ikey, q.userKey)) return undefined
+    if (!hasUserKey(ikey, q.userKey)) return
     const value = memtable.valueOf(node)
-    if (answers(ikey, value, q)) return { ikey, value }
+    if (answers(ikey, value, q)) {
+      if (!q.found || compareInternal(ikey, q.ikey) < 0) q.answerWith(ikey, value)
+      return
+    }
     node = memtable.nextOf(node)
   }
-  return undefined
 }
 
 /**
@@ -102,66 +102,49 @@ function latestInMemtable(memtable: Memtable, q: Lookup): Entry | undefined {
  * filter is asked only before a block must be read: on a cached block the search costs what the
  * filter's probes would (a few cache lines) and a key that is there skips them.
  */
-function latestInTable(table: TableReader, q: Lookup): Entry | undefined {
+function probeTable(table: TableReader, q: PointLookup): void {
   let b = table.blockForUser(q.userKey)
-  if (b === table.blockCount) return undefined
+  if (b === table.blockCount) return
   let block = table.cachedBlock(b)
   if (block === undefined) {
-    if (!table.mayContain(q.hash)) return undefined
+    if (!table.mayContain(q.hash)) return
     block = table.block(b)
   }
   let i = block.findUser(q.userKey)
-  if (i < 0) return undefined
+  if (i < 0) return
   for (;;) {
     for (; i < block.count; i++) {
-      if (!block.hasUserKeyAt(i, q.userKey)) return undefined
-      const ikey = block.keyAt(i)
-      const value = block.valueAt(i)
-      if (answers(ikey, value, q)) return { ikey, value }
+      if (!block.hasUserKeyAt(i, q.userKey)) return
+      if (!answersAt(block, i, q)) continue
+      if (!q.found || compareInternal(block.keyAt(i), q.ikey) < 0) q.answerInBlock(block, i)
+      return
     }
-    if (++b === table.blockCount) return undefined
+    if (++b === table.blockCount) return
     block = table.block(b)
     i = 0
   }
 }
 
-function probeFile(view: ReadView, file: FileMeta, q: Lookup, best: Entry | undefined) {
-  if (file.minSeq > q.snapshot || cannotBeat(file, best)) return best
-  const found = latestInTable(view.table(file.fileNo), q)
-  return found !== undefined && (best === undefined || compareInternal(found.ikey, best.ikey) < 0)
-    ? found
-    : best
+function probeFile(view: ReadView, file: FileMeta, q: PointLookup): void {
+  if (file.minSeq > q.snapshot || cannotBeat(file, q)) return
+  probeTable(view.table(file.fileNo), q)
 }
 
 /**
- * The first entry of `userKey` a read at `snapshot` returns: a value or a tombstone (the caller
- * treats a tombstone as absent).
+ * Finds the first entry of `q.userKey` a read at `q.snapshot` returns, a value or a tombstone
+ * (the caller treats a tombstone as absent), and leaves it in `q`; false if there is none.
  */
-export function findLatest(
-  view: ReadView,
-  userKey: Uint8Array,
-  snapshot: number,
-  time: { readonly nowMs: number | undefined; readonly clock: Clock },
-  retention: Retention,
-): Entry | undefined {
-  const hash = bloomHash(userKey)
-  const nowMs = time.nowMs ?? Number.NaN
-  const q: Lookup = { userKey, hash, snapshot, nowMs, clock: time.clock, retention }
-  let best: Entry | undefined
-  for (const memtable of view.memtables) {
-    const found = latestInMemtable(memtable, q)
-    if (found !== undefined && (best === undefined || compareInternal(found.ikey, best.ikey) < 0)) {
-      best = found
-    }
+export function findLatest(view: ReadView, q: PointLookup): boolean {
+  for (const memtable of view.memtables) probeMemtable(memtable, q)
+  const userKey = q.userKey
+  for (const file of view.version.levels[0]!) {
+    if (containsUserKey(file, userKey)) probeFile(view, file, q)
   }
-  const levels = view.version.levels
-  for (const file of levels[0]!)
-    if (containsUserKey(file, userKey)) best = probeFile(view, file, q, best)
   for (let level = 1; level < view.fences.length; level++) {
     const file = view.fences[level]!.find(userKey)
-    if (file !== undefined) best = probeFile(view, file, q, best)
+    if (file !== undefined) probeFile(view, file, q)
   }
-  return best
+  return q.found
 }
 
 /** Every entry of `userKey` in LSM order (for versions()). */

@@ -9,6 +9,7 @@ import { Kind, kindOf, seqOf, timestampOf, TRAILER_BYTES, versionOf } from './in
 import type { Entry } from './retention.ts'
 import type { VlogReaders } from './value-log/value-log.ts'
 import type { Item } from './db-types.ts'
+import type { PointLookup } from './point-lookup.ts'
 
 /** The value of an entry (the get fast path: no Item built); small copies come from `slab`. */
 export function valueOf(entry: Entry, vlogs: VlogReaders, slab: ByteSlab): Uint8Array {
@@ -18,6 +19,11 @@ export function valueOf(entry: Entry, vlogs: VlogReaders, slab: ByteSlab): Uint8
   if (value.length > 0 && value[0]! < 0x80) return slab.copy(value, 1)
   const [, at] = readExpiry(value, 'entry')
   return slab.copy(value, at)
+}
+
+/** The value of a get's answer: copied straight from its block or memtable when it can be. */
+export function answerValue(q: PointLookup, vlogs: VlogReaders, slab: ByteSlab): Uint8Array {
+  return q.copyPayload(slab) ?? valueOf(q.entry(), vlogs, slab)
 }
 
 /** A deletion marker as an item: its key and stamp, no value. */

@@ -8,7 +8,17 @@
  */
 import { corruption } from '../../../shared/errors.ts'
 import type { InternalIterator } from '../iterator.ts'
-import { compareInternalAt, compareUserKeyAt, TRAILER_BYTES } from '../internal-key.ts'
+import type { ByteSlab } from '../byte-slab.ts'
+import {
+  compareInternalAt,
+  compareUserKeyAt,
+  kindAt,
+  seqAt,
+  timestampAt,
+  TRAILER_BYTES,
+  versionAt,
+  type Kind,
+} from '../internal-key.ts'
 
 /** Bytes of a user key from `at`, big-endian, zero past its end (a u32 that sorts as bytes). */
 export function wordAt(bytes: Uint8Array, start: number, userKeyBytes: number, at: number): number {
@@ -91,6 +101,45 @@ export class DecodedBlock {
 
   valueAt(i: number): Uint8Array {
     return this.#values?.[i] ?? this.#valueView(i)
+  }
+
+  /** Where key i ends (its trailer's last byte is before it) and its value starts. */
+  #keyEnd(i: number): number {
+    const at = this.count + 2 * i
+    return this.#u[at]! + this.#u[at + 1]!
+  }
+
+  seqAt(i: number): number {
+    return seqAt(this.#data, this.#keyEnd(i))
+  }
+
+  timestampAt(i: number): number {
+    return timestampAt(this.#data, this.#keyEnd(i))
+  }
+
+  versionAt(i: number): number {
+    return versionAt(this.#data, this.#keyEnd(i))
+  }
+
+  kindAt(i: number): Kind {
+    return kindAt(this.#data, this.#keyEnd(i))
+  }
+
+  /** True if value i is empty or starts with expiry 0 (entry-value.ts: never expires). */
+  neverExpiresAt(i: number): boolean {
+    const start = this.#keyEnd(i)
+    return start === this.#u[this.count + 2 * i + 2] || this.#data[start] === 0
+  }
+
+  /**
+   * A copy (from `slab`) of value i's payload when its expiry is one byte, the common case;
+   * undefined otherwise (the caller decodes the value view). Never a view of this block.
+   */
+  copyPayloadAt(i: number, slab: ByteSlab): Uint8Array | undefined {
+    const start = this.#keyEnd(i)
+    const end = this.#u[this.count + 2 * i + 2]!
+    if (start === end || this.#data[start]! >= 0x80) return undefined
+    return slab.copy(this.#data, start + 1, end)
   }
 
   /** Index of the first key >= target in internal-key order (count if none). */
