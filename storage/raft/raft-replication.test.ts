@@ -1,6 +1,7 @@
 // Goal: log replication converges from every log state of the paper's Figure 7 with fast
 // backtracking, commits only by counting current-term entries (Figure 8), batches and
-// pipelines appends within their limits, and installs snapshots on lagging followers.
+// pipelines appends within their limits, tells followers a new commit index with the next
+// appends (an empty one only when there are none), and installs snapshots on lagging followers.
 // Method: scenario tests on TestNetwork with hand-built storages and message filters.
 import { describe, expect, it } from 'vitest'
 import type { NodeId } from './messages.ts'
@@ -153,5 +154,49 @@ describe('raft replication', () => {
     expect(follower.storage.snapshot().metadata.index).toBe(0)
     const answer = net.queue.find((m) => m.type === 'app-resp' && m.from === 2)
     expect(answer?.index).toBe(committed)
+  })
+
+  /** Leader 1 has sent 'a'; the followers' answers are stepped but its Ready is not taken. */
+  function commitLearnedBeforeReady(): { net: TestNetwork; committed: number; mark: number } {
+    const net = new TestNetwork([1, 2, 3])
+    net.elect(1)
+    net.propose(1, 'a')
+    const appends = net.queue
+    net.queue = []
+    for (const m of appends) {
+      net.node(m.to).raw.step(m)
+      net.process(m.to)
+    }
+    const answers = net.queue
+    net.queue = []
+    for (const m of answers) net.node(1).raw.step(m)
+    const committed = net.raft(1).log.committed
+    expect(committed).toBe(net.raft(1).log.lastIndex())
+    return { net, committed, mark: net.sent.length }
+  }
+
+  it('commit notice: proposals in the same Ready: their appends carry it, no empty one', () => {
+    const { net, committed, mark } = commitLearnedBeforeReady()
+    net.node(1).raw.propose(new TextEncoder().encode('b'))
+    net.process(1)
+    const appends = net.sent.slice(mark).filter((m) => m.type === 'app')
+    expect(appends.map((m) => [m.to, m.entries.length, m.commit])).toEqual([
+      [2, 1, committed],
+      [3, 1, committed],
+    ])
+    net.deliverAll()
+    for (const id of [1, 2, 3]) expect(net.appliedTexts(id)).toEqual(['a', 'b'])
+  })
+
+  it('commit notice: nothing else to send: an empty append tells each follower', () => {
+    const { net, committed, mark } = commitLearnedBeforeReady()
+    net.process(1)
+    const appends = net.sent.slice(mark).filter((m) => m.type === 'app')
+    expect(appends.map((m) => [m.to, m.entries.length, m.commit])).toEqual([
+      [2, 0, committed],
+      [3, 0, committed],
+    ])
+    net.deliverAll()
+    for (const id of [2, 3]) expect(net.raft(id).log.committed).toBe(committed)
   })
 })

@@ -72,6 +72,12 @@ export class Raft {
   readonly votes = new Map<NodeId, boolean>()
   msgs: Message[] = []
   readStates: ReadState[] = []
+  /**
+   * The commit index advanced and followers have not been told. Told when the host takes the
+   * next Ready (flushCommit), not at once, so an append carrying new entries that leaves in the
+   * same Ready tells them instead of an extra empty append (and its response) per follower.
+   */
+  commitToSend = false
   /** Ticks since this instance started; leases and the startup quiet period use it. */
   now = 0
   electionElapsed = 0
@@ -165,6 +171,22 @@ export class Raft {
     for (const id of this.progress.keys()) if (id !== this.id) this.sendAppendsTo(id)
   }
 
+  /**
+   * Tells every follower the commit index (see commitToSend): sends what its window allows,
+   * and an empty append only to one that no pending append already tells.
+   */
+  flushCommit(): void {
+    if (!this.commitToSend) return
+    this.commitToSend = false
+    if (this.role !== 'leader') return
+    const committed = this.log.committed
+    for (const id of this.progress.keys()) {
+      if (id === this.id) continue
+      const told = this.msgs.some((m) => m.to === id && m.type === 'app' && m.commit >= committed)
+      this.sendAppendsTo(id, !told)
+    }
+  }
+
   private bcastHeartbeat(): number {
     const round = this.reads.startRound(this.now)
     for (const [id, pr] of this.progress) {
@@ -191,6 +213,7 @@ export class Raft {
     this.votes.clear()
     this.pendingConfIndex = 0
     this.leaseRevoked = false
+    this.commitToSend = false
     this.reads.reset()
     this.readsBeforeCommit = []
     const last = this.log.lastIndex()
@@ -530,8 +553,8 @@ export class Raft {
       pr.becomeProbe()
       pr.becomeReplicate()
     } else if (pr.state === 'replicate') pr.inflights.freeLE(m.index)
-    if (this.maybeCommit()) this.bcastAppend()
-    else if (wasPaused || pr.state === 'replicate') this.sendAppendsTo(m.from, false)
+    if (this.maybeCommit()) this.commitToSend = true
+    if (wasPaused || pr.state === 'replicate') this.sendAppendsTo(m.from, false)
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
       this.sendTimeoutNow(m.from)
     }

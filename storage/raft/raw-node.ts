@@ -90,6 +90,7 @@ export class RawNode {
     const soft = this.#softState()
     return (
       r.msgs.length > 0 ||
+      r.commitToSend ||
       r.readStates.length > 0 ||
       r.log.unstable.entries.length > 0 ||
       r.log.unstable.snapshot !== null ||
@@ -104,6 +105,7 @@ export class RawNode {
   ready(): Ready {
     assert(this.#outstanding === null, 'raw node: ready() called before advance()')
     const r = this.raft
+    r.flushCommit()
     const hardState = r.hardState()
     const soft = this.#softState()
     const prevSoft = this.#prevSoftState
