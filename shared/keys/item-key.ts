@@ -92,12 +92,15 @@ export function encodeItemKey(key: ItemKey): Uint8Array {
   return encodeRawItemKey({ ...key, table: asciiBytes(key.table) })
 }
 
-/** Encodes any bytes (no validation). The result is a fresh array owned by the caller. */
-export function encodeRawItemKey(key: RawItemKey): Uint8Array {
-  const length =
+/**
+ * Encodes any bytes (no validation). The result is a fresh array owned by the caller, with
+ * `headroomBytes` zero bytes before the key for a caller's own prefix (one allocation for both).
+ */
+export function encodeRawItemKey(key: RawItemKey, headroomBytes = 0): Uint8Array {
+  const length = headroomBytes +
     escapedLength(key.table) + 2 + escapedLength(key.partitionKey) + 2 + key.sortKey.length
   const out = new Uint8Array(length)
-  let offset = writeEscaped(out, 0, key.table)
+  let offset = writeEscaped(out, headroomBytes, key.table)
   offset = writeEscaped(out, offset, key.partitionKey)
   out.set(key.sortKey, offset)
   assert(offset + key.sortKey.length === length, 'item key length mismatch')

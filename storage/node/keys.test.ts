@@ -6,7 +6,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ByteWriter } from '../../shared/codecs/byte-writer.ts'
-import { compareBytes } from '../../shared/codecs/bytes.ts'
+import { compareBytes, concatBytes } from '../../shared/codecs/bytes.ts'
+import { encodeRawItemKey } from '../../shared/keys/item-key.ts'
 import {
   appliedKey, dataKey, decodeStoredValue, encodeStoredValue, groupEnd, groupPrefix, isMetaKey,
   tableIdOfKey,
@@ -14,10 +15,15 @@ import {
 
 describe('node keys', () => {
   it('node keys: any data key: inside its group, not meta, table id recovered', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 1000 }),
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }),
       fc.integer({ min: 1, max: 2 ** 53 - 1 }), fc.uint8Array({ maxLength: 16 }),
       fc.uint8Array({ maxLength: 16 }), (group, tableId, partitionKey, sortKey) => {
         const key = dataKey(group, { tableId, partitionKey, sortKey })
+        // The layout's definition: u32be group, then the item key over the u64be table id.
+        const table = new Uint8Array(8)
+        new DataView(table.buffer).setBigUint64(0, BigInt(tableId))
+        const item = encodeRawItemKey({ table, partitionKey, sortKey })
+        expect(key).toEqual(concatBytes([groupPrefix(group), item], 4 + item.length))
         expect(compareBytes(key, groupPrefix(group))).toBeGreaterThanOrEqual(0)
         expect(compareBytes(key, groupEnd(group))).toBeLessThan(0)
         expect(isMetaKey(key)).toBe(false)

@@ -37,22 +37,34 @@ export function groupEnd(group: number): Uint8Array {
   return groupPrefix(group + 1)
 }
 
+/** Scratch for a table id's u64be form: dataKey runs on every write and read, on every replica. */
+const tableIdScratch = new Uint8Array(8)
+
+/** A safe integer as u64 big-endian into tableIdScratch (no BigInt, no DataView). */
 function tableBytes(tableId: number): Uint8Array {
-  const out = new Uint8Array(8)
-  new DataView(out.buffer).setBigUint64(0, BigInt(tableId))
+  const high = Math.floor(tableId / 0x1_0000_0000)
+  const low = tableId >>> 0
+  const out = tableIdScratch
+  out[0] = high >>> 24
+  out[1] = (high >>> 16) & 0xff
+  out[2] = (high >>> 8) & 0xff
+  out[3] = high & 0xff
+  out[4] = low >>> 24
+  out[5] = (low >>> 16) & 0xff
+  out[6] = (low >>> 8) & 0xff
+  out[7] = low & 0xff
   return out
 }
 
-function withGroup(group: number, rest: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + rest.length)
-  new DataView(out.buffer).setUint32(0, group)
-  out.set(rest, 4)
-  return out
-}
-
+/** u32be group | item key, in one allocation. */
 export function dataKey(group: number, ref: ItemRef): Uint8Array {
-  return withGroup(group, encodeRawItemKey({ table: tableBytes(ref.tableId),
-    partitionKey: ref.partitionKey, sortKey: ref.sortKey }))
+  const out = encodeRawItemKey({ table: tableBytes(ref.tableId),
+    partitionKey: ref.partitionKey, sortKey: ref.sortKey }, 4)
+  out[0] = group >>> 24
+  out[1] = (group >>> 16) & 0xff
+  out[2] = (group >>> 8) & 0xff
+  out[3] = group & 0xff
+  return out
 }
 
 /** Every item of one partition starts with this; the sort key follows raw. */
