@@ -1,11 +1,21 @@
 // BlockCache: the CLOCK cache must keep its byte budget, count hits and misses, give a block
-// used since the hand last passed a second chance, and evict what is not used. Method: real
-// decoded blocks of known charge admitted under small budgets, checked through lookups.
+// used since the hand last passed a second chance, evict what is not used, take blocks offered
+// by a table being written only while it has room, and release a closed table's blocks. Method:
+// real decoded blocks of known charge under small budgets, checked through lookups.
 import { describe, expect, it } from 'vitest'
 import { BlockCache, BlockSlots } from './block-cache.ts'
 import { encodeInternalKey, Kind } from './internal-key.ts'
 import { BlockBuilder } from './sstable/block.ts'
 import { decodeBlock, type DecodedBlock } from './sstable/decoded-block.ts'
+
+function blockBytes(tag: number): Uint8Array {
+  const builder = new BlockBuilder()
+  for (let i = 0; i < 8; i++) {
+    const key = encodeInternalKey(new Uint8Array([tag, i]), 0, 0, i + 1, Kind.value)
+    builder.add(key, new Uint8Array(100).fill(tag))
+  }
+  return builder.finish().slice()
+}
 
 function block(tag: number): DecodedBlock {
   const builder = new BlockBuilder()
@@ -64,5 +74,44 @@ describe('block cache', () => {
     cache.insert(slots, 0, block(0))
     expect(cache.lookup(slots, 0)).toBeUndefined()
     expect(cache.usedBytes).toBe(0)
+  })
+
+  it('offer: blocks of a table being written: adopted by its reader, hits without a read', () => {
+    const cache = new BlockCache(1 << 20)
+    cache.offer(7, 't.sst', 0, blockBytes(1))
+    cache.offer(7, 't.sst', 2, blockBytes(2))
+    const used = cache.usedBytes
+    expect(used).toBeGreaterThan(0)
+    const slots = new BlockSlots(3)
+    cache.adopt(8, slots)
+    expect(slots.blocks.every((b) => b === undefined)).toBe(true)
+    cache.adopt(7, slots)
+    expect(cache.lookup(slots, 0)?.valueAt(0)[0]).toBe(1)
+    expect(cache.lookup(slots, 1)).toBeUndefined()
+    expect(cache.lookup(slots, 2)?.valueAt(0)[0]).toBe(2)
+    expect([cache.hits, cache.misses, cache.blockCount, cache.usedBytes]).toEqual([2, 0, 2, used])
+  })
+
+  it('offer: a cache without room: the block is not kept', () => {
+    const cache = new BlockCache(block(0).chargeBytes)
+    cache.offer(7, 't.sst', 0, blockBytes(1))
+    const slots = new BlockSlots(1)
+    cache.adopt(7, slots)
+    expect([cache.usedBytes, cache.blockCount, slots.blocks[0]]).toEqual([0, 0, undefined])
+  })
+
+  it('forget: a closed table: its bytes leave the budget, later inserts are not kept', () => {
+    const cache = new BlockCache(1 << 20)
+    const closed = new BlockSlots(4)
+    const open = new BlockSlots(4)
+    for (let i = 0; i < 4; i++) cache.insert(closed, i, block(i))
+    cache.insert(open, 0, block(9))
+    cache.forget(closed)
+    expect(cache.usedBytes).toBe(block(9).chargeBytes)
+    expect(cache.blockCount).toBe(1)
+    expect(cache.lookup(closed, 0)).toBeUndefined()
+    cache.insert(closed, 1, block(1))
+    expect(cache.lookup(closed, 1)).toBeUndefined()
+    expect(cache.lookup(open, 0)).toBeDefined()
   })
 })

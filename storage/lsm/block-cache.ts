@@ -7,11 +7,13 @@
  * the first block whose bit is already clear. A deleted table's blocks are never referenced again
  * and go on the hand's next passes.
  */
-import type { DecodedBlock } from './sstable/decoded-block.ts'
+import { decodeBlock, type DecodedBlock } from './sstable/decoded-block.ts'
 
 /** One table's cached blocks, by block index. */
 export class BlockSlots {
   readonly blocks: Array<DecodedBlock | undefined>
+  /** Set when the table is closed: its blocks leave the cache (BlockCache.forget). */
+  closed = false
 
   constructor(blockCount: number) {
     this.blocks = new Array<DecodedBlock | undefined>(blockCount).fill(undefined)
@@ -26,7 +28,11 @@ interface Admitted {
 
 export class BlockCache {
   readonly #budgetBytes: number
-  readonly #ring: Admitted[] = []
+  #ring: Admitted[] = []
+  /** Ring entries of closed tables, removed in one pass once they are many. */
+  #closedEntries = 0
+  /** Blocks of tables being written, by file number, until their reader adopts them. */
+  readonly #offered = new Map<number, Map<number, DecodedBlock>>()
   #hand = 0
   #usedBytes = 0
   hits = 0
@@ -53,7 +59,7 @@ export class BlockCache {
    */
   insert(slots: BlockSlots, index: number, block: DecodedBlock, readAhead = false): void {
     if (!readAhead) this.misses++
-    if (slots.blocks[index] !== undefined) return
+    if (slots.closed || slots.blocks[index] !== undefined) return
     block.referenced = false
     slots.blocks[index] = block
     this.#usedBytes += block.chargeBytes
@@ -71,6 +77,12 @@ export class BlockCache {
     while (this.#usedBytes > this.#budgetBytes && ring.length > 0) {
       if (this.#hand >= ring.length) this.#hand = 0
       const victim = ring[this.#hand]!
+      if (victim.slots.closed) {
+        this.#closedEntries--
+        ring[this.#hand] = ring[ring.length - 1]!
+        ring.pop()
+        continue
+      }
       if (victim.block.referenced) {
         victim.block.referenced = false
         this.#hand++
@@ -91,6 +103,58 @@ export class BlockCache {
   #drop(entry: Admitted): void {
     if (entry.slots.blocks[entry.index] === entry.block) entry.slots.blocks[entry.index] = undefined
     this.#usedBytes -= entry.block.chargeBytes
+  }
+
+  /**
+   * Decodes and keeps a block of a table being written (flush: fresh data is read soon, and a
+   * get should not pay for its first read), only while the cache has room: never evicts.
+   */
+  offer(fileNo: number, path: string, index: number, bytes: Uint8Array): void {
+    if (!this.hasRoom(2 * bytes.length)) return
+    const block = decodeBlock(bytes, path, 0)
+    let blocks = this.#offered.get(fileNo)
+    if (blocks === undefined) this.#offered.set(fileNo, (blocks = new Map()))
+    blocks.set(index, block)
+    this.#usedBytes += block.chargeBytes
+  }
+
+  /** Moves the blocks offered for `fileNo` into its reader's slots (TableReader.open). */
+  adopt(fileNo: number, slots: BlockSlots): void {
+    const blocks = this.#offered.get(fileNo)
+    if (blocks === undefined) return
+    this.#offered.delete(fileNo)
+    if (slots.closed) {
+      for (const block of blocks.values()) this.#usedBytes -= block.chargeBytes
+      return
+    }
+    for (const [index, block] of blocks) {
+      if (index >= slots.blocks.length || slots.blocks[index] !== undefined) {
+        this.#usedBytes -= block.chargeBytes
+        continue
+      }
+      slots.blocks[index] = block
+      this.#ring.push({ slots, index, block })
+    }
+  }
+
+  /**
+   * Drops a closed table's blocks (its file is deleted or the db closes): their bytes leave the
+   * budget now, their ring entries in one pass once a quarter of the ring is dead.
+   */
+  forget(slots: BlockSlots): void {
+    if (slots.closed) return
+    slots.closed = true
+    for (let i = 0; i < slots.blocks.length; i++) {
+      const block = slots.blocks[i]
+      if (block === undefined) continue
+      this.#usedBytes -= block.chargeBytes
+      this.#closedEntries++
+      slots.blocks[i] = undefined
+    }
+    if (this.#closedEntries * 4 < this.#ring.length) return
+    this.#ring = this.#ring.filter((entry) => !entry.slots.closed)
+    this.#closedEntries = 0
+    this.#hand = 0
   }
 
   /** True when `bytes` more fit in the budget without evicting anything. */

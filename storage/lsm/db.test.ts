@@ -20,6 +20,7 @@ import type { Clock } from '../../shared/time/clock.ts'
 import { NodeFileSystem } from '../vfs/node-fs.ts'
 import { Db } from './db.ts'
 import type { DbOptions } from './options.ts'
+import { WriteBatch } from './write-batch.ts'
 
 const roots: string[] = []
 afterAll(() => roots.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
@@ -250,6 +251,38 @@ describe('lsm db', () => {
     expect(dec(db.getSync(enc('table')))).toBe('flushed')
     expect(dec(db.getSync(enc('mem')))).toBe('in-memtable')
     expect(db.scan().map((item) => dec(item.key))).toEqual(['mem', 'table'])
+    await db.close()
+  })
+
+  it('block cache: written tables: gets read no block until a reopen or a full cache', async () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => `k${String(i).padStart(5, '0')}`)
+    const fill = async (db: Db): Promise<void> => {
+      for (let i = 0; i < keys.length; i += 100) {
+        const batch = new WriteBatch()
+        for (const key of keys.slice(i, i + 100)) batch.put(enc(key), enc(`v-${key}`))
+        await db.write(batch)
+      }
+      await db.flush()
+      await db.waitIdle()
+    }
+    const readAll = (db: Db): void => {
+      for (const key of keys) expect(dec(db.getSync(enc(key)))).toBe(`v-${key}`)
+    }
+    const dir = freshDir()
+    let db = await Db.open(small(dir))
+    await fill(db)
+    expect(db.stats().compactions).toBeGreaterThan(0)
+    readAll(db)
+    expect(db.counters.getBlocksRead).toBe(0)
+    await db.close()
+    db = await Db.open(small(dir))
+    readAll(db)
+    expect(db.counters.getBlocksRead).toBeGreaterThan(0)
+    await db.close()
+    db = await Db.open(small(freshDir(), { blockCacheBytes: 16 * 1024 }))
+    await fill(db)
+    readAll(db)
+    expect(db.counters.getBlocksRead).toBeGreaterThan(keys.length / 100)
     await db.close()
   })
 

@@ -202,6 +202,7 @@ export class Db {
       writer: { blockBytes: o.blockBytes, bloomBitsPerKey: o.bloomBitsPerKey },
       vlogs: this.#vlogs,
       vlogThresholdBytes: o.valueLogThresholdBytes,
+      offerBlock: (fileNo, path, i, bytes) => this.#cache.offer(fileNo, path, i, bytes),
       table: (fileNo) => this.#table(fileNo),
       retention: o.retention,
       yieldNow: () => new Promise<void>((resolve) => setImmediate(resolve)),

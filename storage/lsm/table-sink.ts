@@ -25,6 +25,8 @@ export interface SinkContext {
   readonly writer: TableWriterOptions
   readonly vlogs: VlogReaders
   readonly vlogThresholdBytes: number
+  /** Offers a data block just written to a table (its bytes valid during the call) to a cache. */
+  readonly offerBlock?: (fileNo: number, path: string, index: number, bytes: Uint8Array) => void
 }
 
 export interface SinkOptions {
@@ -33,6 +35,8 @@ export interface SinkOptions {
   readonly separateValues: boolean
   /** Value-log files whose live values are copied into the new value log (GC). */
   readonly relocate: ReadonlySet<number>
+  /** Offer each data block written to `ctx.offerBlock` (flush: fresh data is read soon). */
+  readonly offerBlocks?: boolean
 }
 
 export interface SinkResult {
@@ -79,8 +83,12 @@ export class TableSink {
   async nextTable(): Promise<void> {
     await this.#closeTable()
     this.#fileNo = this.#ctx.newFileNo()
-    this.#file = await this.#ctx.fs.create(joinPath(this.#ctx.dir, tableName(this.#fileNo)))
-    this.#writer = new TableWriter(this.#file, this.#ctx.writer)
+    const path = joinPath(this.#ctx.dir, tableName(this.#fileNo))
+    this.#file = await this.#ctx.fs.create(path)
+    const offer = this.#options.offerBlocks === true ? this.#ctx.offerBlock : undefined
+    const fileNo = this.#fileNo
+    const onBlock = offer && ((i: number, bytes: Uint8Array) => offer(fileNo, path, i, bytes))
+    this.#writer = new TableWriter(this.#file, { ...this.#ctx.writer, onBlock })
   }
 
   /** Adds one entry; call nextTable() first when `full` at a user-key boundary. */

@@ -44,6 +44,7 @@ export async function flushMemtable(ctx: JobContext, memtable: Memtable): Promis
     targetFileBytes: Number.POSITIVE_INFINITY,
     separateValues: separate,
     relocate: new Set(),
+    offerBlocks: true,
   })
   if (separate) await sink.openVlog()
   const it = memtable.iterator()
@@ -113,6 +114,7 @@ export async function runCompaction(
     targetFileBytes: plan.split ? ctx.targetFileBytes : Number.POSITIVE_INFINITY,
     separateValues: false,
     relocate: new Set(),
+    offerBlocks: true,
   })
   const isBottom = bottomFor(version, plan)
   const it = inputIterator(ctx, plan)

@@ -55,6 +55,7 @@ export class TableReader {
       return handle
     })
     this.#slots = new BlockSlots(this.#handles.length)
+    cache.adopt(fileNo, this.#slots)
   }
 
   static async open(fs: FileSystem, path: string, fileNo: number, cache: BlockCache) {
@@ -179,7 +180,9 @@ export class TableReader {
     return new TableIterator(this)
   }
 
+  /** Closes the file; the table's blocks leave the cache. */
   close(): void {
+    this.#cache.forget(this.#slots)
     this.#file.close()
   }
 }

@@ -31,6 +31,8 @@ import {
 export interface TableWriterOptions {
   readonly blockBytes: number
   readonly bloomBitsPerKey: number
+  /** Sees each data block's bytes (valid during the call) and its index, as it is written. */
+  readonly onBlock?: ((index: number, bytes: Uint8Array) => void) | undefined
 }
 
 export class TableWriter {
@@ -116,7 +118,9 @@ export class TableWriter {
 
   #flushBlock(): void {
     if (this.#block.count === 0) return
-    const handle = this.#writeBlock(this.#block.finish())
+    const bytes = this.#block.finish()
+    const handle = this.#writeBlock(bytes)
+    this.#options.onBlock?.(this.#index.count, bytes)
     this.#block.reset() // the block bytes were copied by append
 
     const value = new ByteWriter(16).writeVarint(handle.offset).writeVarint(handle.length)
