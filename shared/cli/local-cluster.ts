@@ -14,6 +14,9 @@ import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { loadClusterFile, parseHostPort, type ClusterFile } from '../config/cluster-file.ts'
+import { storageNodeExecArgv } from '../config/node-runtime.ts'
+
+const storageEntry = 'storage/main.ts'
 
 /** Bumped when the on-disk layout changes incompatibly. */
 export const dataFormatVersion = 1
@@ -112,7 +115,13 @@ function launch(
   const child = spawn(
     process.execPath,
     // tsx is resolved from this module, so the cluster starts from any working directory.
-    ['--import', import.meta.resolve('tsx'), join(options.repoRoot, entry), ...args],
+    [
+      ...(entry === storageEntry ? storageNodeExecArgv : []),
+      '--import',
+      import.meta.resolve('tsx'),
+      join(options.repoRoot, entry),
+      ...args,
+    ],
     {
       cwd: options.repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -230,7 +239,7 @@ export async function startLocalCluster(
     '127.0.0.1:0',
   ]
   const children: Managed[] = file.nodes.map((node) =>
-    launch(node.id, 'storage/main.ts', nodeArgs(node.id), options),
+    launch(node.id, storageEntry, nodeArgs(node.id), options),
   )
   children.push(
     launch(

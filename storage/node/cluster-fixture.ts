@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StorageMethod } from '../../shared/api/storage-api.ts'
 import type { GetResponse, NodeStatus, WriteResponse } from '../../shared/api/storage-api.ts'
+import { storageNodeExecArgv } from '../../shared/config/node-runtime.ts'
 import { isShoalError, ShoalError } from '../../shared/errors.ts'
 import { shardOf } from '../../shared/hashing/shard-of.ts'
 import { SilentLogger } from '../../shared/log.ts'
@@ -249,7 +250,7 @@ export class ClusterFixture {
 
 /** Runs storage/main.ts as one node process with tsx's loader (see spawnTs). */
 function spawnNode(args: string[], env: Record<string, string>): Spawned {
-  return spawnTs('storage/main.ts', args, { env })
+  return spawnTs('storage/main.ts', args, { env, execArgv: storageNodeExecArgv })
 }
 
 function newClient(port: number, seed: number): RpcClient {

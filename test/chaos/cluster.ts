@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StorageMethod, type NodeStatus } from '../../shared/api/storage-api.ts'
 import { ShoalClient } from '../../shared/client/shoal-client.ts'
+import { storageNodeExecArgv } from '../../shared/config/node-runtime.ts'
 import { SilentLogger } from '../../shared/log.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
 import { RpcClient } from '../../shared/rpc/rpc-client.ts'
@@ -165,7 +166,7 @@ export class ChaosCluster {
         '--log-level',
         'warn',
       ],
-      { env: this.#options.nodeEnv?.[id] ?? {} },
+      { env: this.#options.nodeEnv?.[id] ?? {}, execArgv: storageNodeExecArgv },
     )
     node.process = spawned
     node.paused = false

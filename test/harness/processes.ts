@@ -66,11 +66,11 @@ export interface Spawned {
 export function spawnTs(
   entry: string,
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; execArgv?: readonly string[] } = {},
 ): Spawned {
   const loader = import.meta.resolve('tsx')
   const watchdog = import.meta.resolve('./exit-with-parent.ts')
-  const node = ['--import', loader, '--import', watchdog]
+  const node = [...(options.execArgv ?? []), '--import', loader, '--import', watchdog]
   const child = spawn(process.execPath, [...node, join(repoRoot, entry), ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, SHOAL_HARNESS_PARENT_PID: String(process.pid), ...options.env },
