@@ -101,4 +101,15 @@ describe('hot path', () => {
     hot.afterRead(strong, item, { departedAtMs: clock.monotonicMs(), stalenessBoundMs: undefined })
     expect(hot.cache.stats.stored).toBe(0)
   })
+
+  it('hot path: cache hits counted in a batch: the hot-keys report has every read', () => {
+    const { clock, hot } = hotPath()
+    const request = eventual(1_000)
+    makeHot(hot, request)
+    hot.afterRead(request, item, { departedAtMs: clock.monotonicMs(), stalenessBoundMs: 0 })
+    for (let i = 0; i < 3_000; i++) expect(hot.cachedEventual(request)?.version).toBe(7)
+    const [report] = hot.top({ windowMs: 10_000, limit: 1 })
+    expect(report).toMatchObject({ table: 't', key: 'hot', count: 5_000 })
+    expect(hot.detector.stats.reads).toBe(5_000)
+  })
 })

@@ -14,6 +14,14 @@
  * on every bucket rotation. The hot set keeps when each key first became hot; it is bounded by
  * hotKeysMax (a key that would overflow it is counted in stats and not listed).
  *
+ * Batches. A request for a key already in the hot set is counted in a per-key batch, not in
+ * the sketches: on a hot key the sketch updates and the estimate behind the hot rule were most
+ * of a cache hit's detector cost. A batch is folded into the bucket it was counted in (with
+ * one weighted update per key: the same sums, so the same bounds) before anything reads the
+ * sketches (estimate, top, windowTotal, sweep), before any other key's request, when the bucket
+ * rotates, and after batchCountMax requests; each folded key's hot rule is checked then. So a
+ * hot key's cool-down is checked at least every batchCountMax of its requests instead of on each.
+ *
  * Memory is fixed by the options and checked against sketchBytesMax at construction
  * (`fixedMemoryBytes`); `memoryBytes` adds the key strings held by the top-k and the hot set.
  */
@@ -57,6 +65,13 @@ export interface HotKeyDetectorOptions {
 export const digestsMax = 8_192
 export const digestKeyCharsMax = 256
 
+/**
+ * Requests of hot keys counted in a batch before it is folded into the sketches: the longest a
+ * hot key's cool-down check waits (a few ms at the gateway's hot-key rates), and small beside
+ * hotCountMin * 10, so the hot rule sees the same counts within a fraction of its threshold.
+ */
+export const batchCountMax = 1_024
+
 export const defaultHotKeyDetectorOptions: HotKeyDetectorOptions = {
   windowMs: 10_000,
   bucketCount: 2,
@@ -97,6 +112,13 @@ interface Bucket {
   readonly top: SpaceSaving
 }
 
+/** A hot key's requests counted since the last fold (see Batches in the file comment). */
+class BatchedCounts {
+  reads = 0
+  writes = 0
+  constructor(readonly digest: KeyDigest) {}
+}
+
 export class HotKeyDetector {
   readonly stats = { reads: 0, writes: 0, becameHot: 0, cooled: 0, hotSetFull: 0 }
   readonly #options: HotKeyDetectorOptions
@@ -104,6 +126,12 @@ export class HotKeyDetector {
   /** key -> when it first became hot (this time round). Invariant: size <= hotKeysMax. */
   readonly #hot = new Map<string, number>()
   #lastBucket: Bucket | null = null
+  /** The epoch of #lastBucket: batched requests belong to it. */
+  #lastEpoch = -1
+  /** Hot keys' requests not yet in #lastBucket's sketches. Invariant: size <= hotKeysMax. */
+  readonly #batch = new Map<string, BatchedCounts>()
+  #batched = 0
+  #batchNowMs = 0
   /**
    * key -> its digest: hashing the key (a 64-bit xxhash in BigInt) was the largest part of a
    * record() on a hot key. Bounded by digestsMax; cleared when full. Not part of the sketches'
@@ -135,8 +163,24 @@ export class HotKeyDetector {
 
   /** Counts one request; returns whether the key is hot afterwards. */
   record(key: string, options: { kind: AccessKind; nowMs: number }): boolean {
+    if (options.kind === 'read') this.stats.reads++
+    else this.stats.writes++
+    if (this.#batchable(key, options.nowMs)) {
+      let counts = this.#batch.get(key)
+      if (counts === undefined) {
+        counts = new BatchedCounts(this.#digestOf(key))
+        this.#batch.set(key, counts)
+      }
+      if (options.kind === 'read') counts.reads++
+      else counts.writes++
+      this.#batched++
+      if (options.nowMs > this.#batchNowMs) this.#batchNowMs = options.nowMs
+      return true
+    }
+    this.#fold()
     const digest = this.#digestOf(key)
     const bucket = this.#window.current(options.nowMs)
+    this.#lastEpoch = this.#window.epochAt(options.nowMs)
     if (bucket !== this.#lastBucket) {
       this.#lastBucket = bucket
       this.sweep(options.nowMs)
@@ -144,10 +188,32 @@ export class HotKeyDetector {
     const sketch = options.kind === 'read' ? bucket.reads : bucket.writes
     sketch.add(digest, { count: 1 })
     bucket.top.offer(key, { count: 1 })
-    if (options.kind === 'read') this.stats.reads++
-    else this.stats.writes++
     this.#update(key, this.#estimateDigest(key, digest, options.nowMs).total, options.nowMs)
     return this.#hot.has(key)
+  }
+
+  /** A hot key's request in the bucket of the batch, with room left in the batch. */
+  #batchable(key: string, nowMs: number): boolean {
+    if (this.#batched >= batchCountMax || !this.#hot.has(key)) return false
+    return this.#window.epochAt(nowMs) === this.#lastEpoch
+  }
+
+  /** Folds the batch into its bucket (one weighted update per key), then checks its keys. */
+  #fold(): void {
+    if (this.#batched === 0) return
+    const bucket = this.#lastBucket
+    assert(bucket !== null, 'a batch belongs to the bucket of the last request')
+    this.#batched = 0
+    for (const [key, counts] of this.#batch) {
+      if (counts.reads > 0) bucket.reads.add(counts.digest, { count: counts.reads })
+      if (counts.writes > 0) bucket.writes.add(counts.digest, { count: counts.writes })
+      bucket.top.offer(key, { count: counts.reads + counts.writes })
+    }
+    const nowMs = this.#batchNowMs
+    for (const [key, counts] of this.#batch) {
+      this.#update(key, this.#estimateDigest(key, counts.digest, nowMs).total, nowMs)
+    }
+    this.#batch.clear()
   }
 
   #digestOf(key: string): KeyDigest {
@@ -168,11 +234,17 @@ export class HotKeyDetector {
 
   /** An upper bound on the key's requests in the window (see the file comment). */
   estimate(key: string, nowMs: number): KeyEstimate {
+    this.#fold()
     return this.#estimateDigest(key, digestKey(key, this.#options.seed), nowMs)
   }
 
   /** Requests counted in the window (N). */
   windowTotal(nowMs: number): number {
+    this.#fold()
+    return this.#windowTotal(nowMs)
+  }
+
+  #windowTotal(nowMs: number): number {
     let total = 0
     for (const bucket of this.#window.live(nowMs)) total += bucket.reads.total + bucket.writes.total
     return total
@@ -185,12 +257,14 @@ export class HotKeyDetector {
 
   /** Drops keys from the hot set that have cooled below coolRatio * threshold. */
   sweep(nowMs: number): void {
+    this.#fold()
     for (const key of [...this.#hot.keys()])
       this.#update(key, this.estimate(key, nowMs).total, nowMs)
   }
 
   /** The top keys of the window by estimated count, with rates and error bounds. */
   top(nowMs: number, options: { limit: number }): HotKeyReport[] {
+    this.#fold()
     const candidates = new Set<string>(this.#hot.keys())
     for (const bucket of this.#window.live(nowMs)) {
       for (const entry of bucket.top.top(bucket.top.capacity)) candidates.add(entry.key)
@@ -254,7 +328,7 @@ export class HotKeyDetector {
   #threshold(nowMs: number): number {
     const { hotRatePerSecMin, hotShareMin, hotCountMin } = this.#options
     const byRate = hotRatePerSecMin * (this.#window.coveredMs(nowMs) / 1000)
-    const byShare = hotShareMin * this.windowTotal(nowMs)
+    const byShare = hotShareMin * this.#windowTotal(nowMs)
     return Math.max(hotCountMin, Math.min(byRate, byShare))
   }
 

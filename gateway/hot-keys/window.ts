@@ -87,6 +87,11 @@ export class SlidingWindow<B> {
     return Math.max(1, Math.min(full, sinceFirst + 1))
   }
 
+  /** The epoch `current(nowMs)` would return, without recording the time (pure). */
+  epochAt(nowMs: number): number {
+    return Math.floor(Math.max(this.#latestMs, nowMs) / this.bucketMs)
+  }
+
   #epochOf(nowMs: number): number {
     assert(Number.isFinite(nowMs) && nowMs >= 0, 'nowMs must be a finite non-negative number')
     this.#firstMs ??= nowMs
