@@ -167,10 +167,9 @@ export class DecodedBlock {
     const n = this.count
     const data = this.#data
     const prefix = this.#prefixBytes
-    const first = u[n]!
     for (let j = 0; j < prefix; j++) {
       if (j === userKey.length) return 0
-      const d = data[first + j]! - userKey[j]!
+      const d = data[j]! - userKey[j]! // entry 0 starts the data
       if (d !== 0) return d > 0 ? 0 : n
     }
     const word = wordAt(userKey, 0, userKey.length, prefix)
