@@ -95,13 +95,17 @@ export class HotPath implements HotKeySource {
    * The edge fast path's eventual read (no asOf): the cached item when `beforeRead` would
    * answer it from the cache, counted exactly as `beforeRead` counts it (a detector read, a
    * cache hit); otherwise null with nothing counted, and the read takes the full path.
+   * `nowMs` is the clock's monotonic time, when the caller has just read it.
    */
-  cachedEventual(request: GetRequest): CachedItem | null {
+  cachedEventual(
+    request: GetRequest,
+    nowMs: number = this.#clock.monotonicMs(),
+  ): CachedItem | null {
     if (request.consistency !== 'eventual' || request.asOf !== undefined) return null
     const keys = this.readKeys(request)
     if (!this.#options.cacheWarmEventual && !this.#detector.isHot(keys.detectorKey)) return null
     const cached = this.#cache.hit(keys.cacheKey, {
-      nowMs: this.#clock.monotonicMs(),
+      nowMs,
       maxStalenessMs: this.#stalenessMs(request),
     })
     if (cached === null) return null

@@ -123,6 +123,21 @@ describe('cached-read fast path', () => {
     expect(raw['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
   })
 
+  it('fast path: hits of one cached item: each answer carries its own request id', async () => {
+    const { cacheItem } = await setUp()
+    cacheItem('k')
+    const path = `/v1/tables/tbl/keys/k${eventualQuery}`
+    const seen: string[] = []
+    for (const id of ['req-1', 'req-2', undefined, undefined, 'req-1']) {
+      const raw = await fetchHeaders(path, id === undefined ? {} : { 'x-request-id': id })
+      expect(raw['x-shoal-coalesced']).toBe('cache')
+      if (id !== undefined) expect(raw['x-request-id']).toBe(id)
+      else expect(raw['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+      seen.push(raw['x-request-id']!)
+    }
+    expect(new Set(seen).size).toBe(4) // two fresh ids, distinct from each other
+  })
+
   it('fast path: what the full path must judge: declined, nothing written or counted', async () => {
     const { target, cacheItem, counts } = await setUp()
     cacheItem('k')
@@ -201,9 +216,12 @@ describe('cached-read fast path', () => {
 })
 
 /** All response headers of one GET, via node's own client (the raw target keeps only some). */
-async function fetchHeaders(path: string): Promise<Record<string, string>> {
+async function fetchHeaders(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Record<string, string>> {
   const url = `http://127.0.0.1:${(servers[0]?.address() as AddressInfo).port}${path}`
-  const response = await fetch(url)
+  const response = await fetch(url, { headers })
   await response.arrayBuffer()
   return Object.fromEntries(response.headers.entries())
 }
