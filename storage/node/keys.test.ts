@@ -10,7 +10,7 @@ import { compareBytes, concatBytes } from '../../shared/codecs/bytes.ts'
 import { encodeRawItemKey } from '../../shared/keys/item-key.ts'
 import {
   appliedKey, dataKey, decodeStoredValue, encodeStoredValue, groupEnd, groupPrefix, isMetaKey,
-  tableIdOfKey,
+  keyHash32, tableIdOfKey,
 } from './keys.ts'
 
 describe('node keys', () => {
@@ -51,5 +51,14 @@ describe('node keys', () => {
     const decoded = decodeStoredValue(encodeStoredValue('text/plain', new Uint8Array([0, 1, 2])))
     expect(decoded.contentType).toBe('text/plain')
     expect([...decoded.value]).toEqual([0, 1, 2])
+  })
+
+  it('node keys: keyHash32: FNV-1a 32 (published vectors), equal keys equal', () => {
+    const ascii = (text: string): Uint8Array => new TextEncoder().encode(text)
+    expect(keyHash32(new Uint8Array(0))).toBe(0x811c9dc5)
+    expect(keyHash32(ascii('a'))).toBe(0xe40c292c)
+    expect(keyHash32(ascii('foobar'))).toBe(0xbf9cf968)
+    const key = dataKey(3, { tableId: 9, partitionKey: ascii('k'), sortKey: new Uint8Array(0) })
+    expect(keyHash32(key.slice())).toBe(keyHash32(key))
   })
 })

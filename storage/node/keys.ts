@@ -189,7 +189,12 @@ export function decodeIndex(bytes: Uint8Array): number {
   return new ByteReader(bytes, 'applied index').readU64()
 }
 
-/** A string form of a key for Sets and Maps (one char per byte). */
-export function bytesKey(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1')
+/**
+ * A 32-bit FNV-1a hash of a key: equal keys hash equal, so a set of hashes finds every repeat
+ * (and, rarely, a false one, which a caller must be able to afford).
+ */
+export function keyHash32(key: Uint8Array): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key[i]!, 0x01000193)
+  return hash >>> 0
 }

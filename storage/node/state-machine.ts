@@ -27,7 +27,7 @@ import { CatalogState } from '../catalog/catalog-state.ts'
 import type { Command } from './command.ts'
 import { decodeCommand } from './command.ts'
 import {
-  appliedKey, bytesKey, catalogKey, dataKey, decodeIndex, encodeIndex, encodeStoredValue,
+  appliedKey, catalogKey, dataKey, decodeIndex, encodeIndex, encodeStoredValue, keyHash32,
 } from './keys.ts'
 
 export type DataApplyResult =
@@ -72,7 +72,8 @@ export class NodeStateMachine implements StateMachine<ApplyResult> {
     awaited: (entry: Entry) => boolean = () => true): Promise<ApplyResult[]> {
     const results: ApplyResult[] = []
     let batch = new WriteBatch()
-    let touched = new Set<string>()
+    // Hashes of the keys in the batch: a repeat (or a rare false one) starts a new batch.
+    let touched = new Set<number>()
     let last = 0
     const cut = async (): Promise<void> => {
       if (last === 0) return
@@ -86,9 +87,9 @@ export class NodeStateMachine implements StateMachine<ApplyResult> {
       const command = entry.data.length === 0 ? null : decodeEntryCommand(group, entry)
       if (command !== null && (command.kind === 'put' || command.kind === 'delete')) {
         const key = dataKey(group, command)
-        const name = bytesKey(key)
-        if (touched.has(name) || batch.approximateBytes > batchBytesTarget) await cut()
-        touched.add(name)
+        const hash = keyHash32(key)
+        if (touched.has(hash) || batch.approximateBytes > batchBytesTarget) await cut()
+        touched.add(hash)
         results.push(this.#applyData(batch, key, entry.index, command, awaited(entry)))
       } else if (command !== null && command.kind !== 'noop') {
         if (group !== this.#catalogGroup) {
