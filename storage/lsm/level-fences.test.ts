@@ -75,6 +75,17 @@ describe('level fences', () => {
     )
   })
 
+  it('maxima: files with stamps: the largest timestamp and version over the level', () => {
+    const files = levelOf(
+      [1, 2, 3, 4].map((b) => new Uint8Array([b])),
+      [0, 0, 0, 0],
+    )
+    const stamped = files.map((f, i) => ({ ...f, maxTimestamp: [5, 9, 2, 0][i]!, maxVersion: i }))
+    const fences = new LevelFences(stamped)
+    expect([fences.maxTimestamp, fences.maxVersion]).toEqual([9, 3])
+    expect([new LevelFences([]).maxTimestamp, new LevelFences([]).maxVersion]).toEqual([0, 0])
+  })
+
   it('find: an empty level: no file', () => {
     expect(new LevelFences([]).find(new Uint8Array([1]))).toBeUndefined()
   })

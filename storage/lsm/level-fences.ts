@@ -14,12 +14,17 @@ function userKeyBytes(ikey: Uint8Array): number {
 
 export class LevelFences {
   readonly files: readonly FileMeta[]
+  /** The largest timestamp and version of any entry in the level (a found answer may skip it). */
+  readonly maxTimestamp: number
+  readonly maxVersion: number
   /** User-key bytes every file of the level starts with (the first file's smallest holds them). */
   readonly #prefixBytes: number
   readonly #words: Uint32Array
 
   constructor(files: readonly FileMeta[]) {
     this.files = files
+    this.maxTimestamp = Math.max(0, ...files.map((f) => f.maxTimestamp))
+    this.maxVersion = Math.max(0, ...files.map((f) => f.maxVersion))
     const first = files[0]?.smallest ?? new Uint8Array(0)
     const last = files.at(-1)?.largest ?? new Uint8Array(0)
     const n = Math.min(userKeyBytes(first), userKeyBytes(last))

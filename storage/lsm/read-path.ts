@@ -54,12 +54,15 @@ function tablesFor(view: ReadView, userKey: Uint8Array): FileMeta[] {
   return out
 }
 
-/** True when no entry of `file` can sort before the answer found so far. */
-function cannotBeat(file: FileMeta, q: PointLookup): boolean {
+/**
+ * True when no entry with at most these timestamp and version maxima (a file's, a level's) can
+ * sort before the answer found so far (an older source holds older sequence numbers).
+ */
+function cannotBeat(max: { maxTimestamp: number; maxVersion: number }, q: PointLookup): boolean {
   if (!q.found) return false
   const timestamp = q.timestamp
-  if (file.maxTimestamp !== timestamp) return file.maxTimestamp < timestamp
-  return file.maxVersion <= q.version
+  if (max.maxTimestamp !== timestamp) return max.maxTimestamp < timestamp
+  return max.maxVersion <= q.version
 }
 
 /** True when a read at the lookup's snapshot may return this entry (tombstones included). */
@@ -138,10 +141,12 @@ export function findLatest(view: ReadView, q: PointLookup): boolean {
   for (const memtable of view.memtables) probeMemtable(memtable, q)
   const userKey = q.userKey
   for (const file of view.version.levels[0]!) {
-    if (containsUserKey(file, userKey)) probeFile(view, file, q)
+    if (!cannotBeat(file, q) && containsUserKey(file, userKey)) probeFile(view, file, q)
   }
   for (let level = 1; level < view.fences.length; level++) {
-    const file = view.fences[level]!.find(userKey)
+    const fences = view.fences[level]!
+    if (fences.files.length === 0 || cannotBeat(fences, q)) continue
+    const file = fences.find(userKey)
     if (file !== undefined) probeFile(view, file, q)
   }
   return q.found
