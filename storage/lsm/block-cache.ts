@@ -4,8 +4,9 @@
  * hit is one array read and a reference bit set: no hashing, no list to relink, few cache lines
  * (a get over a large data set is bound by cache misses). Eviction is CLOCK, a second-chance
  * approximation of LRU: the hand sweeps the admitted blocks, clears set reference bits and evicts
- * the first block whose bit is already clear. A deleted table's blocks are never referenced again
- * and go on the hand's next passes.
+ * the first block whose bit is already clear. A closed table's blocks leave the budget at once
+ * (`forget`). Blocks read ahead or offered by a table being written enter only while the budget
+ * has room for them: they never evict anything.
  */
 import { decodeBlock, type DecodedBlock } from './sstable/decoded-block.ts'
 
@@ -53,9 +54,9 @@ export class BlockCache {
 
   /**
    * Stores a block loaded after a `lookup` miss (counting the miss unless the block was only read
-   * ahead, not asked for). Over budget, the hand evicts
-   * and the new block takes the first evicted place, just behind the hand: it has a full turn of
-   * the hand to be used again (a block read once, as by a scan, goes on the next turn).
+   * ahead, not asked for). Over budget, the hand evicts and the new block takes the first evicted
+   * place, just behind the hand: it has a full turn of the hand to be used again (a block read
+   * once, as by a scan, goes on the next turn).
    */
   insert(slots: BlockSlots, index: number, block: DecodedBlock, readAhead = false): void {
     if (!readAhead) this.misses++
