@@ -1,7 +1,8 @@
-// BlockCache: the CLOCK cache must keep its byte budget, count hits and misses, give a block
-// used since the hand last passed a second chance, evict what is not used, take blocks offered
-// by a table being written only while it has room, and release a closed table's blocks. Method:
-// real decoded blocks of known charge under small budgets, checked through lookups.
+// BlockCache (lru-cache with a byte budget, per-table slot arrays for hits): it must keep its
+// budget, count hits and misses, evict the least recently used block, let a hit since the last
+// admission refresh a block, take blocks offered by a table being written only while it has
+// room, and release a closed table's blocks. Method: real decoded blocks of known charge under
+// small budgets, checked through lookups and the slot arrays (which a lookup does not touch).
 import { describe, expect, it } from 'vitest'
 import { BlockCache, BlockSlots } from './block-cache.ts'
 import { encodeInternalKey, Kind } from './internal-key.ts'
@@ -54,18 +55,25 @@ describe('block cache', () => {
     expect(slots.blocks.filter((b) => b !== undefined)).toHaveLength(5)
   })
 
-  it('eviction: a block used since the hand passed: kept over one that was not', () => {
+  it('eviction: full: the least recently used block goes, hits refresh a block', () => {
     const charge = block(0).chargeBytes
     const cache = new BlockCache(charge * 3)
     const slots = new BlockSlots(8)
+    const cached = (): number[] => slots.blocks.flatMap((b, i) => (b === undefined ? [] : [i]))
     for (let i = 0; i < 3; i++) cache.insert(slots, i, block(i))
-    // Full: the next insert sweeps once, clearing every bit, and evicts block 0.
-    cache.insert(slots, 3, block(3))
-    expect(cache.lookup(slots, 0)).toBeUndefined()
-    cache.lookup(slots, 1)
+    cache.insert(slots, 3, block(3)) // nothing used: 0, the oldest, goes
+    expect(cached()).toEqual([1, 2, 3])
+    cache.lookup(slots, 1) // 1 is now the most recent: 2 goes next
     cache.insert(slots, 4, block(4))
-    expect(cache.lookup(slots, 1)).toBeDefined()
-    expect(cache.lookup(slots, 2)).toBeUndefined()
+    expect(cached()).toEqual([1, 3, 4])
+    // Within one interval between admissions a block counts by its first use, and 4's was its
+    // admission, before the hits on 3 and 1: 4 is now the least recent and goes.
+    cache.lookup(slots, 3)
+    cache.lookup(slots, 1)
+    cache.lookup(slots, 3)
+    cache.lookup(slots, 4)
+    cache.insert(slots, 5, block(5))
+    expect(cached()).toEqual([1, 3, 5])
   })
 
   it('budget: smaller than one block: nothing stays cached', () => {

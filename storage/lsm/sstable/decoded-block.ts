@@ -31,8 +31,6 @@ export class DecodedBlock {
   readonly count: number
   /** Memory the block holds, for the cache's byte budget (iterator views included). */
   readonly chargeBytes: number
-  /** Block-cache reference bit (block-cache.ts: set on a hit, cleared by the clock hand). */
-  referenced = false
   /** Entry i: key, then value, at #data[start(i), start(i + 1)). */
   readonly #data: Uint8Array
   /**
