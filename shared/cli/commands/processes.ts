@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from 'commander'
+import { storageNodeExecArgv } from '../../config/node-runtime.ts'
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..')
 
@@ -17,11 +18,14 @@ export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): 
   return 128 + (number ?? 0)
 }
 
-async function runEntry(entry: string, args: readonly string[]): Promise<never> {
+async function runEntry(
+  entry: string,
+  args: readonly string[],
+  execArgv: readonly string[],
+): Promise<never> {
   const loader = import.meta.resolve('tsx')
-  const child = spawn(process.execPath, ['--import', loader, join(repoRoot, entry), ...args], {
-    stdio: 'inherit',
-  })
+  const argv = [...execArgv, '--import', loader, join(repoRoot, entry), ...args]
+  const child = spawn(process.execPath, argv, { stdio: 'inherit' })
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal)
   }
@@ -34,9 +38,14 @@ async function runEntry(entry: string, args: readonly string[]): Promise<never> 
 }
 
 export function addProcessCommands(root: Command): void {
-  for (const [name, entry, what] of [
-    ['storage', 'storage/main.ts', 'run one storage node: --config FILE --node ID'],
-    ['gateway', 'gateway/main.ts', 'run the gateway: --config FILE'],
+  for (const [name, entry, what, execArgv] of [
+    [
+      'storage',
+      'storage/main.ts',
+      'run one storage node: --config FILE --node ID',
+      storageNodeExecArgv,
+    ],
+    ['gateway', 'gateway/main.ts', 'run the gateway: --config FILE', []],
   ] as const) {
     root
       .command(name)
@@ -44,6 +53,6 @@ export function addProcessCommands(root: Command): void {
       .allowUnknownOption()
       .helpOption(false)
       .argument('[args...]')
-      .action(async (args: string[]) => runEntry(entry, args))
+      .action(async (args: string[]) => runEntry(entry, args, execArgv))
   }
 }
