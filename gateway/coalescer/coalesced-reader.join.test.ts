@@ -5,41 +5,9 @@
 // that waiters share their flight's sweep; callbacks record every settlement they get.
 import { describe, expect, it } from 'vitest'
 import { ShoalError } from '../../shared/errors.ts'
-import { ManualClock } from '../../test/harness/manual-clock.ts'
-import { CoalescedReader, ShedError, type CoalescedRead } from './coalesced-reader.ts'
-import { Coalescer, defaultCoalescerOptions, type Consistency } from './coalescer.ts'
-
-interface Harness {
-  clock: ManualClock
-  coalescer: Coalescer
-  reader: CoalescedReader<string, string>
-  backend: { started: number; aborted: number }
-}
-
-function harness(options: { roundTripMs: number; waitersPerKeyMax?: number }): Harness {
-  const clock = new ManualClock()
-  const coalescer = new Coalescer({
-    ...defaultCoalescerOptions,
-    waitersPerKeyMax: options.waitersPerKeyMax ?? defaultCoalescerOptions.waitersPerKeyMax,
-  })
-  const backend = { started: 0, aborted: 0 }
-  const reader = new CoalescedReader<string, string>(clock, clock, coalescer, {
-    keyOf: (key) => key,
-    readBackend: (key, { signal }) => {
-      backend.started++
-      const flightNumber = backend.started
-      return new Promise((resolve, reject) => {
-        const timer = clock.after(options.roundTripMs, () => resolve(`${key}@${flightNumber}`))
-        signal.addEventListener('abort', () => {
-          backend.aborted++
-          timer.cancel()
-          reject(signal.reason)
-        })
-      })
-    },
-  })
-  return { clock, coalescer, reader, backend }
-}
+import { ShedError, type CoalescedRead } from './coalesced-reader.ts'
+import type { Consistency } from './coalescer.ts'
+import { harness, type Harness } from './reader-harness.test-helper.ts'
 
 /** What one waiter's callback received, in order (a correct waiter gets exactly one entry). */
 interface Seen {

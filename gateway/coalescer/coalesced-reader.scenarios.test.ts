@@ -4,49 +4,10 @@
 // collapse to about one backend read per round trip, strong or eventual.
 import { describe, expect, it } from 'vitest'
 import { isShoalError, type ShoalError } from '../../shared/errors.ts'
-import { ManualClock } from '../../test/harness/manual-clock.ts'
-import { CoalescedReader, ShedError } from './coalesced-reader.ts'
-import { Coalescer, defaultCoalescerOptions, type Consistency } from './coalescer.ts'
+import { ShedError } from './coalesced-reader.ts'
+import type { Consistency } from './coalescer.ts'
+import { harness } from './reader-harness.test-helper.ts'
 import { coalescingKey } from './coalescing-key.ts'
-
-interface Harness {
-  clock: ManualClock
-  coalescer: Coalescer
-  reader: CoalescedReader<string, string>
-  backend: { started: number; aborted: number; fail: Error | null }
-}
-
-function harness(options: { roundTripMs: number; waitersPerKeyMax?: number }): Harness {
-  const clock = new ManualClock()
-  const coalescer = new Coalescer({
-    ...defaultCoalescerOptions,
-    waitersPerKeyMax: options.waitersPerKeyMax ?? defaultCoalescerOptions.waitersPerKeyMax,
-  })
-  const backend = { started: 0, aborted: 0, fail: null as Error | null }
-  const reader = new CoalescedReader<string, string>(clock, clock, coalescer, {
-    keyOf: (key) => key,
-    readBackend: (key, { signal }) => {
-      backend.started++
-      const flightNumber = backend.started
-      return new Promise((resolve, reject) => {
-        const timer = clock.after(options.roundTripMs, () => {
-          if (backend.fail !== null) reject(backend.fail)
-          else resolve(`${key}@${flightNumber}`)
-        })
-        signal.addEventListener(
-          'abort',
-          () => {
-            backend.aborted++
-            timer.cancel()
-            reject(signal.reason)
-          },
-          { once: true },
-        )
-      })
-    },
-  })
-  return { clock, coalescer, reader, backend }
-}
 
 /** Lets promise callbacks run; flights start the next flight from a callback. */
 async function flush(): Promise<void> {

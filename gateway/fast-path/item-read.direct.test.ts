@@ -7,7 +7,7 @@
 import { getRequestListener } from '@hono/node-server'
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { SilentLogger } from '../../shared/log.ts'
 import type { Clock } from '../../shared/time/clock.ts'
 import { ManualClock } from '../../test/harness/manual-clock.ts'
@@ -23,6 +23,7 @@ import { defaultHotKeyDetectorOptions, HotKeyDetector } from '../hot-keys/detect
 import { newErrorStats } from '../http-errors.ts'
 import { defaultEdgeLimits } from '../middleware/edge-env.ts'
 import { ListHotKeySource } from '../routes/route-fixture.ts'
+import { answerOf, closeServersAfterAll, type Answer } from './answers.test-helper.ts'
 import { ItemReadFastPath } from './item-read.ts'
 
 const deadlineMs = 1_000
@@ -126,24 +127,10 @@ beforeAll(async () => {
   expect(put.status).toBe(201)
 })
 
-afterAll(() => {
-  for (const server of servers) {
-    server.closeAllConnections()
-    server.close()
-  }
-})
-
-interface Answer {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
+closeServersAfterAll(servers)
 
 async function get(base: string, path: string): Promise<Answer> {
-  const response = await fetch(base + path, { headers: { 'x-request-id': 'req-1' } })
-  const headers = Object.fromEntries(response.headers.entries())
-  delete headers['date']
-  return { status: response.status, headers, body: await response.text() }
+  return answerOf(await fetch(base + path, { headers: { 'x-request-id': 'req-1' } }))
 }
 
 /** Opens the gate after the requests have reached their flights. */

@@ -6,7 +6,7 @@
 import { getRequestListener } from '@hono/node-server'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { SilentLogger } from '../../shared/log.ts'
 import { HotPath } from '../backend/hot-path.ts'
 import { defaultHotCacheOptions, HotCache } from '../cache/hot-cache.ts'
@@ -14,6 +14,7 @@ import { defaultHotKeyDetectorOptions, HotKeyDetector } from '../hot-keys/detect
 import { newErrorStats } from '../http-errors.ts'
 import { defaultEdgeLimits } from '../middleware/edge-env.ts'
 import { buildFixture } from '../routes/route-fixture.ts'
+import { answerOf, closeServersAfterAll, type Answer } from './answers.test-helper.ts'
 import { ItemReadFastPath } from './item-read.ts'
 
 const deadlineMs = 1_000
@@ -63,25 +64,7 @@ beforeAll(async () => {
   expect(slash.status).toBe(201)
 })
 
-afterAll(() => {
-  for (const server of servers) {
-    server.closeAllConnections()
-    server.close()
-  }
-})
-
-interface Answer {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
-
-async function answerOf(response: Response): Promise<Answer> {
-  const headers = Object.fromEntries(response.headers.entries())
-  delete headers['date']
-  if (!/^req-/.test(headers['x-request-id'] ?? '')) delete headers['x-request-id']
-  return { status: response.status, headers, body: await response.text() }
-}
+closeServersAfterAll(servers)
 
 /** The same GET through both servers: [fast path in front, app alone]. */
 async function both(path: string, headers: Record<string, string> = {}): Promise<Answer[]> {

@@ -6,16 +6,9 @@
 import { describe, expect, it } from 'vitest'
 import { SeededPrng } from '../../shared/random/prng.ts'
 import { batchCountMax, defaultHotKeyDetectorOptions, HotKeyDetector } from './detector.ts'
+import { smallHotSetOptions } from './detector-options.test-helper.ts'
 
-const options = {
-  ...defaultHotKeyDetectorOptions,
-  windowMs: 1000,
-  bucketCount: 2,
-  hotRatePerSecMin: 100,
-  hotShareMin: Number.POSITIVE_INFINITY,
-  hotCountMin: 10,
-  hotKeysMax: 3,
-}
+const options = smallHotSetOptions
 const byShare = { ...options, hotRatePerSecMin: Number.POSITIVE_INFINITY, hotShareMin: 0.5 }
 
 function reads(detector: HotKeyDetector, key: string, count: number, nowMs: number): void {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { KiB } from '../../shared/limits.ts'
 import { SeededPrng } from '../../shared/random/prng.ts'
 import { defaultHotKeyDetectorOptions, HotKeyDetector } from './detector.ts'
+import { smallHotSetOptions } from './detector-options.test-helper.ts'
 import { exactTop, zipfStream } from './zipf.test-helper.ts'
 
 describe('detector accuracy', () => {
@@ -44,15 +45,7 @@ describe('detector accuracy', () => {
   }
 })
 
-const options = {
-  ...defaultHotKeyDetectorOptions,
-  windowMs: 1000,
-  bucketCount: 2,
-  hotRatePerSecMin: 100,
-  hotShareMin: Number.POSITIVE_INFINITY,
-  hotCountMin: 10,
-  hotKeysMax: 3,
-}
+const options = smallHotSetOptions
 
 describe('detector hot rule', () => {
   it('detector: key above the rate threshold: hot, with first-hot-at', () => {

@@ -6,19 +6,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compareToUserKey, encodeInternalKey, Kind } from './internal-key.ts'
 import { LevelFences } from './level-fences.ts'
+import { userKeysWithHeads } from './user-keys.test-helper.ts'
 import type { FileMeta } from './manifest/version.ts'
 
-const userKeyArb = fc
-  .tuple(fc.constantFrom('', 's1/', 's1/ab', 's2/'), fc.uint8Array({ maxLength: 6 }))
-  .map(([head, tail]) => {
-    const bytes = new Uint8Array(head.length + tail.length)
-    bytes.set(new TextEncoder().encode(head))
-    bytes.set(
-      tail.map((b) => (b % 3 === 0 ? 0 : 0x61 + (b % 3))),
-      head.length,
-    )
-    return bytes
-  })
+const userKeyArb = userKeysWithHeads(['', 's1/', 's1/ab', 's2/'], 6)
 
 const compareBytes = (a: Uint8Array, b: Uint8Array): number => Buffer.compare(a, b)
 

@@ -7,21 +7,12 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compareInternal, encodeInternalKey, Kind, seekKeyFor, userKeyOf } from '../internal-key.ts'
 import { BlockBuilder } from './block.ts'
+import { userKeysWithHeads } from '../user-keys.test-helper.ts'
 import { decodeBlock } from './decoded-block.ts'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
-const userKeyArb = fc
-  .tuple(fc.constantFrom('', 'p', 'pre', 'pref', 'prefix-', 'q'), fc.uint8Array({ maxLength: 7 }))
-  .map(([head, tail]) => {
-    const bytes = new Uint8Array(head.length + tail.length)
-    bytes.set(new TextEncoder().encode(head))
-    bytes.set(
-      tail.map((b) => (b % 3 === 0 ? 0 : 0x61 + (b % 3))),
-      head.length,
-    )
-    return bytes
-  })
+const userKeyArb = userKeysWithHeads(['', 'p', 'pre', 'pref', 'prefix-', 'q'], 7)
 
 function buildBlock(userKeys: readonly Uint8Array[]) {
   const ikeys = userKeys.map((key, i) => encodeInternalKey(key, i % 3, 0, i + 1, Kind.value))
