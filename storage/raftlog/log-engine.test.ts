@@ -132,6 +132,22 @@ describe('raftlog engine', () => {
     expect(engine.lastIndex(1)).toBe(2)
   })
 
+  it('engine: entries it holds sent again with other bytes: kept as first written', async () => {
+    // The engine keeps an entry whose (index, term) it holds; recent entries served from
+    // memory must agree with what the index points to on disk, before and after a reopen.
+    const fs = new MemFileSystem()
+    const engine = await RaftLogEngine.open(fs, dir)
+    await engine.append([{ shardId: 1, entries: entries(1, 3, 1, 'first') }])
+    await engine.append([
+      { shardId: 1, entries: [...entries(2, 2, 1, 'resent'), ...entries(4, 1, 1, 'next')] },
+    ])
+    const expected = ['1@1:first1', '2@1:first2', '3@1:first3', '4@1:next4']
+    expect(texts(engine.entries(1, 1, 5, Infinity))).toEqual(expected)
+    await engine.close()
+    const reopened = await RaftLogEngine.open(fs, dir)
+    expect(texts(reopened.entries(1, 1, 5, Infinity))).toEqual(expected)
+  })
+
   it('engine: rule violations: whole call rejected with bad-request, nothing changed', async () => {
     const engine = await RaftLogEngine.open(new MemFileSystem(), dir)
     await engine.append([

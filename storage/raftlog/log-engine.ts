@@ -410,13 +410,12 @@ export class RaftLogEngine {
     assert(lo <= hi && hi <= shard.lastIndex + 1, `entries [${lo}, ${hi}) past the log's end`)
     if (lo < shard.firstIndex) return 'compacted'
     if (lo === hi) return []
-    const sizeOf = (dataBytes: number): number => entryHeaderBytes + dataBytes
-    const recent = this.recent.read(shardId, lo, hi, maxBytes, (i) => shard.term(i), sizeOf)
+    const recent = this.recent.read(shardId, lo, hi, maxBytes, shard)
     if (recent.length === 0) return this.#reader.read(shard, lo, hi, maxBytes)
     // The rest (rare: the window ended or a term differed) comes from disk, within the budget.
     const next = lo + recent.length
     let budget = maxBytes
-    for (const entry of recent) budget -= sizeOf(entry.data.length)
+    for (const entry of recent) budget -= entryHeaderBytes + entry.data.length
     if (next === hi || shard.location(next).sizeBytes > budget) return recent
     return recent.concat(this.#reader.read(shard, next, hi, budget))
   }

@@ -8,7 +8,8 @@ import { fromUtf8, utf8 } from '../../shared/codecs/bytes.ts'
 import { RecentEntries } from './recent-entries.ts'
 import type { LogEntry } from './shard-log.ts'
 
-const sizeOf = (dataBytes: number): number => 16 + dataBytes
+/** A log whose index holds term 1 everywhere. */
+const allTermOne = { term: (): number => 1 }
 
 function run(first: number, count: number, term: number, tag: string): LogEntry[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -19,9 +20,9 @@ function run(first: number, count: number, term: number, tag: string): LogEntry[
 }
 
 /** The terms an index holds, as the engine's ShardLog would report them. */
-function termsOf(entries: readonly LogEntry[]): (index: number) => number | undefined {
+function termsOf(entries: readonly LogEntry[]): { term(index: number): number | undefined } {
   const terms = new Map(entries.map((e) => [e.index, e.term]))
-  return (index) => terms.get(index)
+  return { term: (index) => terms.get(index) }
 }
 
 function texts(entries: readonly LogEntry[]): string[] {
@@ -35,9 +36,9 @@ describe('RecentEntries', () => {
     const recent = new RecentEntries(roomy)
     const entries = run(1, 5, 1, 'a')
     recent.remember(7, entries)
-    const got = recent.read(7, 2, 5, Infinity, termsOf(entries), sizeOf)
+    const got = recent.read(7, 2, 5, Infinity, termsOf(entries))
     expect(texts(got)).toEqual(texts(entries.slice(1, 4)))
-    expect(recent.read(8, 2, 5, Infinity, termsOf(entries), sizeOf)).toEqual([])
+    expect(recent.read(8, 2, 5, Infinity, termsOf(entries))).toEqual([])
   })
 
   it('recent entries: suffix overwritten with a new term: old entries never come back', () => {
@@ -46,10 +47,10 @@ describe('RecentEntries', () => {
     const replacement = run(4, 2, 2, 'new')
     recent.remember(1, replacement)
     const log = [...run(1, 3, 1, 'old'), ...replacement]
-    const got = recent.read(1, 1, 6, Infinity, termsOf(log), sizeOf)
+    const got = recent.read(1, 1, 6, Infinity, termsOf(log))
     expect(texts(got)).toEqual(texts(log))
     // Index 6 (old term 1) was dropped with the suffix: a read past 5 stops there.
-    expect(recent.read(1, 6, 7, Infinity, () => 1, sizeOf)).toEqual([])
+    expect(recent.read(1, 6, 7, Infinity, allTermOne)).toEqual([])
   })
 
   it('recent entries: the index holds another term: the read stops before that entry', () => {
@@ -57,20 +58,18 @@ describe('RecentEntries', () => {
     const entries = run(1, 4, 1, 'a')
     recent.remember(1, entries)
     // The engine replaced 3.. (e.g. after a snapshot install) without telling the cache.
-    const termAt = (index: number): number | undefined => (index >= 3 ? 2 : 1)
-    expect(texts(recent.read(1, 1, 5, Infinity, termAt, sizeOf))).toEqual(
-      texts(entries.slice(0, 2)),
-    )
-    expect(recent.read(1, 3, 5, Infinity, termAt, sizeOf)).toEqual([])
+    const termAt = { term: (index: number): number | undefined => (index >= 3 ? 2 : 1) }
+    expect(texts(recent.read(1, 1, 5, Infinity, termAt))).toEqual(texts(entries.slice(0, 2)))
+    expect(recent.read(1, 3, 5, Infinity, termAt)).toEqual([])
   })
 
   it('recent entries: byte budget: at least one entry, then only while within it', () => {
     const recent = new RecentEntries(roomy)
     const entries = run(1, 4, 1, 'x') // each 2 data bytes: 18 with the header
     recent.remember(1, entries)
-    expect(recent.read(1, 1, 5, 1, termsOf(entries), sizeOf)).toHaveLength(1)
-    expect(recent.read(1, 1, 5, 36, termsOf(entries), sizeOf)).toHaveLength(2)
-    expect(recent.read(1, 1, 5, 53, termsOf(entries), sizeOf)).toHaveLength(2)
+    expect(recent.read(1, 1, 5, 1, termsOf(entries))).toHaveLength(1)
+    expect(recent.read(1, 1, 5, 36, termsOf(entries))).toHaveLength(2)
+    expect(recent.read(1, 1, 5, 53, termsOf(entries))).toHaveLength(2)
   })
 
   it('recent entries: past the entry or byte bound: the oldest fall off, the newest stay', () => {
@@ -78,17 +77,17 @@ describe('RecentEntries', () => {
     const entries = run(1, 50, 1, 'e')
     recent.remember(1, entries)
     const terms = termsOf(entries)
-    expect(recent.read(1, 1, 51, Infinity, terms, sizeOf)).toEqual([])
-    const tail = recent.read(1, 45, 51, Infinity, terms, sizeOf)
+    expect(recent.read(1, 1, 51, Infinity, terms)).toEqual([])
+    const tail = recent.read(1, 45, 51, Infinity, terms)
     expect(texts(tail)).toEqual(texts(entries.slice(44)))
     const bytes = new RecentEntries({ entriesMax: 100, bytesMax: 40 })
     bytes.remember(1, [{ index: 1, term: 1, data: new Uint8Array(41) }])
-    expect(bytes.read(1, 1, 2, Infinity, () => 1, sizeOf)).toEqual([])
+    expect(bytes.read(1, 1, 2, Infinity, allTermOne)).toEqual([])
     bytes.remember(1, run(2, 30, 1, 'b')) // 2 or 3 bytes each
     // Reads start inside the window only: find its first index.
     let first = 2
-    while (first < 32 && bytes.read(1, first, 32, Infinity, () => 1, sizeOf).length === 0) first++
-    const kept = bytes.read(1, first, 32, Infinity, () => 1, sizeOf)
+    while (first < 32 && bytes.read(1, first, 32, Infinity, allTermOne).length === 0) first++
+    const kept = bytes.read(1, first, 32, Infinity, allTermOne)
     expect(first).toBeGreaterThan(2)
     expect(kept.length).toBeGreaterThan(0)
     expect(kept.reduce((sum, e) => sum + e.data.length, 0)).toBeLessThanOrEqual(40)
@@ -100,8 +99,8 @@ describe('RecentEntries', () => {
     recent.remember(1, run(1, 3, 1, 'a'))
     const later = run(10, 2, 2, 'b')
     recent.remember(1, later)
-    expect(recent.read(1, 1, 4, Infinity, () => 1, sizeOf)).toEqual([])
-    expect(texts(recent.read(1, 10, 12, Infinity, termsOf(later), sizeOf))).toEqual(texts(later))
+    expect(recent.read(1, 1, 4, Infinity, allTermOne)).toEqual([])
+    expect(texts(recent.read(1, 10, 12, Infinity, termsOf(later)))).toEqual(texts(later))
   })
 
   it('recent entries: data that is a view into a larger buffer: copied, not shared', () => {
@@ -110,7 +109,7 @@ describe('RecentEntries', () => {
     const view = frame.subarray(6, 13)
     recent.remember(1, [{ index: 1, term: 1, data: view }])
     frame.fill(0) // the receive buffer is reused
-    const [entry] = recent.read(1, 1, 2, Infinity, () => 1, sizeOf)
+    const [entry] = recent.read(1, 1, 2, Infinity, allTermOne)
     expect(fromUtf8(entry!.data)).toBe('PAYLOAD')
     expect(entry!.data.buffer).not.toBe(frame.buffer)
   })

@@ -15,6 +15,7 @@
  * it is a view into a larger buffer (a received frame), so the cache neither pins that buffer
  * nor sees it reused.
  */
+import { entryHeaderBytes } from './record.ts'
 import type { LogEntry } from './shard-log.ts'
 
 export interface RecentEntriesLimits {
@@ -52,17 +53,17 @@ export class RecentEntries {
   }
 
   /**
-   * Entries [lo, hi) of a shard from memory, while `termAt` agrees with the cached term: at
-   * least one, then more while the sum of `sizeOf` stays within maxBytes. Empty when the
-   * first one is not cached; shorter than asked when a later one is not.
+   * Entries [lo, hi) of a shard from memory, while `log` (the shard's index) holds the cached
+   * term: at least one, then more while their encoded size (header plus data, as on disk)
+   * stays within maxBytes. Empty when the first one is not cached; shorter than asked when a
+   * later one is not.
    */
   read(
     shardId: number,
     lo: number,
     hi: number,
     maxBytes: number,
-    termAt: (index: number) => number | undefined,
-    sizeOf: (dataBytes: number) => number,
+    log: { term(index: number): number | undefined },
   ): LogEntry[] {
     const window = this.#windows.get(shardId)
     const out: LogEntry[] = []
@@ -72,9 +73,9 @@ export class RecentEntries {
       const slot = index - window.first
       if (slot < 0 || slot >= window.terms.length) break
       const term = window.terms[slot]!
-      if (termAt(index) !== term) break
+      if (log.term(index) !== term) break
       const data = window.data[slot]!
-      bytes += sizeOf(data.length)
+      bytes += entryHeaderBytes + data.length
       if (out.length > 0 && bytes > maxBytes) break
       out.push({ index, term, data })
     }
