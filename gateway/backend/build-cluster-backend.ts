@@ -146,7 +146,7 @@ export function buildClusterBackend(
  * Coalescing off: each read runs its own backend read (role 'leader', fan-in 1) with its own
  * deadline timer. For benchmarks and peer comparisons only.
  */
-class UncoalescedReader<R, V> extends CoalescedReader<R, V> {
+export class UncoalescedReader<R, V> extends CoalescedReader<R, V> {
   readonly #clock: Clock
   readonly #timers: Timers
   readonly #readBackend: (request: R, options: { signal: AbortSignal }) => Promise<V>
