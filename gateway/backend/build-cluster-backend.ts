@@ -116,6 +116,7 @@ export function buildClusterBackend(
   const reader = new Reader<GetRequest, FlightResult>(clock, timers, coalescer, {
     keyOf: memoizedReadCoalescingKey(),
     readBackend: (request, readOptions) => backend!.readOnce(request, readOptions),
+    afterIoBatch: (run) => setImmediate(run),
   })
   backend = new ClusterBackend(clock, {
     caller,

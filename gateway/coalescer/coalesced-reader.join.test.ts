@@ -182,4 +182,33 @@ describe('coalesced-reader join', () => {
     expect(staying.calls[0]?.read?.fanIn).toBe(1)
     expect(h.coalescer.waiterCount).toBe(0)
   })
+
+  it('join: settled after the I/O batch: a read beside the reply rides flight 2', async () => {
+    for (const deferred of [false, true]) {
+      const h = harness({ roundTripMs: 10, afterIoBatch: deferred })
+      const first = join(h, { consistency: 'strong', deadlineMs: 1_000 })
+      const waiting = join(h, { consistency: 'strong', deadlineMs: 1_000 })
+      h.clock.advance(10)
+      await flush() // flight 1's reply has arrived
+      // Read in the same I/O batch as the reply: deferred, flight 1 is not settled yet and
+      // flight 2 is still forming, so this read rides flight 2, which departs after it.
+      const sameBatch = join(h, { consistency: 'strong', deadlineMs: 1_000 })
+      expect(first.calls).toHaveLength(deferred ? 0 : 1)
+      expect(h.backend.started).toBe(deferred ? 1 : 2)
+      for (const run of h.ioBatch.splice(0)) run()
+      expect(first.calls[0]?.read?.value).toBe('k@1')
+      expect(h.backend.started).toBe(2) // flight 2 departed at the settlement
+      h.clock.advance(10)
+      await flush()
+      for (const run of h.ioBatch.splice(0)) run()
+      expect(waiting.calls[0]?.read?.value).toBe('k@2')
+      expect(waiting.calls[0]?.read?.fanIn).toBe(deferred ? 2 : 1)
+      // Never an earlier flight: undeferred, the late read departs on flight 3 by itself.
+      expect(sameBatch.calls[0]?.read?.value ?? 'pending').toBe(deferred ? 'k@2' : 'pending')
+      h.clock.advance(10)
+      await flush()
+      expect(sameBatch.calls[0]?.read?.value).toBe(deferred ? 'k@2' : 'k@3')
+      expect(h.reader.flightCount).toBe(0)
+    }
+  })
 })

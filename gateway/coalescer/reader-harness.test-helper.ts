@@ -1,7 +1,9 @@
 /**
  * A CoalescedReader over a backend whose reads finish after a fixed round trip on ManualClock
  * timers (virtual time), for the shell's scenario tests. `backend` counts reads started and
- * aborted; setting `backend.fail` makes reads that finish from then on fail with it.
+ * aborted; setting `backend.fail` makes reads that finish from then on fail with it. With
+ * `afterIoBatch`, settlements wait in `ioBatch` until the test runs them (the end of an I/O
+ * batch).
  */
 import { ManualClock } from '../../test/harness/manual-clock.ts'
 import { CoalescedReader } from './coalesced-reader.ts'
@@ -12,17 +14,25 @@ export interface Harness {
   coalescer: Coalescer
   reader: CoalescedReader<string, string>
   backend: { started: number; aborted: number; fail: Error | null }
+  /** Settlements deferred to the end of the I/O batch (with `afterIoBatch` only). */
+  ioBatch: Array<() => void>
 }
 
-export function harness(options: { roundTripMs: number; waitersPerKeyMax?: number }): Harness {
+export function harness(options: {
+  roundTripMs: number
+  waitersPerKeyMax?: number
+  afterIoBatch?: boolean
+}): Harness {
   const clock = new ManualClock()
   const coalescer = new Coalescer({
     ...defaultCoalescerOptions,
     waitersPerKeyMax: options.waitersPerKeyMax ?? defaultCoalescerOptions.waitersPerKeyMax,
   })
   const backend = { started: 0, aborted: 0, fail: null as Error | null }
+  const ioBatch: Array<() => void> = []
   const reader = new CoalescedReader<string, string>(clock, clock, coalescer, {
     keyOf: (key) => key,
+    ...(options.afterIoBatch === true ? { afterIoBatch: (run) => ioBatch.push(run) } : {}),
     readBackend: (key, { signal }) => {
       backend.started++
       const flightNumber = backend.started
@@ -43,5 +53,5 @@ export function harness(options: { roundTripMs: number; waitersPerKeyMax?: numbe
       })
     },
   })
-  return { clock, coalescer, reader, backend }
+  return { clock, coalescer, reader, backend, ioBatch }
 }
