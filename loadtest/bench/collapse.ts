@@ -54,6 +54,7 @@ import {
   type LoadAverage,
   type ProbeLine,
 } from './collapse-lines.ts'
+import { warmUpServer } from '../runner/warm-up.ts'
 import { probeStaleAfterAck } from './collapse-probe.ts'
 import { helloWorldRequest, startHelloWorld } from './hello-world.ts'
 
@@ -62,6 +63,8 @@ interface CollapseSize {
   readonly keys: number
   readonly warmupSec: number
   readonly durationSec: number
+  /** Hot-key load run against each system once, before any case (runner/warm-up.ts). */
+  readonly processWarmupSec: number
   readonly probeRounds: number
 }
 
@@ -69,8 +72,14 @@ interface CollapseSize {
 // reads of never-written keys would compare different things. Preloading is the slow part of
 // the quick run on a loaded machine, hence its small key space.
 const sizes: Record<'quick' | 'full', CollapseSize> = {
-  quick: { clients: 256, keys: 2_000, warmupSec: 0.5, durationSec: 2, probeRounds: 20 },
-  full: { clients: 256, keys: 50_000, warmupSec: 2, durationSec: 10, probeRounds: 200 },
+  quick: {
+    ...{ clients: 256, keys: 2_000, probeRounds: 20 },
+    ...{ warmupSec: 0.5, durationSec: 2, processWarmupSec: 1 },
+  },
+  full: {
+    ...{ clients: 256, keys: 50_000, probeRounds: 200 },
+    ...{ warmupSec: 2, durationSec: 10, processWarmupSec: 3 },
+  },
 }
 
 /** Writes in flight while preloading (more lets the nodes batch more writes per fsync). */
@@ -339,6 +348,10 @@ export async function runCollapseBench(options: { quick: boolean }): Promise<voi
       preloadConcurrency,
     )
     log(`preloaded ${size.keys} keys in ${((Date.now() - preloadStartMs) / 1_000).toFixed(1)} s`)
+    const warmUp = { clients: size.clients, seconds: size.processWarmupSec }
+    for (const subject of subjects) {
+      await warmUpServer(subject.url, [scenarioFor('hot', subject, size)], warmUp)
+    }
     const runs: CollapseRun[] = []
     let seed = 1
     for (const workload of workloads) {

@@ -30,6 +30,7 @@ import { loadFigures, type LoadFigures } from '../runner/load-figures.ts'
 import type { RunSummary } from '../runner/recorder.ts'
 import { cpuUsPerRequest, processCpuMs } from '../runner/process-cpu.ts'
 import { cpuPlan, describePlan, pinProcess } from '../runner/cpu-pinning.ts'
+import { warmUpServer } from '../runner/warm-up.ts'
 import { helloWorldRequest, startHelloWorld } from './hello-world.ts'
 
 type Workload = 'hot' | 'zipf' | 'uniform'
@@ -158,27 +159,6 @@ async function measure(
   }
 }
 
-/**
- * Hot-key load against a freshly started gateway, unmeasured. V8 optimizes the hot paths and
- * sizes the young generation over the first seconds under load; measured without this, the
- * first case (hot strong) of a quick run lost ~20% of its req/s and ~8 ms of p99 to it. A
- * gateway in service runs for days; each case still has its own warm-up too.
- */
-async function warmUpProcess(url: string, size: BenchSize): Promise<void> {
-  const clock = new SystemClock()
-  const env = { nowMs: () => clock.monotonicMs() }
-  const target = new HttpTarget(url, { sockets: size.clients })
-  try {
-    for (const consistency of consistencies) {
-      const source = new OperationSource(scenarioFor('hot', consistency, size), new SeededPrng(0))
-      const loop = { clients: size.clients, warmupSec: 0, durationSec: size.processWarmupSec }
-      await runClosedLoop(loop, env, () => source.next().run(target))
-    }
-  } finally {
-    target.close()
-  }
-}
-
 function emit(line: object): void {
   process.stdout.write(JSON.stringify(line) + '\n')
 }
@@ -198,7 +178,9 @@ export async function runGatewayBench(options: { quick: boolean }): Promise<void
     await ensureTable(on.url, 'bench')
     await preloadKeys(on.url, scenarioFor('hot', 'strong', size), 1)
     await preloadKeys(on.url, scenarioFor('zipf', 'strong', size), size.preload)
-    for (const gateway of [on, off]) await warmUpProcess(gateway.url, size)
+    const hotScenarios = consistencies.map((c) => scenarioFor('hot', c, size))
+    const warmUp = { clients: size.clients, seconds: size.processWarmupSec }
+    for (const gateway of [on, off]) await warmUpServer(gateway.url, hotScenarios, warmUp)
     const lines: GatewayBenchLine[] = []
     const helloSummary = await measure(
       hello.url,
