@@ -5,18 +5,21 @@
  */
 import type { Prng } from '../../shared/random/prng.ts'
 import { decodePointer } from './entry-value.ts'
-import { encodeInternalKey, Kind } from './internal-key.ts'
+import {
+  compareInternal,
+  compareUserKeys,
+  encodeInternalKey,
+  hasUserKey,
+  Kind,
+} from './internal-key.ts'
 import { bloomHash } from './sstable/bloom.ts'
 import type { InternalIterator } from './iterator.ts'
+import { ABSENT, COLLIDED, MemtableIndex, type Relation } from './memtable-index.ts'
 import { NONE, SkipList } from './skiplist.ts'
 import type { VlogWriter } from './value-log/value-log.ts'
 import type { BatchOp } from './write-batch.ts'
 
 const NODE_OVERHEAD_BYTES = 64
-/** The key filter starts at this many bits and keeps at least FILTER_BITS_PER_KEY per key. */
-const FILTER_BITS_MIN = 1 << 16
-/** One probe per key: ~3% false positives (a needless skip-list search) at 32 bits per key. */
-const FILTER_BITS_PER_KEY = 32
 
 export class Memtable {
   readonly #list: SkipList
@@ -34,13 +37,10 @@ export class Memtable {
   /** The longest inline entry (flush separates large ones only from replayed old WALs). */
   maxInlineBytes = 0
   /**
-   * Bloom hashes (bloom.ts) of every user key written, and a one-probe bit filter over them, so
-   * a get for a key this memtable does not hold skips the skip-list search. One cache line per
-   * get (a Set of the hashes cost a hash-table probe, two or three misses on a large memtable).
+   * Each user key's first node by its bloom hash (bloom.ts): a get goes straight to its key's
+   * entries, and skips the memtable when it holds none (memtable-index.ts).
    */
-  #hashes = new Int32Array(1024)
-  #hashCount = 0
-  #filter = new Uint32Array(FILTER_BITS_MIN / 32)
+  readonly #index: MemtableIndex
 
   /** Gives this memtable its write-time value log (its name already durable). */
   adoptValueLog(fileNo: number, writer: VlogWriter): void {
@@ -51,6 +51,14 @@ export class Memtable {
   constructor(prng: Prng, walFileNo: number) {
     this.#list = new SkipList(prng)
     this.walFileNo = walFileNo
+    this.#index = new MemtableIndex((node, current) => this.#relate(node, current))
+  }
+
+  #relate(node: number, current: number): Relation {
+    const key = this.#list.key(node)
+    const held = this.#list.key(current)
+    if (compareUserKeys(key, held) !== 0) return 'other-key'
+    return compareInternal(key, held) < 0 ? 'sorts-first' : 'sorts-after'
   }
 
   get approximateBytes(): number {
@@ -73,8 +81,8 @@ export class Memtable {
     let seq = firstSeq
     for (const op of ops) {
       const ikey = encodeInternalKey(op.userKey, op.timestamp, op.version, seq, op.kind)
-      this.#list.insert(ikey, op.entry)
-      this.#addHash(bloomHash(op.userKey) | 0)
+      const node = this.#list.insert(ikey, op.entry)
+      this.#index.add(bloomHash(op.userKey) | 0, node)
       if (op.kind === Kind.pointer) this.vlogRefs.add(decodePointer(op.entry, 'memtable').fileNo)
       else if (op.entry.length > this.maxInlineBytes) this.maxInlineBytes = op.entry.length
       this.#bytes += ikey.length + op.entry.length + NODE_OVERHEAD_BYTES
@@ -86,33 +94,15 @@ export class Memtable {
     }
   }
 
-  #addHash(hash: number): void {
-    if (this.#hashCount === this.#hashes.length) {
-      const grown = new Int32Array(this.#hashes.length * 2)
-      grown.set(this.#hashes)
-      this.#hashes = grown
-    }
-    this.#hashes[this.#hashCount++] = hash
-    const bits = this.#filter.length * 32
-    if (this.#hashCount * FILTER_BITS_PER_KEY <= bits) this.#setBit(hash)
-    else this.#rebuildFilter(bits * 4)
-  }
-
-  #setBit(hash: number): void {
-    const bit = hash & (this.#filter.length * 32 - 1)
-    this.#filter[bit >>> 5]! |= 1 << (bit & 31)
-  }
-
-  #rebuildFilter(bits: number): void {
-    this.#filter = new Uint32Array(bits / 32)
-    for (let i = 0; i < this.#hashCount; i++) this.#setBit(this.#hashes[i]!)
-  }
-
-  /** False when no entry of the user key with this bloom hash is here. */
-  mayContain(userKeyHash: number): boolean {
-    const filter = this.#filter
-    const bit = userKeyHash & (filter.length * 32 - 1)
-    return (filter[bit >>> 5]! & (1 << (bit & 31))) !== 0
+  /**
+   * The first node of `userKey` (`hash`: its bloom hash), or NONE when this memtable holds no
+   * entry of it. Point lookups walk nextOf from it.
+   */
+  firstNodeOf(userKey: Uint8Array, hash: number): number {
+    const found = this.#index.find(hash | 0)
+    if (found === ABSENT) return NONE
+    const node = found === COLLIDED ? this.#list.seekUserKey(userKey) : found
+    return node !== NONE && hasUserKey(this.#list.key(node), userKey) ? node : NONE
   }
 
   /** First node of `userKey` or after it, or NONE (point lookups walk nextOf from it). */

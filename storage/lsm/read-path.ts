@@ -86,8 +86,7 @@ function answersAt(block: DecodedBlock, i: number, q: PointLookup): boolean {
 
 /** The first entry of the key a memtable answers with: a direct skip-list search. */
 function probeMemtable(memtable: Memtable, q: PointLookup): void {
-  if (!memtable.mayContain(q.hash)) return
-  let node = memtable.seekUserKey(q.userKey)
+  let node = memtable.firstNodeOf(q.userKey, q.hash)
   while (node !== NONE) {
     const ikey = memtable.keyOf(node)
     if (!hasUserKey(ikey, q.userKey)) return

@@ -95,7 +95,8 @@ export class SkipList {
     return [chunk, start]
   }
 
-  insert(key: Uint8Array, value: Uint8Array): void {
+  /** Inserts and returns the new node. */
+  insert(key: Uint8Array, value: Uint8Array): number {
     const towers = this.#towers
     const towerOf = this.#towerOf
     const update = this.#update
@@ -113,8 +114,10 @@ export class SkipList {
     const height = this.#randomHeight()
     for (let level = this.#height; level < height; level++) update[level] = 0
     this.#height = Math.max(this.#height, height)
-    this.#link(this.#newNode(key, value, height), update, height)
+    const fresh = this.#newNode(key, value, height)
+    this.#link(fresh, update, height)
     this.#count++
+    return fresh
   }
 
   #newNode(key: Uint8Array, value: Uint8Array, height: number): number {
