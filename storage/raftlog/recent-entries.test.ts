@@ -113,4 +113,24 @@ describe('RecentEntries', () => {
     expect(fromUtf8(entry!.data)).toBe('PAYLOAD')
     expect(entry!.data.buffer).not.toBe(frame.buffer)
   })
+
+  it('recent entries: 3,000 1 KiB entries past the budget: the kept ones read back intact', () => {
+    const recent = new RecentEntries({ entriesMax: 4096, bytesMax: 256 * 1024 })
+    const entries: LogEntry[] = Array.from({ length: 3_000 }, (_, i) => ({
+      index: i + 1,
+      term: 1,
+      data: new Uint8Array(1_000 + (i % 50)).fill(i % 251),
+    }))
+    // In small runs, as appends arrive: the window trims many times and drops arena chunks.
+    for (let at = 0; at < entries.length; at += 7) recent.remember(3, entries.slice(at, at + 7))
+    // A quarter falls off a full window: the newest 150 (~150 KiB) are always kept.
+    const got = recent.read(3, 2_851, 3_001, Infinity, allTermOne)
+    expect(got.length).toBe(150)
+    expect(got.at(-1)?.index).toBe(3_000)
+    for (const entry of got) {
+      const want = entries[entry.index - 1]!
+      expect(entry.data.length).toBe(want.data.length)
+      expect(entry.data.every((byte) => byte === want.data[0])).toBe(true)
+    }
+  })
 })

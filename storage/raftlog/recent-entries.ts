@@ -11,9 +11,12 @@
  * entry is never returned; it just ages out.
  *
  * Bounds: per shard, a window of consecutive indexes, at most `entriesMax` entries and
- * `bytesMax` bytes; past either, the oldest quarter falls off the front. Data is copied when
- * it is a view into a larger buffer (a received frame), so the cache neither pins that buffer
- * nor sees it reused.
+ * `bytesMax` bytes; past either, the oldest quarter falls off the front. Data is copied into
+ * the window's arena (append-only chunks, dropped once no kept entry is in them), so the cache
+ * neither pins a received frame nor sees it reused, and holds no object per entry: each entry
+ * lives for a second or two, long enough to survive into V8's old generation, and per-entry
+ * arrays had been part of what every young-generation GC of a storage node copied. `entries`
+ * hands out views into the arena (never written again).
  */
 import { entryHeaderBytes } from './record.ts'
 import type { LogEntry } from './shard-log.ts'
@@ -25,12 +28,27 @@ export interface RecentEntriesLimits {
   readonly bytesMax: number
 }
 
+/** Arena chunk size: many entries per chunk, and a chunk freed soon after its last entry. */
+const chunkBytes = 64 * 1024
+
 interface Window {
-  /** Index of terms[0] / data[0]. */
+  /** Index of terms[0] (and of the other per-entry arrays). */
   first: number
   terms: number[]
-  data: Uint8Array[]
+  /** Per entry: arena chunk number (see chunkBase), start in it, length. */
+  chunkOf: number[]
+  startOf: number[]
+  lengthOf: number[]
+  /** chunks[i] is arena chunk number chunkBase + i; the last one is being filled. */
+  chunks: Uint8Array[]
+  chunkBase: number
+  chunkUsed: number
   bytes: number
+}
+
+function newWindow(first: number): Window {
+  const lists = { terms: [], chunkOf: [], startOf: [], lengthOf: [], chunks: [] }
+  return { first, ...lists, chunkBase: 0, chunkUsed: chunkBytes, bytes: 0 }
 }
 
 export class RecentEntries {
@@ -74,7 +92,9 @@ export class RecentEntries {
       if (slot < 0 || slot >= window.terms.length) break
       const term = window.terms[slot]!
       if (log.term(index) !== term) break
-      const data = window.data[slot]!
+      const start = window.startOf[slot]!
+      const chunk = window.chunks[window.chunkOf[slot]! - window.chunkBase]!
+      const data = chunk.subarray(start, start + window.lengthOf[slot]!)
       bytes += entryHeaderBytes + data.length
       if (out.length > 0 && bytes > maxBytes) break
       out.push({ index, term, data })
@@ -91,17 +111,20 @@ export class RecentEntries {
     const slot = window === undefined ? -1 : entry.index - window.first
     if (window === undefined || slot < 0 || slot > window.terms.length) {
       // A gap or an index before the window: start over at this entry.
-      window = { first: entry.index, terms: [], data: [], bytes: 0 }
+      window = newWindow(entry.index)
       this.#windows.set(shardId, window)
     } else if (slot < window.terms.length) {
-      // Overwriting a suffix (a follower's conflicting entries): drop it first.
-      for (let i = slot; i < window.data.length; i++) window.bytes -= window.data[i]!.length
+      // Overwriting a suffix (a follower's conflicting entries): drop it first (its bytes stay
+      // in the arena until their chunk is dropped).
+      for (let i = slot; i < window.lengthOf.length; i++) window.bytes -= window.lengthOf[i]!
       window.terms.length = slot
-      window.data.length = slot
+      window.chunkOf.length = slot
+      window.startOf.length = slot
+      window.lengthOf.length = slot
     }
-    const data = ownBytes(entry.data)
+    const data = entry.data
+    store(window, data)
     window.terms.push(entry.term)
-    window.data.push(data)
     window.bytes += data.length
     if (window.terms.length > limits.entriesMax || window.bytes > limits.bytesMax)
       trim(window, limits)
@@ -118,17 +141,34 @@ function trim(window: Window, limits: RecentEntriesLimits): void {
   let drop = 0
   let bytes = window.bytes
   while (window.terms.length - drop > entriesKept || bytes > bytesKept) {
-    bytes -= window.data[drop]!.length
+    bytes -= window.lengthOf[drop]!
     drop++
   }
   window.terms.splice(0, drop)
-  window.data.splice(0, drop)
+  window.chunkOf.splice(0, drop)
+  window.startOf.splice(0, drop)
+  window.lengthOf.splice(0, drop)
   window.first += drop
   window.bytes = bytes
+  // Chunks before the oldest kept entry's are no longer referenced.
+  const oldest = window.chunkOf[0] ?? window.chunkBase + window.chunks.length - 1
+  const unused = oldest - window.chunkBase
+  if (unused > 0) {
+    window.chunks.splice(0, unused)
+    window.chunkBase = oldest
+  }
 }
 
-/** The bytes as an array of their own (a copy only when they are a view into more). */
-function ownBytes(data: Uint8Array): Uint8Array {
-  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data
-  return data.slice()
+/** Appends an entry's bytes to the window's arena (a chunk of their own when larger). */
+function store(window: Window, data: Uint8Array): void {
+  if (window.chunkUsed + data.length > chunkBytes || window.chunks.length === 0) {
+    window.chunks.push(new Uint8Array(Math.max(chunkBytes, data.length)))
+    window.chunkUsed = 0
+  }
+  const chunk = window.chunks.length - 1
+  window.chunks[chunk]!.set(data, window.chunkUsed)
+  window.chunkOf.push(window.chunkBase + chunk)
+  window.startOf.push(window.chunkUsed)
+  window.lengthOf.push(data.length)
+  window.chunkUsed += data.length
 }
