@@ -37,11 +37,6 @@ export class MemtableIndex {
     this.#shift = 32 - Math.log2(SLOTS_MIN)
   }
 
-  /** Slots in use (distinct hashes written). */
-  get size(): number {
-    return this.#used
-  }
-
   /** Records `node` (> 0), an entry just written of a user key whose hash is `hash`. */
   add(hash: number, node: number): void {
     assert(node > 0, 'skip-list nodes are positive')

@@ -79,4 +79,39 @@ describe('memtable', () => {
     }
     for (let hash = 401; hash < 2_000; hash++) expect(index.find(hash)).toBe(ABSENT)
   })
+
+  it('point index: two user keys with one bloom hash: each found through the skip list', () => {
+    const seen = new Map<number, string>()
+    let pair: [string, string] | undefined
+    for (let i = 0; pair === undefined && i < 1_000_000; i++) {
+      const key = `c-${i}`
+      const hash = bloomHash(enc(key)) | 0
+      const other = seen.get(hash)
+      if (other !== undefined) pair = [other, key]
+      else seen.set(hash, key)
+    }
+    expect(pair).toBeDefined()
+    const [a, b] = pair!
+    const memtable = new Memtable(new SeededPrng(3), 0)
+    let seq = 1
+    for (const [key, timestamp] of [
+      [a, 5],
+      [b, 9],
+      [a, 7],
+      [b, 1],
+    ] as const) {
+      const entry = encodeInline(enc(`${key}@${timestamp}`), 0)
+      memtable.apply([{ kind: Kind.value, userKey: enc(key), timestamp, version: 0, entry }], seq++)
+    }
+    for (const [key, newest] of [
+      [a, 7],
+      [b, 9],
+    ] as const) {
+      const node = memtable.firstNodeOf(enc(key), bloomHash(enc(key)))
+      expect(dec(userKeyOf(memtable.keyOf(node)))).toBe(key)
+      expect(timestampOf(memtable.keyOf(node))).toBe(newest)
+    }
+    const absent = enc('c-absent')
+    expect(memtable.firstNodeOf(absent, bloomHash(enc(a)))).toBe(NONE)
+  })
 })

@@ -105,11 +105,6 @@ export class Memtable {
     return node !== NONE && hasUserKey(this.#list.key(node), userKey) ? node : NONE
   }
 
-  /** First node of `userKey` or after it, or NONE (point lookups walk nextOf from it). */
-  seekUserKey(userKey: Uint8Array): number {
-    return this.#list.seekUserKey(userKey)
-  }
-
   keyOf(node: number): Uint8Array {
     return this.#list.key(node)
   }
