@@ -18,6 +18,7 @@
  * arrays had been part of what every young-generation GC of a storage node copied. `entries`
  * hands out views into the arena (never written again).
  */
+import { ByteArena } from '../../shared/codecs/byte-arena.ts'
 import { entryHeaderBytes } from './record.ts'
 import type { LogEntry } from './shard-log.ts'
 
@@ -35,20 +36,17 @@ interface Window {
   /** Index of terms[0] (and of the other per-entry arrays). */
   first: number
   terms: number[]
-  /** Per entry: arena chunk number (see chunkBase), start in it, length. */
+  /** Per entry: where its data is in the arena. */
   chunkOf: number[]
   startOf: number[]
   lengthOf: number[]
-  /** chunks[i] is arena chunk number chunkBase + i; the last one is being filled. */
-  chunks: Uint8Array[]
-  chunkBase: number
-  chunkUsed: number
+  arena: ByteArena
   bytes: number
 }
 
 function newWindow(first: number): Window {
-  const lists = { terms: [], chunkOf: [], startOf: [], lengthOf: [], chunks: [] }
-  return { first, ...lists, chunkBase: 0, chunkUsed: chunkBytes, bytes: 0 }
+  const lists = { terms: [], chunkOf: [], startOf: [], lengthOf: [] }
+  return { first, ...lists, arena: new ByteArena(chunkBytes), bytes: 0 }
 }
 
 export class RecentEntries {
@@ -92,9 +90,11 @@ export class RecentEntries {
       if (slot < 0 || slot >= window.terms.length) break
       const term = window.terms[slot]!
       if (log.term(index) !== term) break
-      const start = window.startOf[slot]!
-      const chunk = window.chunks[window.chunkOf[slot]! - window.chunkBase]!
-      const data = chunk.subarray(start, start + window.lengthOf[slot]!)
+      const data = window.arena.view(
+        window.chunkOf[slot]!,
+        window.startOf[slot]!,
+        window.lengthOf[slot]!,
+      )
       bytes += entryHeaderBytes + data.length
       if (out.length > 0 && bytes > maxBytes) break
       out.push({ index, term, data })
@@ -123,7 +123,10 @@ export class RecentEntries {
       window.lengthOf.length = slot
     }
     const data = entry.data
-    store(window, data)
+    window.arena.append(data)
+    window.chunkOf.push(window.arena.lastChunk)
+    window.startOf.push(window.arena.lastStart)
+    window.lengthOf.push(data.length)
     window.terms.push(entry.term)
     window.bytes += data.length
     if (window.terms.length > limits.entriesMax || window.bytes > limits.bytesMax)
@@ -151,24 +154,5 @@ function trim(window: Window, limits: RecentEntriesLimits): void {
   window.first += drop
   window.bytes = bytes
   // Chunks before the oldest kept entry's are no longer referenced.
-  const oldest = window.chunkOf[0] ?? window.chunkBase + window.chunks.length - 1
-  const unused = oldest - window.chunkBase
-  if (unused > 0) {
-    window.chunks.splice(0, unused)
-    window.chunkBase = oldest
-  }
-}
-
-/** Appends an entry's bytes to the window's arena (a chunk of their own when larger). */
-function store(window: Window, data: Uint8Array): void {
-  if (window.chunkUsed + data.length > chunkBytes || window.chunks.length === 0) {
-    window.chunks.push(new Uint8Array(Math.max(chunkBytes, data.length)))
-    window.chunkUsed = 0
-  }
-  const chunk = window.chunks.length - 1
-  window.chunks[chunk]!.set(data, window.chunkUsed)
-  window.chunkOf.push(window.chunkBase + chunk)
-  window.startOf.push(window.chunkUsed)
-  window.lengthOf.push(data.length)
-  window.chunkUsed += data.length
+  window.arena.dropBefore(window.chunkOf[0] ?? Infinity)
 }
