@@ -73,12 +73,20 @@ interface CollapseSize {
 // the quick run on a loaded machine, hence its small key space.
 const sizes: Record<'quick' | 'full', CollapseSize> = {
   quick: {
-    ...{ clients: 256, keys: 2_000, probeRounds: 20 },
-    ...{ warmupSec: 0.5, durationSec: 2, processWarmupSec: 1 },
+    clients: 256,
+    keys: 2_000,
+    warmupSec: 0.5,
+    durationSec: 2,
+    processWarmupSec: 1,
+    probeRounds: 20,
   },
   full: {
-    ...{ clients: 256, keys: 50_000, probeRounds: 200 },
-    ...{ warmupSec: 2, durationSec: 10, processWarmupSec: 3 },
+    clients: 256,
+    keys: 50_000,
+    warmupSec: 2,
+    durationSec: 10,
+    processWarmupSec: 3,
+    probeRounds: 200,
   },
 }
 

@@ -48,12 +48,20 @@ interface BenchSize {
 
 const sizes: Record<'quick' | 'full', BenchSize> = {
   quick: {
-    ...{ clients: 256, keys: 10_000, preload: 1_000 },
-    ...{ warmupSec: 0.5, durationSec: 1.5, processWarmupSec: 1 },
+    clients: 256,
+    keys: 10_000,
+    preload: 1_000,
+    warmupSec: 0.5,
+    durationSec: 1.5,
+    processWarmupSec: 1,
   },
   full: {
-    ...{ clients: 256, keys: 100_000, preload: 20_000 },
-    ...{ warmupSec: 2, durationSec: 10, processWarmupSec: 3 },
+    clients: 256,
+    keys: 100_000,
+    preload: 20_000,
+    warmupSec: 2,
+    durationSec: 10,
+    processWarmupSec: 3,
   },
 }
 
