@@ -37,4 +37,12 @@ describe('ByteArena', () => {
     expect(arena.lastChunk).toBe(0)
     expect(arena.view(0, 0, 4)).toEqual(new Uint8Array([1, 2, 3, 4]))
   })
+
+  it('byte arena: an empty first append (a Raft no-op entry) has a place too', () => {
+    const arena = new ByteArena(8)
+    arena.append(new Uint8Array(0))
+    expect(arena.view(arena.lastChunk, arena.lastStart, 0)).toEqual(new Uint8Array(0))
+    arena.append(new Uint8Array([7]), new Uint8Array(0))
+    expect(arena.view(arena.lastChunk, arena.lastStart, 1)).toEqual(new Uint8Array([7]))
+  })
 })

@@ -14,8 +14,8 @@ export class ByteArena {
   #chunks: Uint8Array[] = []
   /** Number of the first chunk still held (chunks before it were dropped). */
   #base = 0
-  /** Bytes used in the last chunk (chunkBytes before the first append: no room). */
-  #used: number
+  /** Bytes used in the last chunk. */
+  #used = 0
   /** Where the last append went: its chunk number and start. */
   lastChunk = 0
   lastStart = 0
@@ -23,13 +23,12 @@ export class ByteArena {
   constructor(chunkBytes: number) {
     assert(chunkBytes > 0, 'chunkBytes must be positive')
     this.chunkBytes = chunkBytes
-    this.#used = chunkBytes
   }
 
   /** Copies `first` then `second` next to each other (a chunk of their own when larger). */
   append(first: Uint8Array, second?: Uint8Array): void {
     const bytes = first.length + (second?.length ?? 0)
-    if (this.#used + bytes > this.chunkBytes) {
+    if (this.#chunks.length === 0 || this.#used + bytes > this.chunkBytes) {
       this.#chunks.push(new Uint8Array(Math.max(this.chunkBytes, bytes)))
       this.#used = 0
     }
