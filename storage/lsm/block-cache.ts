@@ -107,7 +107,12 @@ export class BlockCache {
    */
   offer(fileNo: number, path: string, index: number, bytes: Uint8Array): void {
     if (!this.hasRoom(2 * bytes.length)) return
-    const block = decodeBlock(bytes, path, 0)
+    this.offerDecoded(fileNo, index, decodeBlock(bytes, path, 0))
+  }
+
+  /** offer() of a block decoded elsewhere (a compaction worker); kept only while there is room. */
+  offerDecoded(fileNo: number, index: number, block: DecodedBlock): void {
+    if (!this.hasRoom(block.chargeBytes)) return
     let blocks = this.#offered.get(fileNo)
     if (blocks === undefined) this.#offered.set(fileNo, (blocks = new Map()))
     blocks.set(index, block)

@@ -12,18 +12,14 @@ import { deferred, type Deferred } from '../../shared/deferred.ts'
 import { joinPath } from '../vfs/vfs.ts'
 import { BlockCache } from './block-cache.ts'
 import { ByteSlab } from './byte-slab.ts'
+import { LoopTurns } from './loop-turns.ts'
 import { Pins } from './pins.ts'
 import { answerValue, itemOf, markerOf, valueOf } from './read-values.ts'
 import { checkConsistency, type ConsistencyReport } from './consistency.ts'
 import { pickCompaction, type CompactionPlan } from './compaction/picker.ts'
-import {
-  flushMemtable,
-  pickVlogVictim,
-  runCompaction,
-  runVlogGc,
-  type JobContext,
-  type JobResult,
-} from './compaction/compaction.ts'
+import * as jobs from './compaction/compaction.ts'
+import type { JobContext, JobResult } from './compaction/compaction.ts'
+import { backgroundFor, type Background } from './compaction/background-worker.ts'
 import { decodePointer, encodePointer, expiryOf, type ValuePointer } from './entry-value.ts'
 import { CURRENT, manifestName, tableName, vlogName, walName } from './file-names.ts'
 import { encodeInternalKey, Kind, kindOf, userKeyOf } from './internal-key.ts'
@@ -87,6 +83,9 @@ export class Db {
   #flushing: Promise<void> | undefined
   #compacting: Promise<void> | undefined
   #jobChain: Promise<unknown> = Promise.resolve()
+  /** Runs flushes and merges on worker threads or this one (options.backgroundWorkers). */
+  readonly #background: Background
+  readonly #turns: LoopTurns
   #admission: Promise<void> = Promise.resolve()
   #progress: Deferred<void> = deferred<void>()
   #fatal: Error | undefined
@@ -99,6 +98,13 @@ export class Db {
     this.#cache = new BlockCache(o.blockCacheBytes)
     this.#lookup = new PointLookup(o.clock)
     this.#vlogs = new VlogReaders(o.fs, o.dir)
+    this.#turns = new LoopTurns(o.clock, 1)
+    this.#background = backgroundFor(
+      o,
+      this.#cache,
+      () => this.#vs.newFileNo(),
+      (job) => jobs.runMerge(this.#jobContext(), job),
+    )
   }
 
   static async open(options: DbOptions): Promise<Db> {
@@ -159,7 +165,7 @@ export class Db {
     const walNo = fresh.mem.walFileNo
     const edit: VersionEdit = o.wal ? { logNumber: walNo } : {}
     if (replayed.count > 0) {
-      const result = await flushMemtable(this.#jobContext(), replayed)
+      const result = await jobs.flushMemtable(this.#jobContext(), replayed)
       Object.assign(edit, result.edit)
       await this.#openFiles(undefined, result.edit)
     }
@@ -329,6 +335,7 @@ export class Db {
     let slowed = false
     const started = o.clock.monotonicMs()
     let stalled = false
+    if (this.#flushing !== undefined || this.#compacting !== undefined) await this.#turns.starved()
     for (;;) {
       this.#check()
       const l0 = this.#vs.current.levels[0]!.length
@@ -468,7 +475,7 @@ export class Db {
   async #flushLoop(): Promise<void> {
     while (this.#imm.length > 0 && this.#fatal === undefined) {
       const memtable = this.#imm[0]!
-      const result = await flushMemtable(this.#jobContext(), memtable)
+      const result = await jobs.flushMemtable(this.#jobContext(), memtable, this.#background.flush)
       await this.#openFiles(undefined, result.edit)
       const edit = result.edit
       if (this.#o.wal) edit.logNumber = this.#imm[1]?.walFileNo ?? this.#mem.walFileNo
@@ -567,9 +574,9 @@ export class Db {
       await this.#install({ deleteVlogs: dead })
       return true
     }
-    const victim = pickVlogVictim(version, o.valueLogGcRatio)
+    const victim = jobs.pickVlogVictim(version, o.valueLogGcRatio)
     if (victim === undefined) return false
-    const result = await runVlogGc(this.#jobContext(), version, victim)
+    const result = await jobs.runVlogGc(this.#jobContext(), version, victim)
     await this.#openFiles(undefined, result.edit)
     await this.#install(result.edit)
     this.counters.vlogGcRuns++
@@ -579,13 +586,10 @@ export class Db {
 
   async #runPlan(version: Version, plan: CompactionPlan): Promise<void> {
     const snapshots = this.#pins.snapshotSeqs()
-    const result: JobResult = await runCompaction(
-      this.#jobContext(),
-      version,
-      plan,
-      snapshots,
-      this.#o.clock.wallMs(),
-    )
+    const job = () => jobs.mergeJobOf(version, plan, snapshots, this.#o.clock.wallMs())
+    const result: JobResult = plan.trivialMove
+      ? jobs.trivialMoveEdit(plan)
+      : jobs.mergeEdit(plan, await this.#background.merge(job()))
     await this.#openFiles(undefined, result.edit)
     await this.#install(result.edit)
     const first = plan.inputs[0]
@@ -799,6 +803,7 @@ export class Db {
     this.#closed = true
     this.#wake()
     await Promise.allSettled([this.#flushing, this.#compacting, this.#jobChain])
+    await this.#background.close()
     if (this.#fatal === undefined && this.#wal !== undefined) {
       await this.#wal.syncTo(this.#wal.sizeBytes).catch(() => undefined)
     }

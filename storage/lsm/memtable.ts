@@ -16,6 +16,7 @@ import { bloomHash } from './sstable/bloom.ts'
 import type { InternalIterator } from './iterator.ts'
 import { ABSENT, COLLIDED, MemtableIndex, type Relation } from './memtable-index.ts'
 import { NONE, SkipList } from './skiplist.ts'
+import type { SortedRunImage } from './sorted-run-image.ts'
 import type { VlogWriter } from './value-log/value-log.ts'
 import type { BatchOp } from './write-batch.ts'
 
@@ -119,6 +120,11 @@ export class Memtable {
 
   iterator(): InternalIterator {
     return new MemtableIterator(this.#list)
+  }
+
+  /** The entries as buffers, for a flush on a worker thread (call once it is immutable). */
+  image(): SortedRunImage {
+    return this.#list.image()
   }
 }
 

@@ -9,7 +9,8 @@ import { SilentLogger, type Logger } from '../../shared/log.ts'
 import { SeededPrng, type Prng } from '../../shared/random/prng.ts'
 import { SystemClock, SystemTimers, type Clock, type Timers } from '../../shared/time/clock.ts'
 import type { FileSystem } from '../vfs/vfs.ts'
-import { keepLatestOnly, type RetentionFn } from './retention.ts'
+import { NodeFileSystem } from '../vfs/node-fs.ts'
+import { keepLatestOnly, type PortableRetention, type RetentionFn } from './retention.ts'
 
 /**
  * Deliberate durability bugs, for the crash tests' "can they fail?" checks only. Production
@@ -48,6 +49,13 @@ export interface DbOptions {
   readonly valueLogGcRatio?: number
   /** Per-key retention (maxVersions, table TTL); default keeps the latest version only. */
   readonly retention?: RetentionFn
+  /** `retention` in a form a compaction worker can rebuild; needed for workers with `retention`. */
+  readonly portableRetention?: PortableRetention
+  /**
+   * Flushes and merging compactions on two worker threads (their own cores and heaps; needs
+   * the node file system), else on the db's thread. Default: on whenever they can run.
+   */
+  readonly backgroundWorkers?: boolean
   /** A manifest past this size is rewritten as a snapshot and CURRENT switched to it. */
   readonly manifestBytesMax?: number
   /** Background flush and compaction (default on); off for tests that drive them by hand. */
@@ -56,8 +64,11 @@ export interface DbOptions {
   readonly plantedBug?: LsmPlantedBug
 }
 
-export type ResolvedOptions = Required<Omit<DbOptions, 'prng' | 'plantedBug'>> & {
+export type ResolvedOptions = Required<
+  Omit<DbOptions, 'prng' | 'plantedBug' | 'portableRetention'>
+> & {
   prng: Prng
+  portableRetention: PortableRetention | undefined
   plantedBug: LsmPlantedBug | undefined
 }
 
@@ -80,6 +91,16 @@ function defaultBlockCacheBytes(): number {
     limits.lsmBlockCacheBytesDefaultMax,
     Math.max(limits.lsmBlockCacheBytesDefault, share),
   )
+}
+
+function backgroundWorkersOf(options: DbOptions): boolean {
+  const onDisk = options.fs instanceof NodeFileSystem
+  const portable = options.retention === undefined || options.portableRetention !== undefined
+  if (options.backgroundWorkers === true) {
+    if (!onDisk) throw new ShoalError('bad-request', 'background workers need the node file system')
+    if (!portable) throw new ShoalError('bad-request', 'background workers need portableRetention')
+  }
+  return options.backgroundWorkers ?? (onDisk && portable)
 }
 
 export function resolveOptions(options: DbOptions): ResolvedOptions {
@@ -106,6 +127,8 @@ export function resolveOptions(options: DbOptions): ResolvedOptions {
     valueLogFileBytes: options.valueLogFileBytes ?? limits.lsmValueLogFileBytesDefault,
     valueLogGcRatio: options.valueLogGcRatio ?? 0.5,
     retention: options.retention ?? keepLatestOnly,
+    portableRetention: options.portableRetention,
+    backgroundWorkers: backgroundWorkersOf(options),
     manifestBytesMax: options.manifestBytesMax ?? limits.lsmManifestBytesMax,
     autoCompaction: options.autoCompaction ?? true,
     plantedBug: options.plantedBug,

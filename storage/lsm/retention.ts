@@ -21,6 +21,16 @@ export interface Retention {
 
 export type RetentionFn = (userKey: Uint8Array) => Retention
 
+/**
+ * Retention a compaction worker thread can rebuild (functions do not cross threads): the URL of a
+ * module exporting `retentionFromData(data): RetentionFn`, and the data as of a job's start
+ * (structured-cloneable). The rebuilt function must answer as the db's `retention` does.
+ */
+export interface PortableRetention {
+  readonly moduleUrl: string
+  readonly data: () => unknown
+}
+
 const LATEST_ONLY: Retention = Object.freeze({ maxVersions: 1 })
 /** The default: one value per key, no table TTL (one shared object: a get allocates none). */
 export const keepLatestOnly: RetentionFn = () => LATEST_ONLY

@@ -19,6 +19,7 @@
 import { assert } from '../../shared/assert.ts'
 import type { Prng } from '../../shared/random/prng.ts'
 import { compareInternalAt, compareUserKeyAt } from './internal-key.ts'
+import type { SortedRunImage } from './sorted-run-image.ts'
 
 const HEIGHT_MAX = 12
 const ARENA_CHUNK_BYTES = 256 * 1024
@@ -216,6 +217,20 @@ export class SkipList {
 
   first(): number {
     return this.#towers[0]!
+  }
+
+  /** The entries in key order as buffers a worker thread can take (sorted-run-image.ts). */
+  image(): SortedRunImage {
+    const entries = new Int32Array(4 * this.#count)
+    let at = 0
+    for (let node = this.first(); node !== NONE; node = this.next(node)) {
+      entries[at] = this.#chunkOf[node]!
+      entries[at + 1] = this.#startOf[node]!
+      entries[at + 2] = this.#lengthOf[node]!
+      entries[at + 3] = this.#valueLengthOf[node]!
+      at += 4
+    }
+    return { chunks: this.#chunks, entries }
   }
 
   last(): number {

@@ -3,7 +3,10 @@
  * tables at the target size (only between user keys, so a key never spans two tables of one
  * level), moves large inline values into a fresh value-log file (flush), relocates values out of
  * value-log files being collected (GC), and finishes by fsyncing every file and the directory.
+ * A finished table syncs while the next one is written; finish() waits for every sync.
  */
+import { assert } from '../../shared/assert.ts'
+import { BufferedWritableFile } from '../vfs/buffered-file.ts'
 import { joinPath, type FileSystem, type WritableFile } from '../vfs/vfs.ts'
 import {
   decodePointer,
@@ -18,12 +21,17 @@ import type { FileMeta, VlogMeta } from './manifest/version.ts'
 import { TableWriter, type TableWriterOptions } from './sstable/writer.ts'
 import { createVlog, type VlogReaders, type VlogWriter } from './value-log/value-log.ts'
 
+/** Table bytes gathered per write syscall. */
+const WRITE_BUFFER_BYTES = 256 * 1024
+
 export interface SinkContext {
   readonly fs: FileSystem
   readonly dir: string
-  readonly newFileNo: () => number
+  /** A fresh file number (a compaction worker may have to ask the db's thread for one). */
+  readonly newFileNo: () => number | Promise<number>
   readonly writer: TableWriterOptions
-  readonly vlogs: VlogReaders
+  /** Value-log readers, needed only to relocate values (GC). */
+  readonly vlogs?: VlogReaders
   readonly vlogThresholdBytes: number
   /** Offers a data block just written to a table (its bytes valid during the call) to a cache. */
   readonly offerBlock?: (fileNo: number, path: string, index: number, bytes: Uint8Array) => void
@@ -57,6 +65,9 @@ export class TableSink {
   #fileNo = 0
   #vlog: VlogWriter | undefined
   readonly #done: FileMeta[] = []
+  /** fdatasyncs of finished tables, running while the next table is written. */
+  readonly #syncs: Array<Promise<void>> = []
+  #syncError: Error | undefined
   #bytesWritten = 0
   #vlogBytes = 0
 
@@ -77,14 +88,14 @@ export class TableSink {
   }
 
   async openVlog(): Promise<void> {
-    this.#vlog = await createVlog(this.#ctx.fs, this.#ctx.dir, this.#ctx.newFileNo())
+    this.#vlog = await createVlog(this.#ctx.fs, this.#ctx.dir, await this.#ctx.newFileNo())
   }
 
   async nextTable(): Promise<void> {
     await this.#closeTable()
-    this.#fileNo = this.#ctx.newFileNo()
+    this.#fileNo = await this.#ctx.newFileNo()
     const path = joinPath(this.#ctx.dir, tableName(this.#fileNo))
-    this.#file = await this.#ctx.fs.create(path)
+    this.#file = new BufferedWritableFile(await this.#ctx.fs.create(path), WRITE_BUFFER_BYTES)
     const offer = this.#options.offerBlocks === true ? this.#ctx.offerBlock : undefined
     const fileNo = this.#fileNo
     const onBlock = offer && ((i: number, bytes: Uint8Array) => offer(fileNo, path, i, bytes))
@@ -107,12 +118,14 @@ export class TableSink {
     }
     if (kind === Kind.pointer && vlog !== undefined) {
       const pointer = decodePointer(entry, this.#writer!.path)
+      const vlogs = this.#ctx.vlogs
       if (this.#options.relocate.has(pointer.fileNo)) {
+        assert(vlogs !== undefined, 'relocating values needs value-log readers')
         const [expiresAtMs] = readExpiry(entry, this.#writer!.path)
         const moved =
           pointer.chunks === undefined
-            ? vlog.add(ikey, this.#ctx.vlogs.read(pointer))
-            : vlog.addChunks(ikey, chunkValues(this.#ctx.vlogs, pointer))
+            ? vlog.add(ikey, vlogs.read(pointer))
+            : vlog.addChunks(ikey, chunkValues(vlogs, pointer))
         this.#writer!.add(ikey, encodePointer(moved, expiresAtMs))
         return
       }
@@ -125,8 +138,10 @@ export class TableSink {
     const file = this.#file
     if (writer === undefined || file === undefined) return
     const { sizeBytes, properties } = writer.finish()
-    await file.sync()
-    file.close()
+    const synced = file.sync().catch((error: unknown) => {
+      this.#syncError ??= error instanceof Error ? error : new Error(String(error))
+    })
+    this.#syncs.push(synced.finally(() => file.close()))
     this.#bytesWritten += sizeBytes
     this.#done.push({
       fileNo: this.#fileNo,
@@ -158,6 +173,8 @@ export class TableSink {
         await this.#ctx.fs.remove(joinPath(this.#ctx.dir, vlogName(this.#vlog.fileNo)))
       }
     }
+    await Promise.all(this.#syncs)
+    if (this.#syncError !== undefined) throw this.#syncError
     await this.#ctx.fs.fsyncDir(this.#ctx.dir)
     return { files: this.#done, vlog, bytesWritten: this.#bytesWritten + this.#vlogBytes }
   }

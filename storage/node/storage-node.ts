@@ -26,7 +26,7 @@ import { RpcClient } from '../../shared/rpc/rpc-client.ts'
 import { RpcServer } from '../../shared/rpc/rpc-server.ts'
 import type { Clock, TimerHandle, Timers } from '../../shared/time/clock.ts'
 import { Db } from '../lsm/db.ts'
-import type { Retention } from '../lsm/retention.ts'
+import { retentionData, tableRetention, tableRetentionModuleUrl } from './table-retention.ts'
 import { MultiRaftHost } from '../multiraft/host.ts'
 import { encodeRaftBatch, raftBatchMethod } from '../multiraft/wire.ts'
 import { SnapshotIngest } from './snapshot-ingest.ts'
@@ -38,7 +38,6 @@ import { NONE } from '../raft/messages.ts'
 import type { FileSystem } from '../vfs/vfs.ts'
 import { joinPath } from '../vfs/vfs.ts'
 import { catalogReadIndexMethod, makeHandler } from './dispatch.ts'
-import { isMetaKey, tableIdOfKey } from './keys.ts'
 import type { NodeServices } from './services.ts'
 import type { ApplyResult } from './state-machine.ts'
 import { NodeStateMachine } from './state-machine.ts'
@@ -74,10 +73,6 @@ export interface StorageNodeOptions {
   /** Called when the node cannot go on (fsync failure, corruption): the process must exit. */
   readonly onFatal?: (error: unknown) => void
 }
-
-const keepOne: Retention = { maxVersions: 1 }
-/** Versions kept for a table this replica's catalog does not know (yet): the API maximum. */
-const unknownTable: Retention = { maxVersions: 1000 }
 
 export class StorageNode {
   readonly services: NodeServices
@@ -161,16 +156,14 @@ export class StorageNode {
   static async open(o: StorageNodeOptions): Promise<StorageNode> {
     await o.fs.mkdirp(o.dataDir)
     const holder: { sm: NodeStateMachine | null } = { sm: null }
-    const retention = (key: Uint8Array): Retention => {
-      if (isMetaKey(key)) return keepOne
-      const tableId = tableIdOfKey(key)
-      const table = tableId === undefined ? undefined : holder.sm?.catalog.byId(tableId)
-      if (table === undefined) return unknownTable
-      return table.ttlSeconds === null ? { maxVersions: table.maxVersions }
-        : { maxVersions: table.maxVersions, ttlMs: table.ttlSeconds * 1000 }
+    const retention = tableRetention((tableId) => holder.sm?.catalog.byId(tableId))
+    const portableRetention = {
+      moduleUrl: tableRetentionModuleUrl,
+      data: () => retentionData(holder.sm?.catalog.list() ?? []),
     }
     const db = await Db.open({
-      fs: o.fs, dir: joinPath(o.dataDir, 'lsm'), wal: false, retention, clock: o.clock,
+      fs: o.fs, dir: joinPath(o.dataDir, 'lsm'), wal: false, retention, portableRetention,
+      clock: o.clock,
       timers: o.timers, prng: o.prng.fork(), logger: o.logger,
       ...(o.memtableBytes === undefined ? {} : { memtableBytes: o.memtableBytes }),
       ...(o.blockCacheBytes === undefined ? {} : { blockCacheBytes: o.blockCacheBytes }),

@@ -15,7 +15,8 @@ import type { Memtable } from '../memtable.ts'
 import { LevelIterator, MergingIterator } from '../merging-iterator.ts'
 import { keepMask, type Entry, type RetentionFn } from '../retention.ts'
 import type { TableReader } from '../sstable/reader.ts'
-import { TableSink, type SinkContext } from '../table-sink.ts'
+import type { ForwardIterator } from '../sorted-run-image.ts'
+import { TableSink, type SinkContext, type SinkResult } from '../table-sink.ts'
 import type { CompactionPlan } from './picker.ts'
 
 const YIELD_EVERY_ENTRIES = 512
@@ -33,13 +34,12 @@ export interface JobResult {
   readonly bytesWritten: number
 }
 
-/**
- * Writes an immutable memtable to L0 tables. Its large values are already in value logs
- * (written at write time); those files are synced and registered in the same edit as the
- * tables pointing into them. Large inline values (replayed from an old WAL) go to a new one.
- */
-export async function flushMemtable(ctx: JobContext, memtable: Memtable): Promise<JobResult> {
-  const separate = memtable.maxInlineBytes > ctx.vlogThresholdBytes
+/** Writes sorted entries as one L0 table; `separate` moves large inline values to a value log. */
+export async function writeSorted(
+  ctx: JobContext,
+  it: ForwardIterator,
+  separate: boolean,
+): Promise<SinkResult> {
   const sink = new TableSink(ctx, {
     targetFileBytes: Number.POSITIVE_INFINITY,
     separateValues: separate,
@@ -47,30 +47,47 @@ export async function flushMemtable(ctx: JobContext, memtable: Memtable): Promis
     offerBlocks: true,
   })
   if (separate) await sink.openVlog()
-  const it = memtable.iterator()
   let n = 0
   for (it.first(); it.valid(); it.next()) {
     if (sink.full) await sink.nextTable()
     sink.add(it.key(), it.value())
     if (++n % (YIELD_EVERY_ENTRIES * 8) === 0) await ctx.yieldNow()
   }
+  return sink.finish()
+}
+
+/**
+ * Writes an immutable memtable to L0 tables, on a worker thread when `onWorker` is given. Its
+ * large values are already in value logs (written at write time); those files are synced and
+ * registered in the same edit as the tables pointing into them. Large inline values (replayed
+ * from an old WAL) go to a new one, always on this thread.
+ */
+export async function flushMemtable(
+  ctx: JobContext,
+  memtable: Memtable,
+  onWorker?: (memtable: Memtable) => Promise<MergeResult>,
+): Promise<JobResult> {
+  const separate = memtable.maxInlineBytes > ctx.vlogThresholdBytes
+  const result: SinkResult =
+    separate || onWorker === undefined
+      ? await writeSorted(ctx, memtable.iterator(), separate)
+      : { ...(await onWorker(memtable)), vlog: undefined }
   const addVlogs: VlogMeta[] = []
   await memtable.valueLog?.finish()
   for (const fileNo of [...memtable.vlogRefs].sort((a, b) => a - b)) {
     const sizeBytes = await ctx.fs.sizeOf(joinPath(ctx.dir, vlogName(fileNo)))
     addVlogs.push({ fileNo, sizeBytes })
   }
-  const result = await sink.finish()
   const edit: VersionEdit = { addFiles: result.files.map((f) => [0, f]) }
   if (result.vlog !== undefined) addVlogs.push(result.vlog)
   if (addVlogs.length > 0) edit.addVlogs = addVlogs
   return { edit, bytesRead: 0, bytesWritten: result.bytesWritten }
 }
 
-function inputIterator(ctx: JobContext, plan: CompactionPlan): InternalIterator {
+function inputIterator(ctx: JobContext, job: MergeJob): InternalIterator {
   const children: InternalIterator[] = []
   const byLevel = new Map<number, FileMeta[]>()
-  for (const { level, file } of plan.inputs) {
+  for (const { level, file } of job.inputs) {
     if (level === 0) children.push(ctx.table(file.fileNo).iterator())
     else byLevel.set(level, [...(byLevel.get(level) ?? []), file])
   }
@@ -78,50 +95,69 @@ function inputIterator(ctx: JobContext, plan: CompactionPlan): InternalIterator 
   return new MergingIterator(children)
 }
 
-/** True when no table outside the inputs could hold older data for `userKey`. */
-function bottomFor(version: Version, plan: CompactionPlan): (ikey: Uint8Array) => boolean {
-  const inputs = new Set(plan.inputs.map((i) => i.file.fileNo))
-  const minInputSeq = Math.min(...plan.inputs.map((i) => i.file.minSeq))
-  const others: FileMeta[] = []
-  version.levels.forEach((files, level) => {
-    for (const file of files) {
-      if (inputs.has(file.fileNo)) continue
-      if (level > plan.outputLevel || (level === plan.outputLevel && file.maxSeq < minInputSeq)) {
-        others.push(file)
-      }
-    }
-  })
-  return (ikey) =>
-    !others.some(
-      (f) => compareUserKeys(f.smallest, ikey) <= 0 && compareUserKeys(f.largest, ikey) >= 0,
-    )
+/**
+ * A merging compaction as plain data (structured-cloneable): all a worker thread needs besides
+ * the files. `older` holds the key ranges of tables outside the inputs that could hold older
+ * data for a key; a key outside all of them is at the bottom (its tombstones can go).
+ */
+export interface MergeJob {
+  readonly inputs: CompactionPlan['inputs']
+  readonly outputLevel: number
+  readonly split: boolean
+  readonly older: ReadonlyArray<readonly [smallest: Uint8Array, largest: Uint8Array]>
+  readonly snapshots: readonly number[]
+  readonly nowMs: number
 }
 
-export async function runCompaction(
-  ctx: JobContext,
+export interface MergeResult {
+  readonly files: FileMeta[]
+  readonly bytesWritten: number
+}
+
+export function mergeJobOf(
   version: Version,
   plan: CompactionPlan,
   snapshots: readonly number[],
   nowMs: number,
-): Promise<JobResult> {
-  const deleteFiles: Array<[number, number]> = plan.inputs.map((i) => [i.level, i.file.fileNo])
-  const bytesRead = plan.inputs.reduce((sum, i) => sum + i.file.sizeBytes, 0)
-  if (plan.trivialMove) {
-    const addFiles = plan.inputs.map((i): [number, FileMeta] => [plan.outputLevel, i.file])
-    return { edit: { deleteFiles, addFiles }, bytesRead: 0, bytesWritten: 0 }
-  }
+): MergeJob {
+  const inputs = new Set(plan.inputs.map((i) => i.file.fileNo))
+  const minInputSeq = Math.min(...plan.inputs.map((i) => i.file.minSeq))
+  const older: Array<readonly [Uint8Array, Uint8Array]> = []
+  version.levels.forEach((files, level) => {
+    for (const file of files) {
+      if (inputs.has(file.fileNo)) continue
+      if (level > plan.outputLevel || (level === plan.outputLevel && file.maxSeq < minInputSeq)) {
+        older.push([file.smallest, file.largest])
+      }
+    }
+  })
+  const { inputs: planInputs, outputLevel, split } = plan
+  return { inputs: planInputs, outputLevel, split, older, snapshots, nowMs }
+}
+
+function isBottomFn(job: MergeJob): (ikey: Uint8Array) => boolean {
+  return (ikey) =>
+    !job.older.some(
+      ([smallest, largest]) =>
+        compareUserKeys(smallest, ikey) <= 0 && compareUserKeys(largest, ikey) >= 0,
+    )
+}
+
+/** Merges the job's input tables into new tables, applying retention. */
+export async function runMerge(ctx: JobContext, job: MergeJob): Promise<MergeResult> {
   const sink = new TableSink(ctx, {
-    targetFileBytes: plan.split ? ctx.targetFileBytes : Number.POSITIVE_INFINITY,
+    targetFileBytes: job.split ? ctx.targetFileBytes : Number.POSITIVE_INFINITY,
     separateValues: false,
     relocate: new Set(),
     offerBlocks: true,
   })
-  const isBottom = bottomFor(version, plan)
-  const it = inputIterator(ctx, plan)
+  const isBottom = isBottomFn(job)
+  const it = inputIterator(ctx, job)
   let group: Entry[] = []
   const emit = async (): Promise<void> => {
     const userKey = userKeyOf(group[0]!.ikey)
-    const keep = keepMask(group, snapshots, nowMs, ctx.retention(userKey), isBottom(group[0]!.ikey))
+    const bottom = isBottom(group[0]!.ikey)
+    const keep = keepMask(group, job.snapshots, job.nowMs, ctx.retention(userKey), bottom)
     if (!keep.some(Boolean)) return
     if (sink.full) await sink.nextTable()
     group.forEach((entry, i) => {
@@ -140,8 +176,22 @@ export async function runCompaction(
   }
   if (group.length > 0) await emit()
   const result = await sink.finish()
+  return { files: result.files, bytesWritten: result.bytesWritten }
+}
+
+/** The edit installing a merge's output in place of its inputs, with its byte counts. */
+export function mergeEdit(plan: CompactionPlan, result: MergeResult): JobResult {
+  const deleteFiles: Array<[number, number]> = plan.inputs.map((i) => [i.level, i.file.fileNo])
   const addFiles = result.files.map((f): [number, FileMeta] => [plan.outputLevel, f])
+  const bytesRead = plan.inputs.reduce((sum, i) => sum + i.file.sizeBytes, 0)
   return { edit: { deleteFiles, addFiles }, bytesRead, bytesWritten: result.bytesWritten }
+}
+
+/** Moves a trivial plan's table down a level without rewriting it. */
+export function trivialMoveEdit(plan: CompactionPlan): JobResult {
+  const deleteFiles: Array<[number, number]> = plan.inputs.map((i) => [i.level, i.file.fileNo])
+  const addFiles = plan.inputs.map((i): [number, FileMeta] => [plan.outputLevel, i.file])
+  return { edit: { deleteFiles, addFiles }, bytesRead: 0, bytesWritten: 0 }
 }
 
 /** The value-log file with the most garbage at or above `garbageRatio`, if any. */

@@ -56,6 +56,17 @@ export class DecodedBlock {
     this.chargeBytes = data.length + u.length * 4 + 128 + this.count * 96
   }
 
+  /** The one buffer holding the block (offsets, then entries): a worker thread transfers it. */
+  get buffer(): ArrayBuffer {
+    return this.#u.buffer as ArrayBuffer
+  }
+
+  /** The block whose `buffer` (of `count` entries) another thread transferred here. */
+  static fromBuffer(buffer: ArrayBuffer, count: number): DecodedBlock {
+    const u = new Uint32Array(buffer, 0, 3 * count + 1)
+    return new DecodedBlock(new Uint8Array(buffer, u.byteLength), u)
+  }
+
   #userKeyBytes(i: number): number {
     return Math.max(0, this.#u[this.count + 2 * i + 1]! - TRAILER_BYTES)
   }

@@ -1,0 +1,213 @@
+/**
+ * Background workers: flushes and merging compactions on worker threads. They are most of an
+ * LSM's write work (each byte is written once by a flush and about once per level by
+ * compactions); on the db's thread they competed with the writers and readers it serves, and
+ * their garbage paused them in young-generation GCs. A worker opens the input tables itself (a
+ * flush gets the memtable's entries as an image) and writes the outputs to the real file
+ * system; the db's thread keeps every decision (plans, snapshots, file numbers) and installs
+ * each result as it would an inline job's. Flushes and merges get a worker each, so a flush
+ * never waits behind a long compaction. Value-log GC stays inline.
+ */
+import type { Worker } from 'node:worker_threads'
+import { assert } from '../../../shared/assert.ts'
+import { ShoalError } from '../../../shared/errors.ts'
+import { startModuleWorker } from '../../../shared/runtime/module-worker.ts'
+import type { BlockCache } from '../block-cache.ts'
+import type { Memtable } from '../memtable.ts'
+import type { PortableRetention } from '../retention.ts'
+import { DecodedBlock } from '../sstable/decoded-block.ts'
+import type { MergeJob, MergeResult } from './compaction.ts'
+import type { FromWorker, ToWorker, WorkerJob } from './worker-protocol.ts'
+
+const moduleExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+const workerModule = new URL(`./background-worker-main${moduleExtension}`, import.meta.url)
+
+interface RunningJob {
+  readonly id: number
+  readonly newFileNo: () => number
+  readonly resolve: (result: MergeResult) => void
+  readonly reject: (error: Error) => void
+}
+
+/** The db options a worker job needs. */
+export interface WorkerSettings {
+  readonly dir: string
+  readonly blockBytes: number
+  readonly bloomBitsPerKey: number
+  readonly targetFileBytes: number
+  readonly portableRetention: PortableRetention | undefined
+  readonly newFileNo: () => number
+  /** Room in the db's block cache now; output blocks decoded up to it come back via `offer`. */
+  readonly cacheRoomBytes: () => number
+  readonly offer: (fileNo: number, index: number, block: DecodedBlock) => void
+}
+
+/** Where a db's flushes and merging compactions run. */
+export interface Background {
+  merge(job: MergeJob): Promise<MergeResult>
+  /** Writes a memtable's table on a worker; undefined: flushes run on the db's thread. */
+  readonly flush: ((memtable: Memtable) => Promise<MergeResult>) | undefined
+  close(): Promise<void>
+}
+
+/** Two workers when options.backgroundWorkers, else merges `inline` on the db's thread. */
+export function backgroundFor(
+  o: Omit<WorkerSettings, 'cacheRoomBytes' | 'offer' | 'newFileNo'> & {
+    readonly backgroundWorkers: boolean
+    readonly blockCacheBytes: number
+  },
+  cache: BlockCache,
+  newFileNo: () => number,
+  inline: (job: MergeJob) => Promise<MergeResult>,
+): Background {
+  if (!o.backgroundWorkers) {
+    return { merge: inline, flush: undefined, close: () => Promise.resolve() }
+  }
+  const room = (): number => o.blockCacheBytes - cache.usedBytes
+  // Fresh tables' blocks go to the cache (a get should not pay for their first read): a
+  // flush's always, a merge's only when the db has been read since the last merge. Decoding
+  // them is a tenth of a merge's work, wasted while data is only being written (bulk loads).
+  let readsSeen = 0
+  const roomIfRead = (): number => {
+    const reads = cache.hits + cache.misses
+    const read = reads !== readsSeen
+    readsSeen = reads
+    return read ? room() : 0
+  }
+  const settings = {
+    ...o,
+    newFileNo,
+    offer: (fileNo: number, index: number, block: DecodedBlock) =>
+      cache.offerDecoded(fileNo, index, block),
+  }
+  const merges = new BackgroundWorker(
+    { ...settings, cacheRoomBytes: roomIfRead },
+    'shoal-compaction',
+  )
+  const flushes = new BackgroundWorker({ ...settings, cacheRoomBytes: room }, 'shoal-flush')
+  return {
+    merge: (job) => merges.merge(job),
+    flush: (memtable) => flushes.flush(memtable),
+    close: async () => {
+      await Promise.all([merges.close(), flushes.close()])
+    },
+  }
+}
+
+export class BackgroundWorker {
+  readonly #settings: WorkerSettings
+  #worker: Worker | undefined
+  #job: RunningJob | undefined
+  #nextId = 1
+  #closed = false
+
+  readonly #name: string
+
+  constructor(settings: WorkerSettings, name: string) {
+    this.#settings = settings
+    this.#name = name
+  }
+
+  /**
+   * Runs one merge. Output file numbers are reserved up front (a quarter over the input size
+   * in tables, plus two); `settings.newFileNo` serves the worker past them.
+   */
+  merge(job: MergeJob): Promise<MergeResult> {
+    const o = this.#settings
+    const inputBytes = job.inputs.reduce((sum, i) => sum + i.file.sizeBytes, 0)
+    const expected = job.split ? Math.ceil((inputBytes * 1.25) / o.targetFileBytes) + 2 : 1
+    const retention = o.portableRetention
+    return this.#run({
+      kind: 'merge',
+      ...this.#common(expected),
+      job,
+      targetFileBytes: o.targetFileBytes,
+      retention: retention && { moduleUrl: retention.moduleUrl, data: retention.data() },
+    })
+  }
+
+  /** Writes an immutable memtable's entries as one table (copied to the worker). */
+  flush(memtable: Memtable): Promise<MergeResult> {
+    return this.#run({ kind: 'flush', ...this.#common(1), image: memtable.image() })
+  }
+
+  #common(fileNos: number): Omit<WorkerJob, 'kind'> {
+    const o = this.#settings
+    return {
+      dir: o.dir,
+      writer: { blockBytes: o.blockBytes, bloomBitsPerKey: o.bloomBitsPerKey },
+      fileNos: Array.from({ length: fileNos }, o.newFileNo),
+      offerBytes: o.cacheRoomBytes(),
+    }
+  }
+
+  #run(job: WorkerJob): Promise<MergeResult> {
+    const newFileNo = this.#settings.newFileNo
+    if (this.#closed) return Promise.reject(new ShoalError('closed', `${this.#name} worker closed`))
+    assert(this.#job === undefined, 'one job at a time per worker')
+    const worker = this.#worker ?? this.#start()
+    return new Promise<MergeResult>((resolve, reject) => {
+      const id = this.#nextId++
+      this.#job = { id, newFileNo, resolve, reject }
+      // Referenced only while a job runs: an idle worker must not keep the process alive.
+      worker.ref()
+      this.#post({ type: 'job', id, job })
+    })
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    const worker = this.#worker
+    this.#worker = undefined
+    if (worker !== undefined) await worker.terminate()
+  }
+
+  #start(): Worker {
+    const worker = startModuleWorker(workerModule, this.#name)
+    worker.unref()
+    worker.on('message', (message: FromWorker) => this.#onMessage(message))
+    worker.on('error', (error: Error) => {
+      this.#finish(undefined, new ShoalError('internal', `${this.#name} worker: ${error.message}`))
+    })
+    worker.on('exit', (code: number) => {
+      if (this.#worker === worker) this.#worker = undefined
+      const why = this.#closed ? 'closed' : 'internal'
+      this.#finish(undefined, new ShoalError(why, `${this.#name} worker exited (code ${code})`))
+    })
+    this.#worker = worker
+    return worker
+  }
+
+  #post(message: ToWorker): void {
+    this.#worker?.postMessage(message)
+  }
+
+  #onMessage(message: FromWorker): void {
+    const job = this.#job
+    if (job === undefined || message.id !== job.id) return
+    switch (message.type) {
+      case 'file-no':
+        this.#post({ type: 'file-no', id: job.id, fileNo: job.newFileNo() })
+        return
+      case 'done':
+        for (const block of message.blocks) {
+          const decoded = DecodedBlock.fromBuffer(block.buffer, block.count)
+          this.#settings.offer(block.fileNo, block.index, decoded)
+        }
+        this.#finish(message.result, undefined)
+        return
+      case 'failed':
+        this.#finish(undefined, new ShoalError(message.code, message.message))
+        return
+    }
+  }
+
+  #finish(result: MergeResult | undefined, error: Error | undefined): void {
+    const job = this.#job
+    if (job === undefined) return
+    this.#job = undefined
+    this.#worker?.unref()
+    if (error !== undefined) job.reject(error)
+    else job.resolve(result!)
+  }
+}
