@@ -7,7 +7,6 @@ import { assert } from '../../shared/assert.ts'
 import { compareInternal } from './internal-key.ts'
 import type { InternalIterator } from './iterator.ts'
 import type { FileMeta } from './manifest/version.ts'
-import type { TableReader } from './sstable/reader.ts'
 
 export class MergingIterator implements InternalIterator {
   readonly #children: InternalIterator[]
@@ -73,13 +72,18 @@ export class MergingIterator implements InternalIterator {
 }
 
 /** Concatenation of the non-overlapping, sorted tables of one level (L1 and deeper). */
+/** A table as a source of entries: a reader, or a compaction's forward scan of one. */
+export interface IterableTable {
+  iterator(): InternalIterator
+}
+
 export class LevelIterator implements InternalIterator {
   readonly #files: readonly FileMeta[]
-  readonly #open: (fileNo: number) => TableReader
+  readonly #open: (fileNo: number) => IterableTable
   #index = -1
   #inner: InternalIterator | undefined
 
-  constructor(files: readonly FileMeta[], open: (fileNo: number) => TableReader) {
+  constructor(files: readonly FileMeta[], open: (fileNo: number) => IterableTable) {
     this.#files = files
     this.#open = open
   }

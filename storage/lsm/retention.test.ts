@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { encodeInline } from './entry-value.ts'
 import { encodeInternalKey, Kind } from './internal-key.ts'
-import { keepMask, readableAt, type Entry } from './retention.ts'
+import { keepMask, keepsSingle, readableAt, type Entry } from './retention.ts'
 
 const key = new Uint8Array([0x6b])
 function put(seq: number, ts = 0, expiresAtMs = 0): Entry {
@@ -48,5 +48,21 @@ describe('retention', () => {
   it('keep: a timestamped tombstone at the bottom: kept until past the table TTL', () => {
     expect(keepMask([del(3, 50)], [], 100, { maxVersions: 1 }, true)).toEqual([true])
     expect(keepMask([del(3, 50)], [], 100, { maxVersions: 1, ttlMs: 10 }, true)).toEqual([false])
+  })
+
+  it('keep: one entry: keepsSingle answers as keepMask for every kind, expiry and TTL', () => {
+    const entries = [put(5), put(5, 50), put(5, 0, 80), put(5, 0, 200), del(5), del(5, 50)]
+    for (const entry of entries) {
+      for (const nowMs of [0, 100, 300]) {
+        for (const retention of [{ maxVersions: 1 }, { maxVersions: 2, ttlMs: 10 }]) {
+          for (const bottom of [false, true]) {
+            for (const snapshots of [[], [4], [6]]) {
+              const mask = keepMask([entry], snapshots, nowMs, retention, bottom)
+              expect(keepsSingle(entry, nowMs, retention, () => bottom)).toBe(mask[0])
+            }
+          }
+        }
+      }
+    }
   })
 })

@@ -112,3 +112,21 @@ export function keepMask(
   }
   return keep
 }
+
+/**
+ * keepMask for a key with a single entry, without allocating (most keys in a merge): kept
+ * unless expired, or a tombstone at the bottom that nothing needs. `bottom` runs only for a
+ * tombstone (it searches the older tables' key ranges).
+ */
+export function keepsSingle(
+  entry: Entry,
+  nowMs: number,
+  retention: Retention,
+  bottom: () => boolean,
+): boolean {
+  const { ikey, value } = entry
+  if (kindOf(ikey) !== Kind.delete) return !isExpired(ikey, value, retention, nowMs)
+  if (!bottom()) return true
+  const timestamp = timestampOf(ikey)
+  return timestamp !== 0 && !tableExpired(timestamp, retention, nowMs)
+}

@@ -86,7 +86,8 @@ describe('background workers', () => {
       const beforeFull = contents(db, keys, clock.nowMs)
       await db.compactAll()
       expect(contents(db, keys, clock.nowMs)).toEqual(beforeFull)
-      const snapshotView = keys.map((k) => hex(db.getSync(enc(k), { snapshot: held }) ?? enc('-')))
+      const at = held === undefined ? {} : { snapshot: held }
+      const snapshotView = keys.map((k) => hex(db.getSync(enc(k), at) ?? enc('-')))
       held?.release()
       await db.compactAll()
       results.push([...contents(db, keys, clock.nowMs), ...snapshotView])

@@ -5,21 +5,22 @@
  * and only then deletes obsolete files. Jobs yield to the event loop every few hundred entries
  * so reads and writes keep flowing while they run.
  */
-import { compareUserKeys, userKeyOf } from '../internal-key.ts'
+import { compareUserKeys, Kind, kindOf, userKeyOf } from '../internal-key.ts'
 import type { InternalIterator } from '../iterator.ts'
 import type { VersionEdit } from '../manifest/version-edit.ts'
 import type { FileMeta, Version, VlogMeta } from '../manifest/version.ts'
 import { joinPath } from '../../vfs/vfs.ts'
 import { vlogName } from '../file-names.ts'
 import type { Memtable } from '../memtable.ts'
-import { LevelIterator, MergingIterator } from '../merging-iterator.ts'
-import { keepMask, type Entry, type RetentionFn } from '../retention.ts'
+import { LevelIterator, MergingIterator, type IterableTable } from '../merging-iterator.ts'
+import { keepMask, keepsSingle, type Entry, type RetentionFn } from '../retention.ts'
 import type { TableReader } from '../sstable/reader.ts'
 import type { ForwardIterator } from '../sorted-run-image.ts'
 import { TableSink, type SinkContext, type SinkResult } from '../table-sink.ts'
 import type { CompactionPlan } from './picker.ts'
 
 const YIELD_EVERY_ENTRIES = 512
+const KEEP_FIRST: readonly boolean[] = [true]
 
 export interface JobContext extends SinkContext {
   readonly table: (fileNo: number) => TableReader
@@ -88,10 +89,11 @@ function inputIterator(ctx: JobContext, job: MergeJob): InternalIterator {
   const children: InternalIterator[] = []
   const byLevel = new Map<number, FileMeta[]>()
   for (const { level, file } of job.inputs) {
-    if (level === 0) children.push(ctx.table(file.fileNo).iterator())
+    if (level === 0) children.push(ctx.table(file.fileNo).scan())
     else byLevel.set(level, [...(byLevel.get(level) ?? []), file])
   }
-  for (const files of byLevel.values()) children.push(new LevelIterator(files, ctx.table))
+  const scans = (fileNo: number): IterableTable => ({ iterator: () => ctx.table(fileNo).scan() })
+  for (const files of byLevel.values()) children.push(new LevelIterator(files, scans))
   return new MergingIterator(children)
 }
 
@@ -153,28 +155,45 @@ export async function runMerge(ctx: JobContext, job: MergeJob): Promise<MergeRes
   })
   const isBottom = isBottomFn(job)
   const it = inputIterator(ctx, job)
-  let group: Entry[] = []
-  const emit = async (): Promise<void> => {
-    const userKey = userKeyOf(group[0]!.ikey)
-    const bottom = isBottom(group[0]!.ikey)
-    const keep = keepMask(group, job.snapshots, job.nowMs, ctx.retention(userKey), bottom)
-    if (!keep.some(Boolean)) return
-    if (sink.full) await sink.nextTable()
-    group.forEach((entry, i) => {
-      if (keep[i]) sink.add(entry.ikey, entry.value)
+  // The entries of one user key: `first`, and `more` when it has several (no array otherwise).
+  let first: Entry | undefined
+  let more: Entry[] | undefined
+  /** Which of the key's entries to keep (`more` after `first`), undefined for none. */
+  const decide = (): readonly boolean[] | undefined => {
+    const head = first!
+    const retention = ctx.retention(userKeyOf(head.ikey))
+    const bottom = (): boolean => isBottom(head.ikey)
+    if (more === undefined) {
+      return keepsSingle(head, job.nowMs, retention, bottom) ? KEEP_FIRST : undefined
+    }
+    const group = [head, ...more]
+    const tombstone = group.some((entry) => kindOf(entry.ikey) === Kind.delete)
+    const keep = keepMask(group, job.snapshots, job.nowMs, retention, tombstone && bottom())
+    return keep.some(Boolean) ? keep : undefined
+  }
+  const emit = (keep: readonly boolean[]): void => {
+    if (keep[0]) sink.add(first!.ikey, first!.value)
+    more?.forEach((entry, i) => {
+      if (keep[i + 1]) sink.add(entry.ikey, entry.value)
     })
   }
   let n = 0
-  for (it.first(); it.valid(); it.next()) {
-    const ikey = it.key()
-    if (group.length > 0 && compareUserKeys(ikey, group[0]!.ikey) !== 0) {
-      await emit()
-      group = []
+  for (it.first(); ; it.next()) {
+    const valid = it.valid()
+    const ikey = valid ? it.key() : undefined
+    if (ikey !== undefined && first !== undefined && compareUserKeys(ikey, first.ikey) === 0) {
+      ;(more ??= []).push({ ikey, value: it.value() })
+    } else {
+      const keep = first === undefined ? undefined : decide()
+      // Tables are cut only between user keys: a key never spans two tables of one level.
+      if (keep !== undefined && sink.full) await sink.nextTable()
+      if (keep !== undefined) emit(keep)
+      if (ikey === undefined) break
+      first = { ikey, value: it.value() }
+      more = undefined
     }
-    group.push({ ikey, value: it.value() })
     if (++n % YIELD_EVERY_ENTRIES === 0) await ctx.yieldNow()
   }
-  if (group.length > 0) await emit()
   const result = await sink.finish()
   return { files: result.files, bytesWritten: result.bytesWritten }
 }

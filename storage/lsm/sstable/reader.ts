@@ -3,7 +3,7 @@
  * memory, and loads data blocks through the shared block cache. Every block's CRC32C is checked
  * when it is read; a mismatch is a corruption error naming the file and the block offset.
  */
-import { corruption } from '../../../shared/errors.ts'
+import { corruption, ShoalError } from '../../../shared/errors.ts'
 import { limits } from '../../../shared/limits.ts'
 import { crc32c } from '../../../shared/codecs/crc32c.ts'
 import { ByteReader } from '../../../shared/codecs/byte-reader.ts'
@@ -121,14 +121,47 @@ export class TableReader {
     return last
   }
 
-  /** Reads blocks [first, last] in one read, caches them all (the rest as read-ahead). */
-  #loadRun(first: number, last: number): DecodedBlock {
+  /** The bytes of blocks [first, last] (each followed by its trailer), in one read. */
+  #readRun(first: number, last: number): { bytes: Uint8Array; start: number } {
     const handles = this.#handles
     const start = handles[first]!.offset
     const end = handles[last]!.offset + handles[last]!.length + BLOCK_TRAILER_BYTES
     if (end > this.#file.sizeBytes) throw corruption(this.path, start, 'block past EOF')
     const bytes = this.#file.readAt(start, end - start)
     if (bytes.length !== end - start) throw corruption(this.path, start, 'short block read')
+    return { bytes, start }
+  }
+
+  /**
+   * Blocks from `first` on, as many as fit in `spanBytes` (at least one), read in one read,
+   * checked and decoded, and not cached: a compaction reads each block once (LevelDB's
+   * fill_cache = false), and big reads spare it a system call per block.
+   */
+  readSpan(first: number, spanBytes: number): DecodedBlock[] {
+    const handles = this.#handles
+    const limit = handles[first]!.offset + spanBytes
+    let last = first
+    while (last + 1 < handles.length) {
+      const next = handles[last + 1]!
+      if (next.offset + next.length + BLOCK_TRAILER_BYTES > limit) break
+      last++
+    }
+    const { bytes, start } = this.#readRun(first, last)
+    const blocks: DecodedBlock[] = []
+    for (let b = first; b <= last; b++) {
+      const handle = handles[b]!
+      const at = handle.offset - start
+      const raw = bytes.subarray(at, at + handle.length + BLOCK_TRAILER_BYTES)
+      blocks.push(decodeBlock(checkedBlock(raw, handle, this.path), this.path, handle.offset))
+      this.blocksRead++
+    }
+    return blocks
+  }
+
+  /** Reads blocks [first, last] in one read, caches them all (the rest as read-ahead). */
+  #loadRun(first: number, last: number): DecodedBlock {
+    const handles = this.#handles
+    const { bytes, start } = this.#readRun(first, last)
     let wanted: DecodedBlock | undefined
     for (let b = first; b <= last; b++) {
       const handle = handles[b]!
@@ -178,6 +211,11 @@ export class TableReader {
 
   iterator(): InternalIterator {
     return new TableIterator(this)
+  }
+
+  /** A forward scan of every entry in large uncached reads (compaction input). */
+  scan(): ForwardScan {
+    return new ForwardScan(this)
   }
 
   /** Closes the file; the table's blocks leave the cache. */
@@ -272,5 +310,73 @@ class TableIterator implements InternalIterator {
   prev(): void {
     this.#inner!.prev()
     this.#skipBackward()
+  }
+}
+
+/** Bytes a compaction scan reads at a time. */
+const SCAN_SPAN_BYTES = 512 * 1024
+
+/**
+ * A forward-only scan over a table's blocks (TableReader.scan), for merges: moving backwards
+ * or seeking is not something a merge does, and those calls fail loudly.
+ */
+export class ForwardScan implements InternalIterator {
+  readonly #table: TableReader
+  #span: DecodedBlock[] = []
+  #spanFirst = 0
+  #blockIndex = 0
+  #inner: BlockIterator | undefined
+
+  constructor(table: TableReader) {
+    this.#table = table
+  }
+
+  #open(i: number): void {
+    this.#blockIndex = i
+    if (i >= this.#table.blockCount) {
+      this.#inner = undefined
+      return
+    }
+    if (i < this.#spanFirst || i >= this.#spanFirst + this.#span.length) {
+      this.#span = this.#table.readSpan(i, SCAN_SPAN_BYTES)
+      this.#spanFirst = i
+    }
+    this.#inner = new BlockIterator(this.#span[i - this.#spanFirst]!)
+    this.#inner.first()
+  }
+
+  #skipForward(): void {
+    while (this.#inner !== undefined && !this.#inner.valid()) this.#open(this.#blockIndex + 1)
+  }
+
+  valid(): boolean {
+    return this.#inner !== undefined && this.#inner.valid()
+  }
+  key(): Uint8Array {
+    return this.#inner!.key()
+  }
+  value(): Uint8Array {
+    return this.#inner!.value()
+  }
+  first(): void {
+    this.#span = []
+    this.#open(0)
+    this.#skipForward()
+  }
+  next(): void {
+    this.#inner!.next()
+    this.#skipForward()
+  }
+  seekGE(): void {
+    throw new ShoalError('internal', 'a compaction scan cannot seek')
+  }
+  seekLT(): void {
+    throw new ShoalError('internal', 'a compaction scan cannot seek')
+  }
+  last(): void {
+    throw new ShoalError('internal', 'a compaction scan moves forward only')
+  }
+  prev(): void {
+    throw new ShoalError('internal', 'a compaction scan moves forward only')
   }
 }
