@@ -10,6 +10,7 @@
  * 1k values, 16 MB, end before LevelDB's compaction stalls or Shoal's value-log rotation).
  * `--only-read [--rounds=N]` runs just the fill and readrandom (awaited, then 64 in flight), N
  * rounds over the engines in turn (default 1), so read ratios come from the same minutes.
+ * `--only-fill [--rounds=N]` runs just fillrandom 100 B without sync, Shoal and LevelDB in turn.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -412,12 +413,23 @@ export async function runLsmBench(options: { quick: boolean }): Promise<void> {
   const bigArg = process.argv.find((arg) => arg.startsWith('--big-count='))
   const big = bigArg === undefined ? c.big : Number(bigArg.slice('--big-count='.length))
   if (!Number.isSafeInteger(big) || big <= 0) throw new Error(`bad --big-count: ${bigArg}`)
+  const roundsArg = process.argv.find((arg) => arg.startsWith('--rounds='))
+  const rounds = roundsArg === undefined ? 1 : Number(roundsArg.slice('--rounds='.length))
+  if (!Number.isSafeInteger(rounds) || rounds <= 0) throw new Error(`bad --rounds: ${roundsArg}`)
   if (process.argv.includes('--only-read')) {
-    const roundsArg = process.argv.find((arg) => arg.startsWith('--rounds='))
-    const rounds = roundsArg === undefined ? 1 : Number(roundsArg.slice('--rounds='.length))
-    if (!Number.isSafeInteger(rounds) || rounds <= 0) throw new Error(`bad --rounds: ${roundsArg}`)
     for (let round = 0; round < rounds; round++) {
       for (const engine of ['shoal', 'lmdb'] as const) await runReads(engine, c)
+    }
+    return
+  }
+  if (process.argv.includes('--only-fill')) {
+    for (let round = 0; round < rounds; round++) {
+      for (const engine of ['shoal', 'leveldb'] as const) {
+        await withEngine(engine, false, async (h) => {
+          const rec = await fill(h, c.fill, 'random', false, VALUE_BYTES, 100)
+          rec.report('fillrandom-nosync', engine, h.writeAmp())
+        })
+      }
     }
     return
   }
