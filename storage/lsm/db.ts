@@ -627,6 +627,11 @@ export class Db {
     this.#check()
   }
 
+  /** Starts the worker threads now, not at their first job; resolves once they listen. */
+  backgroundReady(): Promise<void> {
+    return this.#background.ready()
+  }
+
   /** Resolves when no flush or compaction is running or due. */
   async waitIdle(): Promise<void> {
     while (this.#flushing !== undefined || this.#compacting !== undefined) {

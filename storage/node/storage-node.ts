@@ -168,6 +168,11 @@ export class StorageNode {
       ...(o.memtableBytes === undefined ? {} : { memtableBytes: o.memtableBytes }),
       ...(o.blockCacheBytes === undefined ? {} : { blockCacheBytes: o.blockCacheBytes }),
     })
+    // The LSM's flush and merge workers load while the node starts (a failure to start also
+    // fails the first flush, which stops the node).
+    db.backgroundReady().catch((error: unknown) => {
+      o.logger.error('lsm background workers did not start', { error: String(error) })
+    })
     const logDir = joinPath(o.dataDir, 'raftlog')
     await o.fs.mkdirp(logDir)
     let engine: RaftLogEngine

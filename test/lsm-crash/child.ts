@@ -13,6 +13,9 @@ async function main(): Promise<void> {
     throw new Error('usage: child.ts <dir> <start> <seed>')
   }
   const db = await Db.open(crashDbOptions(new NodeFileSystem(), dir))
+  // Flushes and merges run on worker threads: kills must land while they work, not while
+  // they load (the children live 20-300 ms).
+  await db.backgroundReady()
   process.stdout.write('ready\n')
   setInterval(() => {
     const c = db.counters

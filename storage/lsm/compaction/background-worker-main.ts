@@ -139,3 +139,6 @@ port.on('message', (message: ToWorker) => {
     },
   )
 })
+
+// Loaded and listening: the db's thread may count on this worker from now on.
+post({ type: 'ready' })

@@ -160,6 +160,32 @@ describe('background workers', () => {
     expect(result.files.reduce((sum, f) => sum + f.entries, 0)).toBe(3000)
   })
 
+  it('backgroundReady: starts both workers; a job after close is refused', async () => {
+    const dir = freshDir()
+    const db = await Db.open(options(dir, true, new ManualClock()))
+    await db.backgroundReady()
+    await db.put(enc('a1'), enc('v'))
+    await db.flush()
+    expect(db.stats().flushes).toBe(1)
+    await db.close()
+    const worker = new BackgroundWorker(
+      {
+        ...options(dir, true, new ManualClock()),
+        blockBytes: 1024,
+        bloomBitsPerKey: 10,
+        targetFileBytes: 1024,
+        portableRetention: undefined,
+        newFileNo: () => 1,
+        cacheRoomBytes: () => 0,
+        offer: () => undefined,
+      },
+      'test-closed',
+    )
+    await worker.ready()
+    await worker.close()
+    await expect(worker.ready()).rejects.toThrow(/closed/)
+  })
+
   it('chosen only where they can run: the node file system and a portable retention', () => {
     const base = { dir: '/db' }
     const mem = new MemFileSystem()

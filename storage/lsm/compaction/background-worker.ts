@@ -47,6 +47,8 @@ export interface Background {
   merge(job: MergeJob): Promise<MergeResult>
   /** Writes a memtable's table on a worker; undefined: flushes run on the db's thread. */
   readonly flush: ((memtable: Memtable) => Promise<MergeResult>) | undefined
+  /** Starts the workers (else each starts on its first job); resolves once they listen. */
+  ready(): Promise<void>
   close(): Promise<void>
 }
 
@@ -61,7 +63,8 @@ export function backgroundFor(
   inline: (job: MergeJob) => Promise<MergeResult>,
 ): Background {
   if (!o.backgroundWorkers) {
-    return { merge: inline, flush: undefined, close: () => Promise.resolve() }
+    const done = (): Promise<void> => Promise.resolve()
+    return { merge: inline, flush: undefined, ready: done, close: done }
   }
   const room = (): number => o.blockCacheBytes - cache.usedBytes
   // Fresh tables' blocks go to the cache (a get should not pay for their first read): a
@@ -88,6 +91,9 @@ export function backgroundFor(
   return {
     merge: (job) => merges.merge(job),
     flush: (memtable) => flushes.flush(memtable),
+    ready: async () => {
+      await Promise.all([merges.ready(), flushes.ready()])
+    },
     close: async () => {
       await Promise.all([merges.close(), flushes.close()])
     },
@@ -100,6 +106,9 @@ export class BackgroundWorker {
   #job: RunningJob | undefined
   #nextId = 1
   #closed = false
+  /** Settles when the worker has loaded its module (or failed to). */
+  #loaded: Promise<void> | undefined
+  #onLoaded: ((error?: Error) => void) | undefined
 
   readonly #name: string
 
@@ -155,6 +164,13 @@ export class BackgroundWorker {
     })
   }
 
+  /** Starts the worker if it is not running; resolves once it has loaded and listens. */
+  ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(new ShoalError('closed', `${this.#name} worker closed`))
+    if (this.#worker === undefined) this.#start()
+    return this.#loaded!
+  }
+
   async close(): Promise<void> {
     this.#closed = true
     const worker = this.#worker
@@ -165,14 +181,18 @@ export class BackgroundWorker {
   #start(): Worker {
     const worker = startModuleWorker(workerModule, this.#name)
     worker.unref()
+    this.#loaded = new Promise<void>((resolve, reject) => {
+      this.#onLoaded = (error) => (error === undefined ? resolve() : reject(error))
+    })
+    this.#loaded.catch(() => undefined) // also reported to the job that needed the worker
     worker.on('message', (message: FromWorker) => this.#onMessage(message))
     worker.on('error', (error: Error) => {
-      this.#finish(undefined, new ShoalError('internal', `${this.#name} worker: ${error.message}`))
+      this.#fail(new ShoalError('internal', `${this.#name} worker: ${error.message}`))
     })
     worker.on('exit', (code: number) => {
       if (this.#worker === worker) this.#worker = undefined
       const why = this.#closed ? 'closed' : 'internal'
-      this.#finish(undefined, new ShoalError(why, `${this.#name} worker exited (code ${code})`))
+      this.#fail(new ShoalError(why, `${this.#name} worker exited (code ${code})`))
     })
     this.#worker = worker
     return worker
@@ -182,7 +202,16 @@ export class BackgroundWorker {
     this.#worker?.postMessage(message)
   }
 
+  #fail(error: Error): void {
+    this.#onLoaded?.(error)
+    this.#finish(undefined, error)
+  }
+
   #onMessage(message: FromWorker): void {
+    if (message.type === 'ready') {
+      this.#onLoaded?.()
+      return
+    }
     const job = this.#job
     if (job === undefined || message.id !== job.id) return
     switch (message.type) {

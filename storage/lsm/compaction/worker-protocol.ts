@@ -60,3 +60,4 @@ export type FromWorker =
       readonly message: string
     }
   | { readonly type: 'file-no'; readonly id: number }
+  | { readonly type: 'ready' }
