@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { BlockCache, BlockSlots } from './block-cache.ts'
 import { encodeInternalKey, Kind } from './internal-key.ts'
 import { BlockBuilder } from './sstable/block.ts'
-import { decodeBlock, type DecodedBlock } from './sstable/decoded-block.ts'
+import { decodeBlock, DecodedBlock } from './sstable/decoded-block.ts'
 
 function blockBytes(tag: number): Uint8Array {
   const builder = new BlockBuilder()
@@ -121,5 +121,35 @@ describe('block cache', () => {
     cache.insert(closed, 1, block(1))
     expect(cache.lookup(closed, 1)).toBeUndefined()
     expect(cache.lookup(open, 0)).toBeDefined()
+  })
+
+  it('adopt: offered blocks move a slice at a time; a closed table drops the rest', () => {
+    const cache = new BlockCache(1 << 20)
+    for (let i = 0; i < 5; i++) cache.offer(7, 't7', i, blockBytes(i + 1))
+    const slots = new BlockSlots(5)
+    expect(cache.adopt(7, slots, 2)).toBe(true)
+    expect(slots.blocks.filter((b) => b !== undefined)).toHaveLength(2)
+    expect(cache.adopt(7, slots, 2)).toBe(true)
+    expect(cache.adopt(7, slots, 2)).toBe(false)
+    expect(slots.blocks.every((b) => b !== undefined)).toBe(true)
+    const before = cache.usedBytes
+    for (let i = 0; i < 3; i++) cache.offer(8, 't8', i, blockBytes(i + 1))
+    const closed = new BlockSlots(3)
+    expect(cache.adopt(8, closed, 1)).toBe(true)
+    cache.forget(closed)
+    expect(cache.adopt(8, closed)).toBe(false)
+    expect(cache.usedBytes).toBe(before)
+  })
+
+  it('offerDecoded: a block decoded elsewhere, transferred as its buffer: same entries', () => {
+    const cache = new BlockCache(1 << 20)
+    const original = block(3)
+    const copy = DecodedBlock.fromBuffer(original.buffer.slice(0), original.count)
+    cache.offerDecoded(9, 0, copy)
+    const slots = new BlockSlots(1)
+    cache.adopt(9, slots)
+    expect(cache.lookup(slots, 0)?.keys.map((k) => [...k])).toEqual(
+      original.keys.map((k) => [...k]),
+    )
   })
 })

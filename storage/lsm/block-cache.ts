@@ -110,7 +110,7 @@ export class BlockCache {
     this.offerDecoded(fileNo, index, decodeBlock(bytes, path, 0))
   }
 
-  /** offer() of a block decoded elsewhere (a compaction worker); kept only while there is room. */
+  /** offer() of a block decoded elsewhere (a background worker); kept only while there is room. */
   offerDecoded(fileNo: number, index: number, block: DecodedBlock): void {
     if (!this.hasRoom(block.chargeBytes)) return
     let blocks = this.#offered.get(fileNo)
@@ -119,17 +119,25 @@ export class BlockCache {
     this.#offeredBytes += block.chargeBytes
   }
 
-  /** Moves the blocks offered for `fileNo` into its reader's slots (TableReader.open). */
-  adopt(fileNo: number, slots: BlockSlots): void {
+  /**
+   * Moves up to `max` of the blocks offered for `fileNo` into its reader's slots; true while
+   * some are left (the db moves a large flush's thousands of blocks a slice per event-loop
+   * turn: in one go they held the loop ~20 ms). A block not moved yet is simply a miss.
+   */
+  adopt(fileNo: number, slots: BlockSlots, max = Number.POSITIVE_INFINITY): boolean {
     const blocks = this.#offered.get(fileNo)
-    if (blocks === undefined) return
-    this.#offered.delete(fileNo)
-    for (const block of blocks.values()) this.#offeredBytes -= block.chargeBytes
-    if (slots.closed) return
+    if (blocks === undefined) return false
+    let moved = 0
     for (const [index, block] of blocks) {
-      if (index >= slots.blocks.length || slots.blocks[index] !== undefined) continue
+      if (moved++ >= max) return true
+      blocks.delete(index)
+      this.#offeredBytes -= block.chargeBytes
+      if (slots.closed || index >= slots.blocks.length || slots.blocks[index] !== undefined)
+        continue
       this.#admit(slots, index, block)
     }
+    this.#offered.delete(fileNo)
+    return false
   }
 
   /** Drops a closed table's blocks (its file is deleted or the db closes). */
@@ -153,5 +161,15 @@ export class BlockCache {
 
   get blockCount(): number {
     return this.#lru.size
+  }
+}
+
+/** Moves the blocks offered for fresh tables into the cache a slice per event-loop turn. */
+export async function adoptInSlices(
+  tables: ReadonlyArray<{ adoptOffered(max: number): boolean }>,
+  slice: number,
+): Promise<void> {
+  for (const table of tables) {
+    while (table.adoptOffered(slice)) await new Promise<void>((resolve) => setImmediate(resolve))
   }
 }

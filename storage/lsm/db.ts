@@ -10,7 +10,7 @@ import { assert, INVARIANTS } from '../../shared/assert.ts'
 import { corruption, ShoalError } from '../../shared/errors.ts'
 import { deferred, type Deferred } from '../../shared/deferred.ts'
 import { joinPath } from '../vfs/vfs.ts'
-import { BlockCache } from './block-cache.ts'
+import { adoptInSlices, BlockCache } from './block-cache.ts'
 import { ByteSlab } from './byte-slab.ts'
 import { LoopTurns } from './loop-turns.ts'
 import { Pins } from './pins.ts'
@@ -33,7 +33,7 @@ import { ReadViews } from './read-view.ts'
 import { PointLookup } from './point-lookup.ts'
 import { missingIsCorruption, removeOrphans, replayWals } from './recovery.ts'
 import { readableAt } from './retention.ts'
-import { TableReader } from './sstable/reader.ts'
+import { ADOPT_AT_OPEN, TableReader } from './sstable/reader.ts'
 import { computeStats, DbCounters, type DbStats } from './stats.ts'
 import { VlogReaders } from './value-log/value-log.ts'
 import { WalWriter } from './wal/wal-writer.ts'
@@ -99,12 +99,9 @@ export class Db {
     this.#lookup = new PointLookup(o.clock)
     this.#vlogs = new VlogReaders(o.fs, o.dir)
     this.#turns = new LoopTurns(o.clock, 1)
-    this.#background = backgroundFor(
-      o,
-      this.#cache,
-      () => this.#vs.newFileNo(),
-      (job) => jobs.runMerge(this.#jobContext(), job),
-    )
+    const inline = (job: jobs.MergeJob): Promise<jobs.MergeResult> =>
+      jobs.runMerge(this.#jobContext(), job)
+    this.#background = backgroundFor(o, this.#cache, () => this.#vs.newFileNo(), inline)
   }
 
   static async open(options: DbOptions): Promise<Db> {
@@ -184,14 +181,17 @@ export class Db {
     const tables: FileMeta[] = []
     if (version !== undefined) for (const level of version.levels) tables.push(...level)
     for (const [, file] of edit?.addFiles ?? []) tables.push(file)
+    const opened: TableReader[] = []
     for (const file of tables) {
       if (this.#tables.has(file.fileNo)) continue
       const path = joinPath(this.#o.dir, tableName(file.fileNo))
-      const table = await missingIsCorruption(path, () =>
-        TableReader.open(this.#o.fs, path, file.fileNo, this.#cache),
-      )
+      const open = (): Promise<TableReader> =>
+        TableReader.open(this.#o.fs, path, file.fileNo, this.#cache)
+      const table = await missingIsCorruption(path, open)
       this.#tables.set(file.fileNo, table)
+      opened.push(table)
     }
+    void adoptInSlices(opened, ADOPT_AT_OPEN)
     const vlogs = [...(version?.vlogs.keys() ?? []), ...(edit?.addVlogs ?? []).map((v) => v.fileNo)]
     for (const fileNo of vlogs) {
       const path = joinPath(this.#o.dir, vlogName(fileNo))

@@ -1,14 +1,21 @@
 /**
- * SortedRunImage: an immutable memtable's entries in key order as plain buffers, so a worker
- * thread can write them as a table. Posting it copies the buffers (structured clone); the
- * memtable itself stays here, readable, until the table is installed.
+ * SortedRunImage: an immutable memtable's skip list as its shared arrays (skiplist.ts keeps them
+ * in SharedArrayBuffers), so a flush on a worker thread walks it in place: posting the image
+ * shares the memory, nothing is copied, and the memtable stays readable here until the table
+ * is installed. Nothing writes to an immutable memtable, so no reader sees a change.
  */
 
 export interface SortedRunImage {
-  /** The skip list's arena chunks (key bytes then value bytes per entry). */
+  /** Arena chunks: each node's key bytes, then its value bytes. */
   readonly chunks: readonly Uint8Array[]
-  /** Per entry in key order, four numbers: chunk, start, key length, value length. */
-  readonly entries: Int32Array
+  /** Per node: arena chunk, start in it, key length, value length, first tower slot. */
+  readonly chunkOf: Int32Array
+  readonly startOf: Int32Array
+  readonly lengthOf: Int32Array
+  readonly valueLengthOf: Int32Array
+  readonly towerOf: Int32Array
+  /** Forward pointers; a node's level-0 successor is towers[towerOf[node]], 0 for none. */
+  readonly towers: Int32Array
 }
 
 /** Forward iteration over an image (the subset of InternalIterator a table writer needs). */
@@ -22,37 +29,34 @@ export interface ForwardIterator {
 
 export class SortedRunCursor implements ForwardIterator {
   readonly #image: SortedRunImage
-  readonly #count: number
-  #i = 0
+  #node = 0
 
   constructor(image: SortedRunImage) {
     this.#image = image
-    this.#count = image.entries.length / 4
   }
 
   first(): void {
-    this.#i = 0
+    this.#node = this.#image.towers[this.#image.towerOf[0]!]! // node 0 is the head
   }
 
   valid(): boolean {
-    return this.#i < this.#count
+    return this.#node !== 0
   }
 
   next(): void {
-    this.#i++
+    this.#node = this.#image.towers[this.#image.towerOf[this.#node]!]!
   }
 
   key(): Uint8Array {
-    const e = this.#image.entries
-    const at = 4 * this.#i
-    const start = e[at + 1]!
-    return this.#image.chunks[e[at]!]!.subarray(start, start + e[at + 2]!)
+    const m = this.#image
+    const start = m.startOf[this.#node]!
+    return m.chunks[m.chunkOf[this.#node]!]!.subarray(start, start + m.lengthOf[this.#node]!)
   }
 
   value(): Uint8Array {
-    const e = this.#image.entries
-    const at = 4 * this.#i
-    const start = e[at + 1]! + e[at + 2]!
-    return this.#image.chunks[e[at]!]!.subarray(start, start + e[at + 3]!)
+    const m = this.#image
+    const node = this.#node
+    const start = m.startOf[node]! + m.lengthOf[node]!
+    return m.chunks[m.chunkOf[node]!]!.subarray(start, start + m.valueLengthOf[node]!)
   }
 }

@@ -17,7 +17,9 @@ import type { Memtable } from '../memtable.ts'
 import type { PortableRetention } from '../retention.ts'
 import { DecodedBlock } from '../sstable/decoded-block.ts'
 import type { MergeJob, MergeResult } from './compaction.ts'
-import type { FromWorker, ToWorker, WorkerJob } from './worker-protocol.ts'
+import type { FromWorker, OfferedBlock, ToWorker, WorkerJob } from './worker-protocol.ts'
+
+const OFFER_SLICE = 256
 
 const moduleExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
 const workerModule = new URL(`./background-worker-main${moduleExtension}`, import.meta.url)
@@ -219,15 +221,22 @@ export class BackgroundWorker {
         this.#post({ type: 'file-no', id: job.id, fileNo: job.newFileNo() })
         return
       case 'done':
-        for (const block of message.blocks) {
-          const decoded = DecodedBlock.fromBuffer(block.buffer, block.count)
-          this.#settings.offer(block.fileNo, block.index, decoded)
-        }
-        this.#finish(message.result, undefined)
+        void this.#offerInSlices(message.blocks).then(() => this.#finish(message.result, undefined))
         return
       case 'failed':
         this.#finish(undefined, new ShoalError(message.code, message.message))
         return
+    }
+  }
+
+  /** Hands the decoded blocks to the cache a slice per event-loop turn (a flush has thousands). */
+  async #offerInSlices(blocks: readonly OfferedBlock[]): Promise<void> {
+    for (let at = 0; at < blocks.length; at += OFFER_SLICE) {
+      if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+      for (const block of blocks.slice(at, at + OFFER_SLICE)) {
+        const decoded = DecodedBlock.fromBuffer(block.buffer, block.count)
+        this.#settings.offer(block.fileNo, block.index, decoded)
+      }
     }
   }
 

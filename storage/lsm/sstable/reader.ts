@@ -55,7 +55,7 @@ export class TableReader {
       return handle
     })
     this.#slots = new BlockSlots(this.#handles.length)
-    cache.adopt(fileNo, this.#slots)
+    cache.adopt(fileNo, this.#slots, ADOPT_AT_OPEN)
   }
 
   static async open(fs: FileSystem, path: string, fileNo: number, cache: BlockCache) {
@@ -82,6 +82,11 @@ export class TableReader {
 
   mayContain(userKeyHash: number): boolean {
     return bloomMayContain(this.#filter, userKeyHash)
+  }
+
+  /** Moves up to `max` more blocks offered while the table was written into the cache. */
+  adoptOffered(max: number): boolean {
+    return this.#cache.adopt(this.fileNo, this.#slots, max)
   }
 
   /** Block i if the cache holds it (a hit), else undefined (not counted as a miss). */
@@ -221,6 +226,7 @@ export class TableReader {
   /** Closes the file; the table's blocks leave the cache. */
   close(): void {
     this.#cache.forget(this.#slots)
+    this.#cache.adopt(this.fileNo, this.#slots) // drops blocks still on offer
     this.#file.close()
   }
 }
@@ -312,6 +318,9 @@ class TableIterator implements InternalIterator {
     this.#skipBackward()
   }
 }
+
+/** Offered blocks a reader takes into the cache as it opens; the db moves the rest later. */
+export const ADOPT_AT_OPEN = 256
 
 /** Bytes a compaction scan reads at a time. */
 const SCAN_SPAN_BYTES = 512 * 1024
