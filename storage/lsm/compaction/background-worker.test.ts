@@ -1,13 +1,14 @@
 // Flushes and merges on worker threads (background-worker.ts) against the same work on the
 // db's thread: identical contents after a random versioned workload, a corrupt input named in
 // the error, output file numbers past the reservation, and when workers are chosen.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isShoalError } from '../../../shared/errors.ts'
 import { SeededPrng } from '../../../shared/random/prng.ts'
 import type { Clock } from '../../../shared/time/clock.ts'
+import { ManualClock } from '../../../test/harness/manual-clock.ts'
+import { tempDir } from '../../../test/harness/processes.ts'
 import { MemFileSystem } from '../../vfs/mem-fs.ts'
 import { NodeFileSystem } from '../../vfs/node-fs.ts'
 import { Db } from '../db.ts'
@@ -19,22 +20,11 @@ import { moduleUrl, retentionFromData } from './first-byte-retention.test-helper
 const roots: string[] = []
 afterAll(() => roots.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 function freshDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lsm-bg-'))
-  roots.push(dir)
-  return dir
+  roots.push(tempDir('lsm-bg'))
+  return roots.at(-1)!
 }
 const enc = (text: string): Uint8Array => new TextEncoder().encode(text)
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
-
-class ManualClock implements Clock {
-  nowMs = 1_000_000
-  monotonicMs(): number {
-    return this.nowMs
-  }
-  wallMs(): number {
-    return this.nowMs
-  }
-}
 
 const data = { scale: 1 }
 function options(dir: string, workers: boolean, clock: Clock): DbOptions {
@@ -73,24 +63,24 @@ describe('background workers', () => {
         const batch = new WriteBatch()
         for (let i = 0; i < 50; i++) {
           const key = enc(keys[prng.intInclusive(0, keys.length - 1)]!)
-          const stamp = { timestamp: clock.nowMs, version: round * 100 + i }
+          const stamp = { timestamp: clock.wallMs(), version: round * 100 + i }
           if (prng.intInclusive(0, 9) === 0) batch.delete(key, stamp)
           else batch.put(key, new Uint8Array(prng.intInclusive(8, 200)).fill(round), stamp)
         }
         await db.write(batch)
-        clock.nowMs += 60
+        clock.advance(60)
         if (round === 10) held = db.snapshot()
       }
       await db.waitIdle()
       expect(db.stats().compactions).toBeGreaterThan(0)
-      const beforeFull = contents(db, keys, clock.nowMs)
+      const beforeFull = contents(db, keys, clock.wallMs())
       await db.compactAll()
-      expect(contents(db, keys, clock.nowMs)).toEqual(beforeFull)
+      expect(contents(db, keys, clock.wallMs())).toEqual(beforeFull)
       const at = held === undefined ? {} : { snapshot: held }
       const snapshotView = keys.map((k) => hex(db.getSync(enc(k), at) ?? enc('-')))
       held?.release()
       await db.compactAll()
-      results.push([...contents(db, keys, clock.nowMs), ...snapshotView])
+      results.push([...contents(db, keys, clock.wallMs()), ...snapshotView])
       await db.close()
     }
     expect(results[0]).toEqual(results[1])

@@ -3,7 +3,7 @@
  * memory, and loads data blocks through the shared block cache. Every block's CRC32C is checked
  * when it is read; a mismatch is a corruption error naming the file and the block offset.
  */
-import { corruption, ShoalError } from '../../../shared/errors.ts'
+import { corruption } from '../../../shared/errors.ts'
 import { limits } from '../../../shared/limits.ts'
 import { crc32c } from '../../../shared/codecs/crc32c.ts'
 import { ByteReader } from '../../../shared/codecs/byte-reader.ts'
@@ -218,9 +218,9 @@ export class TableReader {
     return new TableIterator(this)
   }
 
-  /** A forward scan of every entry in large uncached reads (compaction input). */
-  scan(): ForwardScan {
-    return new ForwardScan(this)
+  /** An iterator reading large uncached spans of blocks (a compaction's input). */
+  scan(): InternalIterator {
+    return new TableIterator(this, spanLoader(this))
   }
 
   /** Closes the file; the table's blocks leave the cache. */
@@ -252,17 +252,20 @@ function checkedBlock(bytes: Uint8Array, handle: BlockHandle, path: string): Uin
 /** Two-level iterator: index -> data block. */
 class TableIterator implements InternalIterator {
   readonly #table: TableReader
+  /** Block i: through the cache, or from a compaction's uncached spans (spanLoader). */
+  readonly #load: (i: number) => DecodedBlock
   #blockIndex = -1
   #inner: BlockIterator | undefined
 
-  constructor(table: TableReader) {
+  constructor(table: TableReader, load: (i: number) => DecodedBlock = (i) => table.block(i)) {
     this.#table = table
+    this.#load = load
   }
 
   #open(i: number): void {
     this.#blockIndex = i
     this.#inner =
-      i >= 0 && i < this.#table.blockCount ? new BlockIterator(this.#table.block(i)) : undefined
+      i >= 0 && i < this.#table.blockCount ? new BlockIterator(this.#load(i)) : undefined
   }
 
   #skipForward(): void {
@@ -325,67 +328,15 @@ export const ADOPT_AT_OPEN = 256
 /** Bytes a compaction scan reads at a time. */
 const SCAN_SPAN_BYTES = 512 * 1024
 
-/**
- * A forward-only scan over a table's blocks (TableReader.scan), for merges: moving backwards
- * or seeking is not something a merge does, and those calls fail loudly.
- */
-export class ForwardScan implements InternalIterator {
-  readonly #table: TableReader
-  #span: DecodedBlock[] = []
-  #spanFirst = 0
-  #blockIndex = 0
-  #inner: BlockIterator | undefined
-
-  constructor(table: TableReader) {
-    this.#table = table
-  }
-
-  #open(i: number): void {
-    this.#blockIndex = i
-    if (i >= this.#table.blockCount) {
-      this.#inner = undefined
-      return
+/** Block i from spans read with readSpan, the current span kept (a compaction's scan). */
+function spanLoader(table: TableReader): (i: number) => DecodedBlock {
+  let span: DecodedBlock[] = []
+  let first = 0
+  return (i) => {
+    if (i < first || i >= first + span.length) {
+      span = table.readSpan(i, SCAN_SPAN_BYTES)
+      first = i
     }
-    if (i < this.#spanFirst || i >= this.#spanFirst + this.#span.length) {
-      this.#span = this.#table.readSpan(i, SCAN_SPAN_BYTES)
-      this.#spanFirst = i
-    }
-    this.#inner = new BlockIterator(this.#span[i - this.#spanFirst]!)
-    this.#inner.first()
-  }
-
-  #skipForward(): void {
-    while (this.#inner !== undefined && !this.#inner.valid()) this.#open(this.#blockIndex + 1)
-  }
-
-  valid(): boolean {
-    return this.#inner !== undefined && this.#inner.valid()
-  }
-  key(): Uint8Array {
-    return this.#inner!.key()
-  }
-  value(): Uint8Array {
-    return this.#inner!.value()
-  }
-  first(): void {
-    this.#span = []
-    this.#open(0)
-    this.#skipForward()
-  }
-  next(): void {
-    this.#inner!.next()
-    this.#skipForward()
-  }
-  seekGE(): void {
-    throw new ShoalError('internal', 'a compaction scan cannot seek')
-  }
-  seekLT(): void {
-    throw new ShoalError('internal', 'a compaction scan cannot seek')
-  }
-  last(): void {
-    throw new ShoalError('internal', 'a compaction scan moves forward only')
-  }
-  prev(): void {
-    throw new ShoalError('internal', 'a compaction scan moves forward only')
+    return span[i - first]!
   }
 }
