@@ -1,10 +1,10 @@
 /**
  * Db: the LSM engine's facade. Writes go to the WAL (group commit) and the active memtable;
- * full memtables rotate into immutable ones that a background task flushes to L0; another
- * background task compacts (picker.ts) and collects value-log files. Reads are synchronous
- * over a consistent view (memtables + current Version); iterators pin their Version so files
- * they read are deleted only after they finish. Any background I/O failure is fatal
- * (fsyncgate): every later call rejects with it.
+ * full memtables rotate into immutable ones that a background loop flushes to L0; another
+ * compacts (picker.ts; both on worker threads: background-worker.ts) and collects value-log
+ * files. Reads are synchronous over a consistent view (memtables + current Version); iterators
+ * pin their Version so files they read are deleted only after they finish. Any background I/O
+ * failure is fatal (fsyncgate): every later call rejects with it.
  */
 import { assert, INVARIANTS } from '../../shared/assert.ts'
 import { corruption, ShoalError } from '../../shared/errors.ts'
@@ -185,11 +185,9 @@ export class Db {
     for (const file of tables) {
       if (this.#tables.has(file.fileNo)) continue
       const path = joinPath(this.#o.dir, tableName(file.fileNo))
-      const open = (): Promise<TableReader> =>
-        TableReader.open(this.#o.fs, path, file.fileNo, this.#cache)
-      const table = await missingIsCorruption(path, open)
-      this.#tables.set(file.fileNo, table)
-      opened.push(table)
+      const open = () => TableReader.open(this.#o.fs, path, file.fileNo, this.#cache)
+      opened.push(await missingIsCorruption(path, open))
+      this.#tables.set(file.fileNo, opened.at(-1)!)
     }
     void adoptInSlices(opened, ADOPT_AT_OPEN)
     const vlogs = [...(version?.vlogs.keys() ?? []), ...(edit?.addVlogs ?? []).map((v) => v.fileNo)]
