@@ -221,7 +221,11 @@ export class BackgroundWorker {
         this.#post({ type: 'file-no', id: job.id, fileNo: job.newFileNo() })
         return
       case 'done':
-        void this.#offerInSlices(message.blocks).then(() => this.#finish(message.result, undefined))
+        this.#offerInSlices(message.blocks).then(
+          () => this.#finish(message.result, undefined),
+          (error: unknown) =>
+            this.#finish(undefined, error instanceof Error ? error : new Error(String(error))),
+        )
         return
       case 'failed':
         this.#finish(undefined, new ShoalError(message.code, message.message))
