@@ -3,7 +3,6 @@
  * tables at the target size (only between user keys, so a key never spans two tables of one
  * level), moves large inline values into a fresh value-log file (flush), relocates values out of
  * value-log files being collected (GC), and finishes by fsyncing every file and the directory.
- * A finished table syncs while the next one is written; finish() waits for every sync.
  */
 import { assert } from '../../shared/assert.ts'
 import { BufferedWritableFile } from '../vfs/buffered-file.ts'
@@ -65,9 +64,6 @@ export class TableSink {
   #fileNo = 0
   #vlog: VlogWriter | undefined
   readonly #done: FileMeta[] = []
-  /** fdatasyncs of finished tables, running while the next table is written. */
-  readonly #syncs: Array<Promise<void>> = []
-  #syncError: Error | undefined
   #bytesWritten = 0
   #vlogBytes = 0
 
@@ -138,10 +134,8 @@ export class TableSink {
     const file = this.#file
     if (writer === undefined || file === undefined) return
     const { sizeBytes, properties } = writer.finish()
-    const synced = file.sync().catch((error: unknown) => {
-      this.#syncError ??= error instanceof Error ? error : new Error(String(error))
-    })
-    this.#syncs.push(synced.finally(() => file.close()))
+    await file.sync()
+    file.close()
     this.#bytesWritten += sizeBytes
     this.#done.push({
       fileNo: this.#fileNo,
@@ -173,8 +167,6 @@ export class TableSink {
         await this.#ctx.fs.remove(joinPath(this.#ctx.dir, vlogName(this.#vlog.fileNo)))
       }
     }
-    await Promise.all(this.#syncs)
-    if (this.#syncError !== undefined) throw this.#syncError
     await this.#ctx.fs.fsyncDir(this.#ctx.dir)
     return { files: this.#done, vlog, bytesWritten: this.#bytesWritten + this.#vlogBytes }
   }
