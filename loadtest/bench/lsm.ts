@@ -350,16 +350,23 @@ async function readWhileWriting(h: Handle, keys: number, n: number): Promise<Rec
   return rec
 }
 
+/** One fill of 100-byte values in batches of 100 on a fresh engine, reported as fill<order>-. */
+async function runFill(
+  engine: EngineName,
+  n: number,
+  order: 'seq' | 'random',
+  sync: boolean,
+): Promise<void> {
+  await withEngine(engine, sync, async (h) => {
+    const rec = await fill(h, n, order, sync, VALUE_BYTES, 100)
+    rec.report(`fill${order}-${sync ? 'sync' : 'nosync'}`, engine, h.writeAmp())
+  })
+}
+
 async function runEngine(engine: EngineName, c: Counts): Promise<void> {
   for (const sync of [false, true]) {
     const n = sync ? c.fillSync : c.fill
-    const suffix = sync ? 'sync' : 'nosync'
-    for (const order of ['seq', 'random'] as const) {
-      await withEngine(engine, sync, async (h) => {
-        const rec = await fill(h, n, order, sync, VALUE_BYTES, 100)
-        rec.report(`fill${order}-${suffix}`, engine, h.writeAmp())
-      })
-    }
+    for (const order of ['seq', 'random'] as const) await runFill(engine, n, order, sync)
   }
   await withEngine(engine, true, async (h) => {
     ;(await durable64(h, c.durable64)).report('durable-put-64', engine, h.writeAmp())
@@ -425,10 +432,7 @@ export async function runLsmBench(options: { quick: boolean }): Promise<void> {
   if (process.argv.includes('--only-fill')) {
     for (let round = 0; round < rounds; round++) {
       for (const engine of ['shoal', 'leveldb'] as const) {
-        await withEngine(engine, false, async (h) => {
-          const rec = await fill(h, c.fill, 'random', false, VALUE_BYTES, 100)
-          rec.report('fillrandom-nosync', engine, h.writeAmp())
-        })
+        await runFill(engine, c.fill, 'random', false)
       }
     }
     return
