@@ -11,6 +11,7 @@
  * that matters is which blocks were used at all since the last one, which this keeps exact;
  * among blocks used in the same interval, the order is that of their first use in it.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { LRUCache } from 'lru-cache'
 import { decodeBlock, type DecodedBlock } from './sstable/decoded-block.ts'
 
@@ -50,6 +51,7 @@ export class BlockCache {
   #nextCacheId = 0
   hits = 0
   misses = 0
+  #readsAtMark = 0
 
   constructor(budgetBytes: number) {
     this.#budgetBytes = Math.max(1, budgetBytes)
@@ -150,6 +152,14 @@ export class BlockCache {
     }
   }
 
+  /** True when blocks were looked up (hits, or misses read in) since the previous call. */
+  readSinceLastAsked(): boolean {
+    const reads = this.hits + this.misses
+    const read = reads !== this.#readsAtMark
+    this.#readsAtMark = reads
+    return read
+  }
+
   /** True when `bytes` more fit in the budget without evicting anything. */
   hasRoom(bytes: number): boolean {
     return this.usedBytes + bytes <= this.#budgetBytes
@@ -170,6 +180,6 @@ export async function adoptInSlices(
   slice: number,
 ): Promise<void> {
   for (const table of tables) {
-    while (table.adoptOffered(slice)) await new Promise<void>((resolve) => setImmediate(resolve))
+    while (table.adoptOffered(slice)) await nextTurn()
   }
 }

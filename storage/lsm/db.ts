@@ -18,7 +18,6 @@ import { answerValue, itemOf, markerOf, valueOf } from './read-values.ts'
 import { checkConsistency, type ConsistencyReport } from './consistency.ts'
 import { pickCompaction, type CompactionPlan } from './compaction/picker.ts'
 import * as jobs from './compaction/compaction.ts'
-import type { JobContext, JobResult } from './compaction/compaction.ts'
 import { backgroundFor, type Background } from './compaction/background-worker.ts'
 import { decodePointer, encodePointer, expiryOf, type ValuePointer } from './entry-value.ts'
 import { CURRENT, manifestName, tableName, vlogName, walName } from './file-names.ts'
@@ -197,7 +196,7 @@ export class Db {
     }
   }
 
-  #jobContext(): JobContext {
+  #jobContext(): jobs.JobContext {
     const o = this.#o
     return {
       fs: o.fs,
@@ -584,10 +583,12 @@ export class Db {
 
   async #runPlan(version: Version, plan: CompactionPlan): Promise<void> {
     const snapshots = this.#pins.snapshotSeqs()
-    const job = () => jobs.mergeJobOf(version, plan, snapshots, this.#o.clock.wallMs())
-    const result: JobResult = plan.trivialMove
-      ? jobs.trivialMoveEdit(plan)
-      : jobs.mergeEdit(plan, await this.#background.merge(job()))
+    const merge = async (): Promise<jobs.JobResult> => {
+      const offer = this.#cache.readSinceLastAsked() // see MergeJob.offerBlocks
+      const job = jobs.mergeJobOf(version, plan, snapshots, this.#o.clock.wallMs(), offer)
+      return jobs.mergeEdit(plan, await this.#background.merge(job))
+    }
+    const result = plan.trivialMove ? jobs.trivialMoveEdit(plan) : await merge()
     await this.#openFiles(undefined, result.edit)
     await this.#install(result.edit)
     const first = plan.inputs[0]

@@ -5,6 +5,7 @@
  * in flight, a write that finds the loop has not turned for `periodMs` yields one turn first. A
  * server, whose writes arrive from sockets, turns the loop anyway and never waits here.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Clock } from '../../shared/time/clock.ts'
 
 export class LoopTurns {
@@ -29,7 +30,7 @@ export class LoopTurns {
       return undefined
     }
     if (now - this.#armedAtMs < this.#periodMs) return undefined
-    return new Promise<void>((resolve) => setImmediate(resolve))
+    return nextTurn()
   }
 
   readonly #turned = (): void => {

@@ -71,12 +71,12 @@ export class MergingIterator implements InternalIterator {
   }
 }
 
-/** Concatenation of the non-overlapping, sorted tables of one level (L1 and deeper). */
-/** A table as a source of entries: a reader, or a compaction's forward scan of one. */
+/** A table as a source of entries: a reader, or a compaction's uncached scan of one. */
 export interface IterableTable {
   iterator(): InternalIterator
 }
 
+/** Concatenation of the non-overlapping, sorted tables of one level (L1 and deeper). */
 export class LevelIterator implements InternalIterator {
   readonly #files: readonly FileMeta[]
   readonly #open: (fileNo: number) => IterableTable

@@ -1,6 +1,6 @@
 /**
- * A background worker thread (see compaction-worker.ts). A merge opens its input tables with
- * its own small block cache and runs runMerge; a flush writes a memtable's image as a table.
+ * A background worker thread (see background-worker.ts). A merge opens its input tables and
+ * runs runMerge; a flush writes a memtable's image as a table.
  * Either replies with the output tables and their decoded blocks for the db's cache.
  */
 import { parentPort } from 'node:worker_threads'
@@ -25,11 +25,14 @@ import type {
   WorkerJob,
 } from './worker-protocol.ts'
 
-/** Enough for read-ahead over every input; compaction reads each block once. */
-const CACHE_BYTES = 16 * 1024 * 1024
+/**
+ * A merge reads its inputs with uncached scans (TableReader.scan); a reader still needs a cache
+ * to open, so each job gets an empty, small one.
+ */
+const CACHE_BYTES = 64 * 1024
 
 const port = parentPort
-assert(port !== null, 'compaction-worker-main runs in a worker thread')
+assert(port !== null, 'background-worker-main runs in a worker thread')
 const fs = new NodeFileSystem()
 const retentionModules = new Map<string, (data: unknown) => RetentionFn>()
 let fileNoWaiter: ((fileNo: number) => void) | undefined

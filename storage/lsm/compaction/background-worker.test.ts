@@ -141,6 +141,7 @@ describe('background workers', () => {
       older: [],
       snapshots: [],
       nowMs: 0,
+      offerBlocks: false,
     })
     await worker.close()
     const outputs = result.files.map((f) => f.fileNo)

@@ -8,6 +8,7 @@
  * each result as it would an inline job's. Flushes and merges get a worker each, so a flush
  * never waits behind a long compaction. Value-log GC stays inline.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Worker } from 'node:worker_threads'
 import { assert } from '../../../shared/assert.ts'
 import { ShoalError } from '../../../shared/errors.ts'
@@ -26,7 +27,6 @@ const workerModule = new URL(`./background-worker-main${moduleExtension}`, impor
 
 interface RunningJob {
   readonly id: number
-  readonly newFileNo: () => number
   readonly resolve: (result: MergeResult) => void
   readonly reject: (error: Error) => void
 }
@@ -39,7 +39,10 @@ export interface WorkerSettings {
   readonly targetFileBytes: number
   readonly portableRetention: PortableRetention | undefined
   readonly newFileNo: () => number
-  /** Room in the db's block cache now; output blocks decoded up to it come back via `offer`. */
+  /**
+   * Room in the db's block cache now; output blocks decoded up to it (a merge's only when its
+   * job says offerBlocks) come back via `offer`.
+   */
   readonly cacheRoomBytes: () => number
   readonly offer: (fileNo: number, index: number, block: DecodedBlock) => void
 }
@@ -68,28 +71,14 @@ export function backgroundFor(
     const done = (): Promise<void> => Promise.resolve()
     return { merge: inline, flush: undefined, ready: done, close: done }
   }
-  const room = (): number => o.blockCacheBytes - cache.usedBytes
-  // Fresh tables' blocks go to the cache (a get should not pay for their first read): a
-  // flush's always, a merge's only when the db has been read since the last merge. Decoding
-  // them is a tenth of a merge's work, wasted while data is only being written (bulk loads).
-  let readsSeen = 0
-  const roomIfRead = (): number => {
-    const reads = cache.hits + cache.misses
-    const read = reads !== readsSeen
-    readsSeen = reads
-    return read ? room() : 0
-  }
-  const settings = {
+  const settings: WorkerSettings = {
     ...o,
     newFileNo,
-    offer: (fileNo: number, index: number, block: DecodedBlock) =>
-      cache.offerDecoded(fileNo, index, block),
+    cacheRoomBytes: () => o.blockCacheBytes - cache.usedBytes,
+    offer: (fileNo, index, block) => cache.offerDecoded(fileNo, index, block),
   }
-  const merges = new BackgroundWorker(
-    { ...settings, cacheRoomBytes: roomIfRead },
-    'shoal-compaction',
-  )
-  const flushes = new BackgroundWorker({ ...settings, cacheRoomBytes: room }, 'shoal-flush')
+  const merges = new BackgroundWorker(settings, 'shoal-compaction')
+  const flushes = new BackgroundWorker(settings, 'shoal-flush')
   return {
     merge: (job) => merges.merge(job),
     flush: (memtable) => flushes.flush(memtable),
@@ -137,7 +126,7 @@ export class BackgroundWorker {
     })
   }
 
-  /** Writes an immutable memtable's entries as one table (copied to the worker). */
+  /** Writes an immutable memtable's entries as one table (the worker reads them in place). */
   flush(memtable: Memtable): Promise<MergeResult> {
     return this.#run({ kind: 'flush', ...this.#common(1), image: memtable.image() })
   }
@@ -153,13 +142,12 @@ export class BackgroundWorker {
   }
 
   #run(job: WorkerJob): Promise<MergeResult> {
-    const newFileNo = this.#settings.newFileNo
     if (this.#closed) return Promise.reject(new ShoalError('closed', `${this.#name} worker closed`))
     assert(this.#job === undefined, 'one job at a time per worker')
     const worker = this.#worker ?? this.#start()
     return new Promise<MergeResult>((resolve, reject) => {
       const id = this.#nextId++
-      this.#job = { id, newFileNo, resolve, reject }
+      this.#job = { id, resolve, reject }
       // Referenced only while a job runs: an idle worker must not keep the process alive.
       worker.ref()
       this.#post({ type: 'job', id, job })
@@ -218,7 +206,7 @@ export class BackgroundWorker {
     if (job === undefined || message.id !== job.id) return
     switch (message.type) {
       case 'file-no':
-        this.#post({ type: 'file-no', id: job.id, fileNo: job.newFileNo() })
+        this.#post({ type: 'file-no', id: job.id, fileNo: this.#settings.newFileNo() })
         return
       case 'done':
         this.#offerInSlices(message.blocks).then(
@@ -236,7 +224,7 @@ export class BackgroundWorker {
   /** Hands the decoded blocks to the cache a slice per event-loop turn (a flush has thousands). */
   async #offerInSlices(blocks: readonly OfferedBlock[]): Promise<void> {
     for (let at = 0; at < blocks.length; at += OFFER_SLICE) {
-      if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+      if (at > 0) await nextTurn()
       for (const block of blocks.slice(at, at + OFFER_SLICE)) {
         const decoded = DecodedBlock.fromBuffer(block.buffer, block.count)
         this.#settings.offer(block.fileNo, block.index, decoded)

@@ -109,6 +109,11 @@ export interface MergeJob {
   readonly older: ReadonlyArray<readonly [smallest: Uint8Array, largest: Uint8Array]>
   readonly snapshots: readonly number[]
   readonly nowMs: number
+  /**
+   * Offer the output's blocks to the cache: only when the db has been read since the previous
+   * merge (decoding them is a tenth of a merge's work, wasted while data is only written).
+   */
+  readonly offerBlocks: boolean
 }
 
 export interface MergeResult {
@@ -121,6 +126,7 @@ export function mergeJobOf(
   plan: CompactionPlan,
   snapshots: readonly number[],
   nowMs: number,
+  offerBlocks: boolean,
 ): MergeJob {
   const inputs = new Set(plan.inputs.map((i) => i.file.fileNo))
   const minInputSeq = Math.min(...plan.inputs.map((i) => i.file.minSeq))
@@ -134,7 +140,7 @@ export function mergeJobOf(
     }
   })
   const { inputs: planInputs, outputLevel, split } = plan
-  return { inputs: planInputs, outputLevel, split, older, snapshots, nowMs }
+  return { inputs: planInputs, outputLevel, split, older, snapshots, nowMs, offerBlocks }
 }
 
 function isBottomFn(job: MergeJob): (ikey: Uint8Array) => boolean {
@@ -151,7 +157,7 @@ export async function runMerge(ctx: JobContext, job: MergeJob): Promise<MergeRes
     targetFileBytes: job.split ? ctx.targetFileBytes : Number.POSITIVE_INFINITY,
     separateValues: false,
     relocate: new Set(),
-    offerBlocks: true,
+    offerBlocks: job.offerBlocks,
   })
   const isBottom = isBottomFn(job)
   const it = inputIterator(ctx, job)
