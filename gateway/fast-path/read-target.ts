@@ -6,10 +6,11 @@
  * else (asOf, unknown or repeated parameters, percent-encoding) is left to the app's parser.
  * The parsed read is memoized per raw URL (bounded): every read of one URL then passes the same
  * immutable GetRequest object, on which the hot path and the backend memoize their keys. The
- * memo keeps two generations so a URL still being read survives a rotation with its object:
+ * memo keeps two generations (GenerationalMemo) so a URL still being read keeps its object:
  * under Zipf reads over 50k keys, a memo that emptied itself when full re-parsed ~30% of reads
- * and recomputed every key memoized on them (gateway CPU per read ~12% higher).
+ * and recomputed every key memoized on them.
  */
+import { GenerationalMemo } from '../../shared/collections/generational-memo.ts'
 import type { GetRequest, ItemRef } from '../backend/gateway-backend.ts'
 import type { EdgeLimits } from '../middleware/edge-env.ts'
 import { maxStalenessMsMax } from '../routes/items.ts'
@@ -23,7 +24,6 @@ import { keyBytes, tableName } from '../routes/request-parsing.ts'
  * it) is under ~2 KB, so the memo stays under ~32 MB.
  */
 export const memoUrlsMax = 16_384
-const generationUrlsMax = memoUrlsMax / 2
 export const memoUrlCharsMax = 256
 
 const pathPrefix = '/v1/tables/'
@@ -42,33 +42,22 @@ export interface ReadQuery {
 
 export class ReadTargets {
   readonly #limits: EdgeLimits
-  /** Raw URL -> its read, or null when the fast path leaves it to the app: this generation. */
-  #memo = new Map<string, GetRequest | null>()
-  /** The generation before; a URL found here moves to `#memo` with its object. */
-  #previous = new Map<string, GetRequest | null>()
+  /** Raw URL -> its read, or null when the fast path leaves it to the app. */
+  readonly #memo: GenerationalMemo<string, GetRequest | null>
 
   constructor(limits: EdgeLimits) {
     this.#limits = limits
+    this.#memo = new GenerationalMemo(memoUrlsMax / 2, (url) => this.#parse(url))
   }
 
-  /** URLs memoized now over both generations (at most memoUrlsMax). */
+  /** URLs memoized now (at most memoUrlsMax). */
   get memoSize(): number {
-    return this.#memo.size + this.#previous.size
+    return this.#memo.size
   }
 
   /** The read a request URL asks for (the same object for the same URL), or null. */
   parse(url: string): GetRequest | null {
-    if (url.length > memoUrlCharsMax) return this.#parse(url)
-    const known = this.#memo.get(url)
-    if (known !== undefined) return known
-    const kept = this.#previous.get(url)
-    const read = kept === undefined ? this.#parse(url) : kept
-    if (this.#memo.size >= generationUrlsMax) {
-      this.#previous = this.#memo
-      this.#memo = new Map()
-    }
-    this.#memo.set(url, read)
-    return read
+    return url.length > memoUrlCharsMax ? this.#parse(url) : this.#memo.get(url)
   }
 
   #parse(url: string): GetRequest | null {

@@ -26,6 +26,7 @@
  * (`fixedMemoryBytes`); `memoryBytes` adds the key strings held by the top-k and the hot set.
  */
 import { assert } from '../../shared/assert.ts'
+import { GenerationalMemo } from '../../shared/collections/generational-memo.ts'
 import { limits } from '../../shared/limits.ts'
 import { CountMinSketch } from './count-min.ts'
 import { digestKey, type KeyDigest } from './key-digest.ts'
@@ -59,10 +60,11 @@ export interface HotKeyDetectorOptions {
  * Two 5 s buckets: the window covers the last 5 to 10 s.
  */
 /**
- * Keys whose digest the detector keeps, and the longest key it keeps one for: with the key
- * (UTF-16) and the map entry, under ~700 bytes each, so under ~6 MB however keys are chosen.
+ * Keys whose digest the detector keeps (over two generations), and the longest key it keeps one
+ * for: with the key (UTF-16) and the map entry, under ~700 bytes each, so under ~12 MB however
+ * keys are chosen.
  */
-export const digestsMax = 8_192
+export const digestsMax = 16_384
 export const digestKeyCharsMax = 256
 
 /**
@@ -134,15 +136,17 @@ export class HotKeyDetector {
   #batchNowMs = 0
   /**
    * key -> its digest: hashing the key (a 64-bit xxhash in BigInt) was the largest part of a
-   * record() on a hot key. Bounded by digestsMax; cleared when full. Not part of the sketches'
-   * fixed memory (a cache of derived values; emptying it changes no count).
+   * record() on a hot key. Bounded by digestsMax over two generations, so keys still being
+   * requested keep theirs. Not part of the sketches' fixed memory (a cache of derived values;
+   * emptying it changes no count).
    */
-  readonly #digests = new Map<string, KeyDigest>()
+  readonly #digests: GenerationalMemo<string, KeyDigest>
 
   constructor(options: HotKeyDetectorOptions) {
     assert(options.coolRatio > 0 && options.coolRatio <= 1, 'coolRatio must be in (0, 1]')
     assert(options.hotKeysMax >= 1, 'hotKeysMax must be at least 1')
     this.#options = options
+    this.#digests = new GenerationalMemo(digestsMax / 2, (key) => digestKey(key, options.seed))
     const dimensions = { width: options.sketchWidth, depth: options.sketchDepth }
     this.#window = new SlidingWindow<Bucket>({
       windowMs: options.windowMs,
@@ -218,13 +222,7 @@ export class HotKeyDetector {
 
   #digestOf(key: string): KeyDigest {
     if (key.length > digestKeyCharsMax) return digestKey(key, this.#options.seed)
-    let digest = this.#digests.get(key)
-    if (digest === undefined) {
-      digest = digestKey(key, this.#options.seed)
-      if (this.#digests.size >= digestsMax) this.#digests.clear()
-      this.#digests.set(key, digest)
-    }
-    return digest
+    return this.#digests.get(key)
   }
 
   /** Whether `key` is in the hot set (as of its last request or the last rotation). */
