@@ -4,6 +4,7 @@
  * catalog client and the cluster watcher. Separate from main.ts so tests can build the same
  * graph against a cluster they started.
  */
+import { AbortLatch, type AbortLike } from '../../shared/abort/abort-latch.ts'
 import type { ClusterFile } from '../../shared/config/cluster-file.ts'
 import { limits } from '../../shared/limits.ts'
 import type { Logger } from '../../shared/log.ts'
@@ -150,7 +151,7 @@ export function buildClusterBackend(
 export class UncoalescedReader<R, V> extends CoalescedReader<R, V> {
   readonly #clock: Clock
   readonly #timers: Timers
-  readonly #readBackend: (request: R, options: { signal: AbortSignal }) => Promise<V>
+  readonly #readBackend: (request: R, options: { signal: AbortLike }) => Promise<V>
 
   constructor(
     clock: Clock,
@@ -170,7 +171,7 @@ export class UncoalescedReader<R, V> extends CoalescedReader<R, V> {
       sink.readSettled(new ShoalError('deadline-exceeded', 'the deadline had passed'), null)
       return null
     }
-    const controller = new AbortController()
+    const controller = new AbortLatch()
     let finished = false
     const finish = (error: ShoalError | null, read: CoalescedRead<V> | null): void => {
       if (finished) return

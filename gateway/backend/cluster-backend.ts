@@ -22,6 +22,7 @@ import {
   type StorageMethodName,
 } from '../../shared/api/storage-api.ts'
 import type { z } from 'zod'
+import type { AbortLike } from '../../shared/abort/abort-latch.ts'
 import { assert } from '../../shared/assert.ts'
 import type { Clock } from '../../shared/time/clock.ts'
 import { coalescingKey } from '../coalescer/coalescing-key.ts'
@@ -186,7 +187,7 @@ export class ClusterBackend implements B.GatewayBackend {
   #read<T>(
     key: { table: string; partitionKey: Uint8Array; consistency: B.Consistency },
     call: { method: StorageMethodName; params: Record<string, unknown>; schema: z.ZodType<T> },
-    signal: AbortSignal,
+    signal: AbortLike,
   ): Promise<Exclude<T, { kind: 'not-leader'; leaderHint: string | null }>> {
     const shard = this.#map.shardOf(key.table, key.partitionKey)
     return this.#caller.call({
@@ -203,7 +204,7 @@ export class ClusterBackend implements B.GatewayBackend {
   }
 
   /** One uncoalesced backend read: what a flight runs. */
-  async readOnce(request: B.GetRequest, options: B.CallOptions): Promise<FlightResult> {
+  async readOnce(request: B.GetRequest, options: { signal: AbortLike }): Promise<FlightResult> {
     const params = {
       table: request.table,
       partitionKey: request.partitionKey,

@@ -16,6 +16,7 @@
  * sees an ambiguous 503 instead of a silent double apply.
  */
 import type { z } from 'zod'
+import type { AbortLike } from '../../shared/abort/abort-latch.ts'
 import type { StorageMethodName } from '../../shared/api/storage-api.ts'
 import { isShoalError, ShoalError } from '../../shared/errors.ts'
 import type { Prng } from '../../shared/random/prng.ts'
@@ -32,7 +33,8 @@ export interface GroupCall<T> {
   /** The response schema; must include the `not-leader` variant. */
   readonly schema: z.ZodType<T>
   readonly deadlineMs: number
-  readonly signal: AbortSignal
+  /** An AbortSignal, or a flight's lighter AbortLatch. */
+  readonly signal: AbortLike
   readonly target: 'leader' | 'any'
   /** Safe to send twice (reads, catalog reads); false for writes. */
   readonly idempotent: boolean
@@ -200,7 +202,7 @@ export class GroupCaller {
     }
   }
 
-  #sleep(delayMs: number, signal: AbortSignal): Promise<void> {
+  #sleep(delayMs: number, signal: AbortLike): Promise<void> {
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         handle.cancel()

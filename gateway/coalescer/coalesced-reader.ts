@@ -25,6 +25,7 @@
  * settles its waiters (at once, or after the I/O batch: `afterIoBatch`), the forming flight
  * departs first, then the waiters' callbacks run.
  */
+import { AbortLatch, type AbortLike } from '../../shared/abort/abort-latch.ts'
 import { assert } from '../../shared/assert.ts'
 import { deferred } from '../../shared/deferred.ts'
 import { isShoalError, ShoalError } from '../../shared/errors.ts'
@@ -62,7 +63,7 @@ export interface CoalescedReaderOptions<R, V> {
   /** The coalescing key of a request (coalescing-key.ts): tenant, table, key and variant. */
   keyOf(request: R): string
   /** One backend read; must honour `signal`. Its rejection reaches every waiter. */
-  readBackend(request: R, options: { signal: AbortSignal }): Promise<V>
+  readBackend(request: R, options: { signal: AbortLike }): Promise<V>
   /**
    * Runs a flight's settlement once the rest of the current I/O batch has been read
    * (setImmediate in the gateway); absent, a flight settles as its reply arrives. A reply is
@@ -115,7 +116,7 @@ const leftWaitersSlack = 32
 interface FlightRecord<R, V> {
   readonly id: FlightId
   readonly request: R
-  controller: AbortController | null
+  controller: AbortLatch | null
   /** Every waiter that joined, in order; some that left may still be here (see above). */
   waiters: Waiter<R, V>[]
   /** Waiters of `waiters` not yet settled. */
@@ -317,7 +318,7 @@ export class CoalescedReader<R, V> {
     const flight = this.#flights.get(flightId)
     assert(flight !== undefined, 'a flight to start is tracked')
     assert(flight.controller === null, 'a flight starts once')
-    const controller = new AbortController()
+    const controller = new AbortLatch()
     flight.controller = controller
     let pending: Promise<V>
     try {

@@ -8,6 +8,7 @@ import { getRequestListener } from '@hono/node-server'
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { beforeAll, describe, expect, it } from 'vitest'
+import type { AbortLike } from '../../shared/abort/abort-latch.ts'
 import { SilentLogger } from '../../shared/log.ts'
 import type { Clock } from '../../shared/time/clock.ts'
 import { ManualClock } from '../../test/harness/manual-clock.ts'
@@ -41,8 +42,12 @@ class CoalescingMemoryBackend extends MemoryBackend {
   constructor(clock: ManualClock) {
     super({ clock, gate: (operation) => (operation === 'get' && gate.open) || Promise.resolve() })
     this.#clock = clock
-    const read = (request: B.GetRequest, signal: AbortSignal): Promise<B.GetResult> =>
-      MemoryBackend.prototype.get.call(this, request, { signal })
+    // A flight's AbortLatch, as the memory backend's AbortSignal.
+    const read = (request: B.GetRequest, latch: AbortLike): Promise<B.GetResult> => {
+      const controller = new AbortController()
+      latch.addEventListener('abort', () => controller.abort(latch.reason), { once: true })
+      return MemoryBackend.prototype.get.call(this, request, { signal: controller.signal })
+    }
     this.#reader = new CoalescedReader(clock, clock, this.coalescer, {
       keyOf: readCoalescingKey,
       readBackend: (request, { signal }) => read(request, signal),

@@ -4,6 +4,7 @@
  * and it releases the entry's deadline timer and abort listener, so whichever of answer,
  * deadline, abort or connection loss comes first wins and the others find nothing.
  */
+import type { AbortLike } from '../abort/abort-latch.ts'
 import { assert } from '../assert.ts'
 import { deferred, type Deferred } from '../deferred.ts'
 import type { TimerHandle } from '../time/clock.ts'
@@ -17,7 +18,7 @@ export interface PendingRequest {
   body: Uint8Array | null
   readonly answer: Deferred<unknown>
   timer: TimerHandle | null
-  abort: { readonly signal: AbortSignal; readonly listener: () => void } | null
+  abort: { readonly signal: AbortLike; readonly listener: () => void } | null
 }
 
 const requestIdMax = 0xffffffff // u32 in the frame; 0 is reserved for connection-level frames

@@ -23,6 +23,7 @@
  * traceparent rides in the call body when the peer's welcome announced `traceContext`.
  */
 import { connect, type Socket } from 'node:net'
+import type { AbortLike } from '../abort/abort-latch.ts'
 import { assert, AssertionError, assertNever } from '../assert.ts'
 import { ShoalError } from '../errors.ts'
 import { limits } from '../limits.ts'
@@ -68,7 +69,8 @@ export interface RpcClientOptions {
 export interface RequestOptions {
   /** When the caller gives up, in ms on the client's Clock.monotonicMs(). */
   readonly deadlineMs: number
-  readonly signal?: AbortSignal
+  /** An AbortSignal, or the lighter AbortLatch the gateway's flights use. */
+  readonly signal?: AbortLike
 }
 
 export type RpcClientState = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed'
@@ -268,7 +270,7 @@ export class RpcClient {
     )
   }
 
-  #abort(requestId: number, signal: AbortSignal): void {
+  #abort(requestId: number, signal: AbortLike): void {
     const pending = this.#pending.take(requestId)
     if (pending === undefined) return
     this.stats.aborted++
