@@ -6,6 +6,7 @@
 // Method: a real RpcServer on 127.0.0.1 port 0 with handlers controlled by the test.
 import { createServer, type Server, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { AbortLatch } from '../abort/abort-latch.ts'
 import { BodyCodec } from '../protocol/body-codec.ts'
 import { protocolVersion } from '../protocol/envelope.ts'
 import { encodeFrame } from '../protocol/frame.ts'
@@ -133,27 +134,36 @@ describe('rpc client', () => {
     expect(server.stats.requests).toBe(0)
   })
 
-  it('rpc client: signal aborted in flight: aborted; the late answer is ignored', async () => {
-    const release = deferred<void>()
-    const { port } = await serve(async () => {
-      await release.promise
-      return 'done'
+  // The gateway's flights cancel through an AbortLatch; everything else passes AbortSignals.
+  const aborters = {
+    AbortController: () => new AbortController(),
+    AbortLatch: () => new AbortLatch(),
+  }
+  for (const [name, make] of Object.entries(aborters)) {
+    it(`rpc client: ${name} aborted in flight: aborted; the late answer is ignored`, async () => {
+      const release = deferred<void>()
+      const { port } = await serve(async () => {
+        await release.promise
+        return 'done'
+      })
+      const rpc = client(port)
+      const controller = make()
+      const pending = rpc.request('x', null, { ...deadlineIn(5000), signal: controller.signal })
+      await waitFor(() => rpc.state === 'ready')
+      controller.abort(new Error('gone'))
+      const error = await rejection(pending)
+      expect(error.code).toBe('aborted')
+      expect(rpc.pendingCount).toBe(0)
+      release.resolve()
+      await waitFor(() => rpc.stats.answersLate === 1)
+      const preAborted = make()
+      preAborted.abort(new Error('gone before'))
+      const signal = preAborted.signal
+      expect((await rejection(rpc.request('y', null, { ...deadlineIn(5000), signal }))).code).toBe(
+        'aborted',
+      )
     })
-    const rpc = client(port)
-    const controller = new AbortController()
-    const pending = rpc.request('x', null, { ...deadlineIn(5000), signal: controller.signal })
-    await waitFor(() => rpc.state === 'ready')
-    controller.abort()
-    const error = await rejection(pending)
-    expect(error.code).toBe('aborted')
-    expect(rpc.pendingCount).toBe(0)
-    release.resolve()
-    await waitFor(() => rpc.stats.answersLate === 1)
-    const preAborted = AbortSignal.abort()
-    expect(
-      (await rejection(rpc.request('y', null, { ...deadlineIn(5000), signal: preAborted }))).code,
-    ).toBe('aborted')
-  })
+  }
 
   it('rpc client: handler throws ShoalError: caller gets the same code and message', async () => {
     const internal: unknown[] = []
