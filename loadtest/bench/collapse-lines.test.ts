@@ -23,6 +23,7 @@ function line(
     errors: {},
     backendCallsPerRequest: 0.1,
     readRoles: null,
+    serverCpuUsPerRequest: 20,
     loadAverage: [1, 1, 1],
     cores: 2,
     ...partial,

@@ -26,6 +26,11 @@ export interface CollapseLine extends LoadAverage, LoadFigures {
   readonly backendCallsPerRequest: number
   /** Shoal only: answers by X-Shoal-Coalesced role (leader, follower, cache); else null. */
   readonly readRoles: Readonly<Record<string, number>> | null
+  /**
+   * CPU (user + system) of the server under test's process tree per client request over the
+   * measured phase: which system is saturated, and what a request costs it. Null without /proc.
+   */
+  readonly serverCpuUsPerRequest: number | null
 }
 
 /** The same closed loop against a bare node:http server: what one Node process can answer. */
@@ -33,6 +38,7 @@ export interface CeilingLine extends LoadAverage, LoadFigures {
   readonly bench: 'collapse'
   readonly ceiling: 'node-hello-world'
   readonly clients: number
+  readonly serverCpuUsPerRequest: number | null
 }
 
 export interface ProbeLine extends ProbeCounts, LoadAverage {

@@ -25,6 +25,7 @@ function run(
     errors: system === 'nginx' ? { timeout: 3 } : {},
     backendCallsPerRequest: 0.25,
     readRoles: system === 'shoal' ? { leader: 4, cache: 6 } : null,
+    serverCpuUsPerRequest: system === 'shoal' ? 31 : null,
     loadAverage: [3.5, 2, 1],
     cores: 2,
   }
@@ -83,6 +84,8 @@ describe('collapsePage', () => {
     expect(html).toContain('<td>7.00</td>') // shoal zipf eventual p99 in ms
     expect(html).toContain('<td>timeout=3</td>')
     expect(html).toContain('<td>leader=4 cache=6</td>')
+    expect(html).toContain('<td>0.250</td><td>31</td>') // Shoal's server CPU per request
+    expect(html).toContain('<td>0.250</td><td>n/a</td><td>timeout=3</td>') // nginx: none read
     expect(html).toContain('<td>18</td><td>0</td><td>7</td>') // stale, invalid, behind
     expect(html).toContain('class="met">met</td>')
     expect(html).toContain('<td>n/a</td><td>&#62;= 1</td><td>n/a</td>')
@@ -104,6 +107,7 @@ describe('collapsePage', () => {
       errors: {},
       loadAverage: [1, 1, 1],
       cores: 2,
+      serverCpuUsPerRequest: 14,
     } as const
     const withCeiling = collapsePage({
       title: 't',
@@ -114,6 +118,7 @@ describe('collapsePage', () => {
       ceiling,
     })
     expect(withCeiling).toMatch(/hello-world[^<]*4321 req\/s, p50 2\.00 ms, p99 12\.34 ms/)
+    expect(withCeiling).toContain('14 µs of server CPU per request')
     expect(html).not.toContain('hello-world')
   })
 

@@ -63,6 +63,7 @@ function figuresHtml(runs: readonly CollapseRun[]): string {
     'p99.9 ms',
     'max ms',
     'backend calls / request',
+    'server CPU µs / request',
     'errors',
     'Shoal answers by role',
   ]
@@ -80,6 +81,7 @@ function figuresHtml(runs: readonly CollapseRun[]): string {
       ms(line.p999Us),
       ms(line.maxUs),
       line.backendCallsPerRequest.toFixed(3),
+      line.serverCpuUsPerRequest === null ? 'n/a' : String(line.serverCpuUsPerRequest),
       errors === '' ? 'none' : errors,
       line.readRoles === null
         ? ''
@@ -133,7 +135,10 @@ function ceilingHtml(ceiling: CeilingLine | undefined): string {
   return (
     `<p>Ceiling of one Node process in the same run (a bare node:http hello-world, same ` +
     `load generator): ${ceiling.reqPerSec} req/s, p50 ${ms(ceiling.p50Us)} ms, ` +
-    `p99 ${ms(ceiling.p99Us)} ms, p99.9 ${ms(ceiling.p999Us)} ms.</p>`
+    `p99 ${ms(ceiling.p99Us)} ms, p99.9 ${ms(ceiling.p999Us)} ms` +
+    (ceiling.serverCpuUsPerRequest === null
+      ? '.</p>'
+      : `, ${ceiling.serverCpuUsPerRequest} µs of server CPU per request.</p>`)
   )
 }
 

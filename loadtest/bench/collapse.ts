@@ -42,6 +42,7 @@ import {
 import { OperationSource, type OperationResult } from '../runner/operations.ts'
 import type { RunSummary } from '../runner/recorder.ts'
 import { loadFigures } from '../runner/load-figures.ts'
+import { cpuUsPerRequest, processTreeCpuMs } from '../runner/process-cpu.ts'
 import { Scenario } from '../scenarios/scenario.ts'
 import { collapsePage, type CollapseRun } from './collapse-page.ts'
 import {
@@ -104,6 +105,8 @@ interface Subject {
   readonly url: string
   /** Backend reads so far, from the /metrics of the gateway that reaches storage. */
   readonly backendCalls: () => Promise<number>
+  /** The server under test (Shoal's gateway, varnishd, nginx's master): its process tree's CPU. */
+  readonly pid: number
 }
 
 function scenarioFor(workload: CollapseWorkload, subject: Subject, size: CollapseSize): Scenario {
@@ -144,13 +147,17 @@ async function scrape(url: string, name: string, labels: Record<string, string>)
 
 type Issue = () => Promise<OperationResult>
 
-/** A warm-up, then the measured closed loop between two reads of the backend counter. */
+/**
+ * A warm-up, then the measured closed loop between two reads of the backend counter and of the
+ * server's CPU time (µs per request; null without /proc).
+ */
 async function closedLoop(
   url: string,
   size: CollapseSize,
   issueOf: (target: HttpTarget) => Issue,
   backendCalls: () => Promise<number>,
-): Promise<{ summary: RunSummary; backendCalls: number }> {
+  serverPid: number,
+): Promise<{ summary: RunSummary; backendCalls: number; serverCpuUs: number | null }> {
   const clock = new SystemClock()
   const env = { nowMs: () => clock.monotonicMs() }
   const target = new HttpTarget(url, { sockets: size.clients })
@@ -160,15 +167,21 @@ async function closedLoop(
   try {
     await loop(size.warmupSec)
     const before = await backendCalls()
+    const cpuBefore = processTreeCpuMs(serverPid)
     const { recorder, elapsedSec } = await loop(size.durationSec)
+    const cpuAfter = processTreeCpuMs(serverPid)
     const after = await backendCalls()
-    return { summary: recorder.summary(elapsedSec), backendCalls: after - before }
+    const summary = recorder.summary(elapsedSec)
+    const serverCpuUs = cpuUsPerRequest(cpuBefore, cpuAfter, summary.completed)
+    return { summary, backendCalls: after - before, serverCpuUs }
   } finally {
     target.close()
   }
 }
 
-function figuresOf(summary: RunSummary): Omit<CeilingLine, 'bench' | 'ceiling' | 'clients'> {
+type Figures = Omit<CeilingLine, 'bench' | 'ceiling' | 'clients' | 'serverCpuUsPerRequest'>
+
+function figuresOf(summary: RunSummary): Figures {
   return { ...loadFigures(summary), ...loadAverage() }
 }
 
@@ -179,11 +192,12 @@ async function measure(
   seed: number,
 ): Promise<CollapseRun> {
   const source = new OperationSource(scenarioFor(workload, subject, size), new SeededPrng(seed))
-  const { summary, backendCalls } = await closedLoop(
+  const { summary, backendCalls, serverCpuUs } = await closedLoop(
     subject.url,
     size,
     (target) => () => source.next().run(target),
     subject.backendCalls,
+    subject.pid,
   )
   const line: CollapseLine = {
     bench: 'collapse',
@@ -193,6 +207,7 @@ async function measure(
     clients: size.clients,
     ...figuresOf(summary),
     readRoles: subject.system === 'shoal' ? summary.readRoles : null,
+    serverCpuUsPerRequest: serverCpuUs,
     backendCallsPerRequest:
       summary.completed === 0
         ? 0
@@ -209,11 +224,12 @@ async function measureCeiling(
 ): Promise<CeilingLine> {
   const hello = await startHelloWorld(plan)
   processes.others.push(hello.process)
-  const { summary } = await closedLoop(
+  const { summary, serverCpuUs } = await closedLoop(
     hello.url,
     size,
     (target) => () => helloWorldRequest(target),
     () => Promise.resolve(0),
+    hello.process.pid,
   )
   await stop(hello.process)
   return {
@@ -221,6 +237,7 @@ async function measureCeiling(
     ceiling: 'node-hello-world',
     clients: size.clients,
     ...figuresOf(summary),
+    serverCpuUsPerRequest: serverCpuUs,
   }
 }
 
@@ -240,13 +257,26 @@ function subjectsOf(on: LocalGateway, off: LocalGateway, peers: readonly PeerSer
       http_request_method: 'GET',
     })
   return [
-    { system: 'shoal', consistency: 'strong', url: on.url, backendCalls: shoalBackend },
-    { system: 'shoal', consistency: 'eventual', url: on.url, backendCalls: shoalBackend },
+    {
+      system: 'shoal',
+      consistency: 'strong',
+      url: on.url,
+      backendCalls: shoalBackend,
+      pid: on.process.pid,
+    },
+    {
+      system: 'shoal',
+      consistency: 'eventual',
+      url: on.url,
+      backendCalls: shoalBackend,
+      pid: on.process.pid,
+    },
     ...peers.map((peer): Subject => ({
       system: peer.name,
       consistency: 'ttl-1s',
       url: peer.url,
       backendCalls: offRequests,
+      pid: peer.process.pid,
     })),
   ]
 }
@@ -388,6 +418,7 @@ export async function runCollapseBench(options: { quick: boolean }): Promise<voi
         runs,
         probes,
         targets,
+        ceiling,
       }),
     )
     process.stdout.write(`results page: ${path}\n`)
