@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { GenerationalMemo } from './generational-memo.ts'
 
 describe('GenerationalMemo', () => {
-  it('generational-memo: a key used once per generation is computed once, whatever else comes', () => {
+  it('generational-memo: a key used once per generation is computed once', () => {
     let computed = 0
     const memo = new GenerationalMemo(4, (key: string) => ({ key, n: ++computed }))
     const hot = memo.get('hot')
