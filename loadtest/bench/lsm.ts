@@ -415,14 +415,18 @@ async function runBigFill(engine: EngineName, count: number): Promise<void> {
   })
 }
 
+/** `--name=N` from the command line (a positive integer), else `fallback`. */
+function countArg(name: string, fallback: number): number {
+  const arg = process.argv.find((each) => each.startsWith(`${name}=`))
+  const count = arg === undefined ? fallback : Number(arg.slice(name.length + 1))
+  if (!Number.isSafeInteger(count) || count <= 0) throw new Error(`bad ${name}: ${arg}`)
+  return count
+}
+
 export async function runLsmBench(options: { quick: boolean }): Promise<void> {
   const c = counts(options.quick)
-  const bigArg = process.argv.find((arg) => arg.startsWith('--big-count='))
-  const big = bigArg === undefined ? c.big : Number(bigArg.slice('--big-count='.length))
-  if (!Number.isSafeInteger(big) || big <= 0) throw new Error(`bad --big-count: ${bigArg}`)
-  const roundsArg = process.argv.find((arg) => arg.startsWith('--rounds='))
-  const rounds = roundsArg === undefined ? 1 : Number(roundsArg.slice('--rounds='.length))
-  if (!Number.isSafeInteger(rounds) || rounds <= 0) throw new Error(`bad --rounds: ${roundsArg}`)
+  const big = countArg('--big-count', c.big)
+  const rounds = countArg('--rounds', 1)
   if (process.argv.includes('--only-read')) {
     for (let round = 0; round < rounds; round++) {
       for (const engine of ['shoal', 'lmdb'] as const) await runReads(engine, c)

@@ -33,7 +33,10 @@ export interface WritableFile {
   readonly path: string
   /** Bytes in the file, synced or not; the offset of the next append. */
   readonly sizeBytes: number
-  /** Appends at the end. Durable only after sync(). */
+  /**
+   * Appends at the end. Durable only after sync(). The bytes are taken before it returns: the
+   * caller may reuse the array (BufferedWritableFile refills one buffer).
+   */
   append(bytes: Uint8Array): void
   /** fdatasync. Rejection means data may be lost: the caller must stop (see failure policy). */
   sync(): Promise<void>

@@ -206,7 +206,7 @@ export async function runMerge(ctx: JobContext, job: MergeJob): Promise<MergeRes
 
 /** The edit installing a merge's output in place of its inputs, with its byte counts. */
 export function mergeEdit(plan: CompactionPlan, result: MergeResult): JobResult {
-  const deleteFiles: Array<[number, number]> = plan.inputs.map((i) => [i.level, i.file.fileNo])
+  const deleteFiles = inputFiles(plan)
   const addFiles = result.files.map((f): [number, FileMeta] => [plan.outputLevel, f])
   const bytesRead = plan.inputs.reduce((sum, i) => sum + i.file.sizeBytes, 0)
   return { edit: { deleteFiles, addFiles }, bytesRead, bytesWritten: result.bytesWritten }
@@ -214,9 +214,13 @@ export function mergeEdit(plan: CompactionPlan, result: MergeResult): JobResult 
 
 /** Moves a trivial plan's table down a level without rewriting it. */
 export function trivialMoveEdit(plan: CompactionPlan): JobResult {
-  const deleteFiles: Array<[number, number]> = plan.inputs.map((i) => [i.level, i.file.fileNo])
   const addFiles = plan.inputs.map((i): [number, FileMeta] => [plan.outputLevel, i.file])
-  return { edit: { deleteFiles, addFiles }, bytesRead: 0, bytesWritten: 0 }
+  return { edit: { deleteFiles: inputFiles(plan), addFiles }, bytesRead: 0, bytesWritten: 0 }
+}
+
+/** A plan's inputs as an edit's [level, fileNo] deletions. */
+function inputFiles(plan: CompactionPlan): Array<[number, number]> {
+  return plan.inputs.map((i) => [i.level, i.file.fileNo])
 }
 
 /** The value-log file with the most garbage at or above `garbageRatio`, if any. */

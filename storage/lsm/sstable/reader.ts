@@ -151,30 +151,31 @@ export class TableReader {
       if (next.offset + next.length + BLOCK_TRAILER_BYTES > limit) break
       last++
     }
-    const { bytes, start } = this.#readRun(first, last)
+    const run = this.#readRun(first, last)
     const blocks: DecodedBlock[] = []
     for (let b = first; b <= last; b++) {
-      const handle = handles[b]!
-      const at = handle.offset - start
-      const raw = bytes.subarray(at, at + handle.length + BLOCK_TRAILER_BYTES)
-      blocks.push(decodeBlock(checkedBlock(raw, handle, this.path), this.path, handle.offset))
+      blocks.push(this.#decodeInRun(run, b))
       this.blocksRead++
     }
     return blocks
   }
 
+  /** Block `b` of a run #readRun read: its checksum checked, decoded. */
+  #decodeInRun(run: { bytes: Uint8Array; start: number }, b: number): DecodedBlock {
+    const handle = this.#handles[b]!
+    const at = handle.offset - run.start
+    const raw = run.bytes.subarray(at, at + handle.length + BLOCK_TRAILER_BYTES)
+    return decodeBlock(checkedBlock(raw, handle, this.path), this.path, handle.offset)
+  }
+
   /** Reads blocks [first, last] in one read, caches them all (the rest as read-ahead). */
   #loadRun(first: number, last: number): DecodedBlock {
-    const handles = this.#handles
-    const { bytes, start } = this.#readRun(first, last)
+    const run = this.#readRun(first, last)
     let wanted: DecodedBlock | undefined
     for (let b = first; b <= last; b++) {
-      const handle = handles[b]!
-      const at = handle.offset - start
-      const raw = bytes.subarray(at, at + handle.length + BLOCK_TRAILER_BYTES)
       let block: DecodedBlock
       try {
-        block = decodeBlock(checkedBlock(raw, handle, this.path), this.path, handle.offset)
+        block = this.#decodeInRun(run, b)
       } catch (error) {
         // A bad block read ahead fails the read that asks for it, not this one.
         if (b === first) throw error
