@@ -10,6 +10,11 @@
  * to the first acknowledged write sent after the kill, the longest wait of a request in flight
  * at the kill, and how many requests waited past their deadline.
  *
+ * Shoal's nodes share this machine's cores, so its cluster file sets `leaderPreference: [n1, n2,
+ * n3]` (as `npm start`'s does): every shard's leader gathers on n1 before the measurements, the
+ * layout etcd's single Raft group has too. One more line measures puts at 64 with the leaders
+ * where elections put them (spread over the three nodes): "leaders":"elected".
+ *
  * Client paths: Shoal through its node RPC straight to each shard's leader (a leader cache, as
  * the gateway keeps, following not-leader hints); etcd through its JSON gateway over HTTP/1.1
  * keep-alive, requests spread round-robin over the live members (as clientv3 balances).
@@ -56,6 +61,9 @@ const profileSampleUs = 200
 const clockTicksPerSecond = 100
 /** Set by SIGINT: load loops stop sending and nothing more is printed. */
 const interruption = { requested: false }
+/** The Shoal cluster's leader preference (see above) and how long leaders may take to gather. */
+const leaderPreference = ['n1', 'n2', 'n3'] as const
+const leadersGatherMs = 15_000
 
 interface BenchTarget {
   /** The server processes measured (their CPU time is reported per operation). */
@@ -345,15 +353,40 @@ function onInterrupt(closers: Set<() => Promise<void>>): () => void {
   return () => process.off('SIGINT', handler)
 }
 
+/** How many groups (shards and catalog) each node leads. */
+async function leaderCounts(c: ClusterFixture): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {}
+  for (const node of c.alive()) {
+    const status = await c.status(node.id)
+    counts[node.id] = status.shards.filter((s) => s.role === 'leader').length
+  }
+  return counts
+}
+
+/** Waits (bounded) until the first preferred node leads every group, then reports the layout. */
+async function gatherLeaders(c: ClusterFixture): Promise<void> {
+  const groups = c.shardCount + 1
+  const giveUp = performance.now() + leadersGatherMs
+  let counts = await leaderCounts(c)
+  while ((counts[leaderPreference[0]] ?? 0) < groups && performance.now() < giveUp) {
+    await sleep(100)
+    counts = await leaderCounts(c)
+  }
+  emit({ system: 'shoal', leaders: 'preferred', leaderPreference, groupsLedBy: counts })
+}
+
 async function withShoal(
   closers: Set<() => Promise<void>>,
   body: (t: ShoalTarget) => Promise<void>,
+  leaders: 'preferred' | 'elected' = 'preferred',
 ): Promise<void> {
-  const c = await ClusterFixture.start({ nodes: 3, shardCount: 8 })
+  const c = await ClusterFixture.start({ nodes: 3, shardCount: 8,
+    ...(leaders === 'preferred' ? { leaderPreference } : {}) })
   const close = (): Promise<void> => c.close()
   closers.add(close)
   try {
     await c.waitForLeaders()
+    if (leaders === 'preferred') await gatherLeaders(c)
     await c.createTable(table)
     await body(new ShoalTarget(c))
   } finally {
@@ -518,6 +551,11 @@ export async function runClusterBench(options: { quick: boolean }): Promise<void
   const detach = onInterrupt(closers)
   try {
     await withShoal(closers, (t) => measure(t, durationMs, loads, failovers))
+    await withShoal(closers, async (t) => {
+      await runLoad(t, 'put', 16, warmupMs, 1_000)
+      const line = await runLoad(t, 'put', 64, durationMs, 1e9)
+      emit({ ...line, leaders: 'elected', groupsLedBy: await leaderCounts(t.fixture) })
+    }, 'elected')
     await withEtcd(closers, (t) => measure(t, durationMs, loads, failovers))
   } finally {
     detach()

@@ -47,6 +47,16 @@ describe('cluster file', () => {
   it('cluster file: duplicate node: says so', () => {
     expect(problemsOf(valid.replace('id: n3', 'id: n2'))[0]).toMatch(/duplicate node n2/)
   })
+  it('cluster file: leaderPreference: known nodes in order; unknown or repeated ids refused',
+    () => {
+    expect(parseClusterFile(valid + 'leaderPreference: [n2, n1]\n', 'c').leaderPreference)
+      .toEqual(['n2', 'n1'])
+    expect(parseClusterFile(valid, 'c').leaderPreference).toBeUndefined()
+    expect(problemsOf(valid + 'leaderPreference: [n1, n9]\n'))
+      .toEqual([expect.stringMatching(/leaderPreference names unknown node n9/)])
+    expect(problemsOf(valid + 'leaderPreference: [n1, n1]\n'))
+      .toEqual([expect.stringMatching(/leaderPreference lists n1 twice/)])
+  })
   it('cluster file: no nodes section: one line naming it', () => {
     const problems = problemsOf(valid.replace(/nodes:[\s\S]*$/, ''))
     expect(problems).toHaveLength(1)

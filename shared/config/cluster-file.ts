@@ -8,6 +8,7 @@
  * shardCount: 16              # fixed for the cluster's life (jump hash)
  * replicationFactor: 3
  * dataDir: ./data             # default parent of each node's data directory
+ * leaderPreference: [n1]      # optional: shard leaders move to the first able node listed
  * nodes:
  *   - id: n1
  *     address: 127.0.0.1:7101 # RPC for the gateway and peers
@@ -79,6 +80,12 @@ export const ClusterFileSchema = z
     replicationFactor: z.number().int().min(1).max(7).default(3),
     dataDir: z.string().min(1).default('./data'),
     nodes: z.array(NodeEntry).min(1),
+    /**
+     * Nodes that should lead every shard, most preferred first (storage/multiraft/
+     * leader-preference.ts): for nodes that share one host's cores, where one leader node
+     * costs the least CPU per write. Unset: elections place leaders (spread over hosts).
+     */
+    leaderPreference: z.array(nodeId).optional(),
     gateway: GatewayEntry.default({ address: '127.0.0.1:8080', auth: { enabled: false } }),
   })
   .superRefine((file, context) => {
@@ -87,6 +94,16 @@ export const ClusterFileSchema = z
       if (seen.has(node.id))
         context.addIssue({ code: 'custom', message: `duplicate node ${node.id}` })
       seen.add(node.id)
+    }
+    const preferred = new Set<string>()
+    for (const id of file.leaderPreference ?? []) {
+      if (!seen.has(id)) {
+        context.addIssue({ code: 'custom', message: `leaderPreference names unknown node ${id}` })
+      }
+      if (preferred.has(id)) {
+        context.addIssue({ code: 'custom', message: `leaderPreference lists ${id} twice` })
+      }
+      preferred.add(id)
     }
     if (file.replicationFactor > file.nodes.length) {
       context.addIssue({

@@ -36,7 +36,8 @@ class RecordingMachine implements StateMachine<number> {
 
 const hosts: Array<MultiRaftHost<number>> = []
 
-async function startCluster(readMode: 'read-index' | 'lease' = 'read-index'): Promise<{
+async function startCluster(readMode: 'read-index' | 'lease' = 'read-index',
+  leaderPreference?: readonly NodeId[]): Promise<{
   hosts: Array<MultiRaftHost<number>>; machines: RecordingMachine[]; cut: Set<NodeId> }> {
   const cut = new Set<NodeId>()
   const machines = [1, 2, 3].map(() => new RecordingMachine())
@@ -49,6 +50,7 @@ async function startCluster(readMode: 'read-index' | 'lease' = 'read-index'): Pr
       nodeId: id, groups: groups.map((group) => ({ group, voters: [1, 2, 3], applied: 0 })),
       engine, stateMachine: machines[id - 1]!, clock, timers, prng: new SeededPrng(id),
       logger: new SilentLogger(), tickMs: 10, electionTicks: 10, readMode,
+      ...(leaderPreference === undefined ? {} : { leaderPreference }),
       transport: {
         send: (peer: NodeId, msgs: readonly GroupMessage[]) => {
           if (cut.has(id) || cut.has(peer)) return
@@ -146,5 +148,43 @@ describe('multiraft host', () => {
     }
     expect(wrong).toEqual([])
     expect(positive).toBeGreaterThan(0) // the window between lease end and step-down was seen
+  })
+
+  it('multiraft host: leader preference: groups move to host 3, to 1 while 3 is cut, back',
+    async () => {
+    const { hosts: all, machines, cut } = await startCluster('read-index', [3, 1])
+    const ledBy = (h: number): boolean => groups.every((g) => leaderOf(all, g) === h - 1)
+    await waitFor('host 3 leads every group', () => ledBy(3), { timeoutMs: 10_000 })
+    const acked: string[] = []
+    let stop = false
+    const writer = async (group: number): Promise<void> => {
+      for (let i = 0; !stop; i++) {
+        const at = leaderOf(all, group)
+        const data = `${group}-${i}`
+        const outcome = at < 0 ? null : await all[at]!.propose(group,
+          new TextEncoder().encode(data), clock.monotonicMs() + 2_000).catch(() => null)
+        if (outcome?.kind === 'applied') acked.push(data)
+        else await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+    }
+    const running = groups.map((g) => writer(g))
+    const ackedSoon = async (what: string): Promise<void> => {
+      const before = acked.length
+      await waitFor(what, () => acked.length >= before + 10, { timeoutMs: 5_000 })
+    }
+    await ackedSoon('writes while host 3 leads')
+    cut.add(3)
+    await waitFor('host 1 leads every group', () => ledBy(1), { timeoutMs: 10_000 })
+    await ackedSoon('writes while host 1 leads')
+    cut.delete(3)
+    await waitFor('host 3 leads every group again', () => ledBy(3), { timeoutMs: 10_000 })
+    await ackedSoon('writes after host 3 is back')
+    stop = true
+    await Promise.all(running)
+    await waitFor('replicas equal', () => groups.every((g) => new Set(machines.map((m) =>
+      JSON.stringify(m.applied.get(g)))).size === 1), { timeoutMs: 5_000 })
+    // Every acknowledged write was applied exactly once, in index order.
+    const data = groups.flatMap((g) => machines[0]!.applied.get(g)!.map((e) => e.data))
+    for (const d of acked) expect(data.filter((x) => x === d), d).toHaveLength(1)
   })
 })

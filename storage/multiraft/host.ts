@@ -47,6 +47,7 @@ import type { Entry, HardState, Message, NodeId, Snapshot } from '../raft/messag
 import { message, NONE } from '../raft/messages.ts'
 import { RawNode } from '../raft/raw-node.ts'
 import type { Ready } from '../raft/ready.ts'
+import { LeaderPreference, type LeaderView } from './leader-preference.ts'
 import { GroupLogStorage } from './log-storage.ts'
 import { AppliedWaiters, ProposalWaiters, withDeadline, type Settler } from './waiters.ts'
 import type { GroupMessage } from './wire.ts'
@@ -109,6 +110,9 @@ export interface HostOptions<R> {
   /** Without hooks a 'snap' message from the core is dropped (the log is then never compacted
    * below what every replica stored). */
   readonly snapshots?: SnapshotHooks
+  /** Nodes to hand group leadership to, most preferred first (leader-preference.ts); none by
+   * default: elections decide. */
+  readonly leaderPreference?: readonly NodeId[]
 }
 
 export type ProposeOutcome<R> =
@@ -146,10 +150,14 @@ interface QueuedProposal<R> {
   index: number
 }
 
+/** Election timeouts between two transfer attempts of one group (leader-preference.ts). */
+const preferenceRetryElections = 4
+
 export class MultiRaftHost<R> {
   readonly #o: HostOptions<R>
   readonly #groups = new Map<number, Group<R>>()
   #tick: TimerHandle | null = null
+  readonly #preference: LeaderPreference | null
   #turn: Promise<void> | null = null
   #again = false
   #failure: unknown = undefined
@@ -167,6 +175,9 @@ export class MultiRaftHost<R> {
   constructor(options: HostOptions<R>) {
     assert(options.tickMs > 0, 'tick must be positive')
     this.#o = options
+    const order = options.leaderPreference ?? []
+    this.#preference = order.length === 0 ? null
+      : new LeaderPreference(order, preferenceRetryElections * options.electionTicks)
     for (const spec of options.groups) this.#addGroup(spec)
   }
 
@@ -208,7 +219,10 @@ export class MultiRaftHost<R> {
   start(): void {
     assert(this.#tick === null, 'host started twice')
     this.#tick = this.#o.timers.every(this.#o.tickMs, () => {
-      for (const g of this.#groups.values()) g.node.tick()
+      for (const g of this.#groups.values()) {
+        g.node.tick()
+        this.#prefer(g)
+      }
       this.#schedule()
     })
     this.#schedule()
@@ -431,6 +445,9 @@ export class MultiRaftHost<R> {
    * not one per command) and registers their waiters by index.
    */
   #proposeQueued(g: Group<R>): void {
+    // A leadership transfer is under way: hold them for whoever leads after it (the core would
+    // drop them, and the callers would hear not-leader naming this node).
+    if (g.node.raft.leadTransferee !== NONE) return
     while (g.queued.length > 0) {
       const batch = g.queued.splice(0, limits.raftProposalsPerMsgMax)
       const result = g.node.proposeBatch(batch.map((q) => q.data))
@@ -630,6 +647,26 @@ export class MultiRaftHost<R> {
     g.applied.release(g.appliedIndex)
   }
 
+
+  /** Asks the core to hand `g` to a preferred node when one can take it (once per tick). */
+  #prefer(g: Group<R>): void {
+    const raft = g.node.raft
+    if (this.#preference === null || g.frozen || raft.role !== 'leader' ||
+      raft.leadTransferee !== NONE) return
+    const view: LeaderView = {
+      self: this.#o.nodeId, voters: raft.conf.voters, lastIndex: raft.log.lastIndex(),
+      peer: (id) => {
+        const pr = raft.progress.get(id)
+        return pr === undefined ? null
+          : { active: pr.recentActive, replicating: pr.state === 'replicate', match: pr.match }
+      },
+    }
+    const to = this.#preference.target(g.id, view)
+    if (to === null) return
+    const result = g.node.transferLeader(to)
+    this.#o.logger.info('leader transfer to the preferred node', { group: g.id, to,
+      result: result.kind })
+  }
 
   #onSoftState(g: Group<R>): void {
     const waiters = g.leaderWaiters

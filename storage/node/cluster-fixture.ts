@@ -52,14 +52,19 @@ export class ClusterFixture {
   }
 
   static async start(options: { nodes?: number; shardCount?: number;
-    env?: Record<string, string> } = {}): Promise<ClusterFixture> {
+    env?: Record<string, string>; leaderPreference?: readonly string[] } = {}):
+    Promise<ClusterFixture> {
     const count = options.nodes ?? 3
     const shardCount = options.shardCount ?? 4
     const dir = tempDir('cluster')
     const ports: number[] = []
     for (let i = 0; i < count; i++) ports.push(await freePort())
     const lines = [`clusterId: ${fixtureClusterId}`, `shardCount: ${shardCount}`,
-      `replicationFactor: ${Math.min(3, count)}`, `dataDir: ${dir}`, 'nodes:']
+      `replicationFactor: ${Math.min(3, count)}`, `dataDir: ${dir}`]
+    if (options.leaderPreference !== undefined) {
+      lines.push(`leaderPreference: [${options.leaderPreference.join(', ')}]`)
+    }
+    lines.push('nodes:')
     for (let i = 0; i < count; i++) {
       lines.push(`  - id: n${i + 1}`, `    address: 127.0.0.1:${ports[i]}`)
     }

@@ -110,6 +110,7 @@ export class StorageNode {
       transport: { send: (peer, msgs) => this.#sendRaft(peer, msgs) },
       onFatal: (error) => o.onFatal?.(error),
       snapshots: { send: (group, to) => this.snapshots.send(group, to) },
+      leaderPreference: (o.cluster.leaderPreference ?? []).map((id) => topology.raftId(id)),
     })
     this.snapshots = new SnapshotService({
       nodeId: o.nodeId, db, host: this.#host, stateMachine: sm, topology, clock: o.clock,
