@@ -56,6 +56,13 @@ export interface DbOptions {
    * the node file system), else on the db's thread. Default: on whenever they can run.
    */
   readonly backgroundWorkers?: boolean
+  /**
+   * Linux nice value (0-19) of the background worker threads (Linux keeps one per thread), like
+   * RocksDB's LowerThreadPoolCPUPriority: on a busy machine the threads serving requests then
+   * run first and flushes and compactions take the slack. Default 0 (no change); elsewhere than
+   * Linux it is ignored, since there it would apply to the whole process.
+   */
+  readonly backgroundNice?: number
   /** A manifest past this size is rewritten as a snapshot and CURRENT switched to it. */
   readonly manifestBytesMax?: number
   /** Background flush and compaction (default on); off for tests that drive them by hand. */
@@ -129,6 +136,7 @@ export function resolveOptions(options: DbOptions): ResolvedOptions {
     retention: options.retention ?? keepLatestOnly,
     portableRetention: options.portableRetention,
     backgroundWorkers: backgroundWorkersOf(options),
+    backgroundNice: options.backgroundNice ?? 0,
     manifestBytesMax: options.manifestBytesMax ?? limits.lsmManifestBytesMax,
     autoCompaction: options.autoCompaction ?? true,
     plantedBug: options.plantedBug,
@@ -140,6 +148,11 @@ export function resolveOptions(options: DbOptions): ResolvedOptions {
     'targetFileBytes',
   ] as const) {
     positive(name, resolved[name])
+  }
+  const nice = resolved.backgroundNice
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) {
+    throw new ShoalError('bad-request',
+      `option backgroundNice must be an integer 0-19, got ${nice}`)
   }
   positive('levelBaseBytes', resolved.levelBaseBytes)
   positive('manifestBytesMax', resolved.manifestBytesMax)

@@ -166,6 +166,7 @@ export class StorageNode {
       fs: o.fs, dir: joinPath(o.dataDir, 'lsm'), wal: false, retention, portableRetention,
       clock: o.clock,
       timers: o.timers, prng: o.prng.fork(), logger: o.logger,
+      backgroundNice: limits.storageLsmBackgroundNice,
       ...(o.memtableBytes === undefined ? {} : { memtableBytes: o.memtableBytes }),
       ...(o.blockCacheBytes === undefined ? {} : { blockCacheBytes: o.blockCacheBytes }),
     })

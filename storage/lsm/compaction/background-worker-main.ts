@@ -3,6 +3,7 @@
  * runs runMerge; a flush writes a memtable's image as a table.
  * Either replies with the output tables and their decoded blocks for the db's cache.
  */
+import { setPriority } from 'node:os'
 import { parentPort } from 'node:worker_threads'
 import { assert } from '../../../shared/assert.ts'
 import { isShoalError } from '../../../shared/errors.ts'
@@ -36,6 +37,17 @@ assert(port !== null, 'background-worker-main runs in a worker thread')
 const fs = new NodeFileSystem()
 const retentionModules = new Map<string, (data: unknown) => RetentionFn>()
 let fileNoWaiter: ((fileNo: number) => void) | undefined
+let niceNow = 0
+
+/**
+ * Linux keeps a nice value per thread, and setpriority(PRIO_PROCESS, 0) sets the calling
+ * thread's; elsewhere it would set the whole process's, so it is left alone there.
+ */
+function runAtNice(nice: number): void {
+  if (nice === niceNow || process.platform !== 'linux') return
+  setPriority(0, nice)
+  niceNow = nice
+}
 
 function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer)
@@ -82,6 +94,7 @@ async function openInputs(job: WorkerJob, cache: BlockCache): Promise<Map<number
 }
 
 async function runJob(id: number, job: WorkerJob): Promise<JobOutput> {
+  runAtNice(job.nice)
   const cache = new BlockCache(CACHE_BYTES)
   const blocks: OfferedBlock[] = []
   let offered = 0

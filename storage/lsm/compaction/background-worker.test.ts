@@ -2,6 +2,7 @@
 // db's thread: identical contents after a random versioned workload, a corrupt input named in
 // the error, output file numbers past the reservation, and when workers are chosen.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { getPriority } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isShoalError } from '../../../shared/errors.ts'
@@ -121,6 +122,7 @@ describe('background workers', () => {
         bloomBitsPerKey: 10,
         targetFileBytes: 8 * 1024,
         portableRetention: undefined,
+        backgroundNice: 0,
         newFileNo: () => {
           issued.push(next)
           return next++
@@ -151,6 +153,26 @@ describe('background workers', () => {
     expect(result.files.reduce((sum, f) => sum + f.entries, 0)).toBe(3000)
   })
 
+  it.runIf(process.platform === 'linux')(
+    'backgroundNice: the flush worker runs at it, the db thread keeps its own', async () => {
+    // /proc/self/task/<tid>/stat: field 19 is the thread's nice value.
+    const threadsAt = (nice: number): number => readdirSync('/proc/self/task').filter((tid) =>
+      readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16] ===
+        String(nice)).length
+    const before = threadsAt(7)
+    const mine = getPriority(0)
+    const db = await Db.open({ ...options(freshDir(), true, new ManualClock()), backgroundNice: 7 })
+    await db.put(enc('a1'), enc('v'))
+    await db.flush()
+    expect(threadsAt(7)).toBe(before + 1)
+    expect(getPriority(0)).toBe(mine)
+    await db.close()
+    for (const bad of [-1, 20, 1.5]) {
+      expect(() => resolveOptions({ ...options(freshDir(), true, new ManualClock()),
+        backgroundNice: bad })).toThrow(/backgroundNice must be an integer 0-19/)
+    }
+  })
+
   it('backgroundReady: starts both workers; a job after close is refused', async () => {
     const dir = freshDir()
     const db = await Db.open(options(dir, true, new ManualClock()))
@@ -166,6 +188,7 @@ describe('background workers', () => {
         bloomBitsPerKey: 10,
         targetFileBytes: 1024,
         portableRetention: undefined,
+        backgroundNice: 0,
         newFileNo: () => 1,
         cacheRoomBytes: () => 0,
         offer: () => undefined,

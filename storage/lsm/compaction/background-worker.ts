@@ -38,6 +38,8 @@ export interface WorkerSettings {
   readonly bloomBitsPerKey: number
   readonly targetFileBytes: number
   readonly portableRetention: PortableRetention | undefined
+  /** The workers' nice value (DbOptions.backgroundNice). */
+  readonly backgroundNice: number
   readonly newFileNo: () => number
   /**
    * Room in the db's block cache now; output blocks decoded up to it (a merge's only when its
@@ -137,6 +139,7 @@ export class BackgroundWorker {
       dir: o.dir,
       writer: { blockBytes: o.blockBytes, bloomBitsPerKey: o.bloomBitsPerKey },
       fileNos: Array.from({ length: fileNos }, o.newFileNo),
+      nice: o.backgroundNice,
       offerBytes: o.cacheRoomBytes(),
     }
   }

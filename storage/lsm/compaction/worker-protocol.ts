@@ -14,6 +14,8 @@ interface JobCommon {
   readonly fileNos: readonly number[]
   /** Room in the db's block cache: the worker decodes output blocks up to this for it. */
   readonly offerBytes: number
+  /** The nice value the worker thread runs the job at (Linux only; see DbOptions). */
+  readonly nice: number
 }
 
 /** A merging compaction. */
