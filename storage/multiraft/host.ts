@@ -676,6 +676,7 @@ export class MultiRaftHost<R> {
       // Reads waiting for a heartbeat quorum will not be answered by a deposed leader.
       for (const read of g.reads.values()) read.reject(notLeaderAnymore(g.id))
       g.reads.clear()
+      this.#preference?.forget(g.id)
     }
   }
 

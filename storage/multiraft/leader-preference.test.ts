@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import type { NodeId } from '../raft/messages.ts'
 import {
-  LeaderPreference, maxLagEntries, preferredLeader, type LeaderView,
+  backoffMax, LeaderPreference, maxLagEntries, preferredLeader, type LeaderView,
 } from './leader-preference.ts'
 
 type Peer = { active: boolean; replicating: boolean; match: number }
@@ -46,16 +46,39 @@ describe('leader preference', () => {
     expect(preferredLeader([1], view(3, justInReach))).toBe(1)
   })
 
-  it('leader preference: one attempt per group per retry period', () => {
-    const pacer = new LeaderPreference([1], 3)
+  it('leader preference: attempts paced per group, backing off while they fail', () => {
+    const pacer = new LeaderPreference([1], 2)
     const v = view(2, { 1: healthy })
-    const attempts = Array.from({ length: 9 }, () => pacer.target(7, v))
-    expect(attempts).toEqual([1, null, null, null, 1, null, null, null, 1])
+    // Each attempt after which this node still leads failed: waits of 2, 4, 8 ... ticks.
+    const ticks = Array.from({ length: 20 }, () => pacer.target(7, v))
+    const attempts = ticks.flatMap((to, tick) => (to === null ? [] : [tick]))
+    expect(attempts).toEqual([0, 3, 8, 17])
+    expect(ticks.every((to) => to === null || to === 1)).toBe(true)
     // Groups are paced apart.
     expect(pacer.target(8, v)).toBe(1)
+    // The node stopped leading (the transfer worked): the group starts afresh.
+    pacer.forget(7)
+    expect(pacer.target(7, v)).toBe(1)
+    expect(pacer.target(7, v)).toBeNull()
+    expect(pacer.target(7, v)).toBeNull()
+    expect(pacer.target(7, v)).toBe(1)
     // Nothing to do: no attempt is spent, the next tick may try.
     const idle = new LeaderPreference([1], 3)
     expect(idle.target(7, view(1, { 2: healthy }))).toBeNull()
     expect(idle.target(7, v)).toBe(1)
+  })
+
+  it('leader preference: backoff stops growing at backoffMax retry periods', () => {
+    const pacer = new LeaderPreference([1], 1)
+    const v = view(2, { 1: healthy })
+    let last = -1
+    const gaps: number[] = []
+    for (let tick = 0; tick < 400; tick++) {
+      if (pacer.target(7, v) === null) continue
+      if (last >= 0) gaps.push(tick - last - 1)
+      last = tick
+    }
+    expect(gaps.slice(0, 6)).toEqual([1, 2, 4, 8, 16, 32])
+    expect(gaps.slice(5).every((gap) => gap === backoffMax)).toBe(true)
   })
 })

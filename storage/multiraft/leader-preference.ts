@@ -15,7 +15,8 @@
  * target must be a voter that the leader heard from lately, replicates to in steady state and
  * that is at most `maxLagEntries` behind, so a node that is restarting or catching up from a
  * snapshot is not asked (writes would stall for the whole timeout). Attempts per group are
- * paced `retryTicks` apart, so a preferred node that cannot win is not retried hot.
+ * paced `retryTicks` apart and back off while they fail, so a preferred node that cannot win
+ * is not retried hot.
  */
 import type { NodeId } from '../raft/messages.ts'
 
@@ -45,12 +46,20 @@ export function preferredLeader(order: readonly NodeId[], view: LeaderView): Nod
   return null
 }
 
-/** Paces transfer attempts per group; its clock is the caller's ticks. */
+/** Repeated failures back off up to this many retry periods. */
+export const backoffMax = 32
+
+/**
+ * Paces transfer attempts per group; its clock is the caller's ticks. An attempt after which
+ * this node still leads (the target could not win: it lags, or a one-way partition drops its
+ * votes) doubles the group's wait, up to `backoffMax` periods, since each failed transfer holds
+ * the group's writes for up to an election timeout. `forget` (this node stopped leading the
+ * group, e.g. the transfer worked) starts the group afresh.
+ */
 export class LeaderPreference {
   readonly #order: readonly NodeId[]
   readonly #retryTicks: number
-  /** Ticks each group still waits before its next attempt. */
-  readonly #waits = new Map<number, number>()
+  readonly #groups = new Map<number, { wait: number; periods: number }>()
 
   constructor(order: readonly NodeId[], retryTicks: number) {
     this.#order = order
@@ -62,13 +71,21 @@ export class LeaderPreference {
    * to hand `group` to now, or null.
    */
   target(group: number, view: LeaderView): NodeId | null {
-    const wait = this.#waits.get(group) ?? 0
-    if (wait > 0) {
-      this.#waits.set(group, wait - 1)
+    const g = this.#groups.get(group)
+    if (g !== undefined && g.wait > 0) {
+      g.wait--
       return null
     }
     const to = preferredLeader(this.#order, view)
-    if (to !== null) this.#waits.set(group, this.#retryTicks)
+    if (to === null) return null
+    // Still leading after an earlier attempt: that one failed.
+    const periods = g === undefined ? 1 : Math.min(backoffMax, g.periods * 2)
+    this.#groups.set(group, { wait: periods * this.#retryTicks, periods })
     return to
+  }
+
+  /** This node no longer leads `group`. */
+  forget(group: number): void {
+    this.#groups.delete(group)
   }
 }
