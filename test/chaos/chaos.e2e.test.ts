@@ -4,7 +4,9 @@
  * loses no acknowledged write, and its replicas converge. Method: four short chaos runs with
  * seeds derived from the time of the run (printed with a replay command; SHOAL_SEED pins
  * them), each mixing fault kinds: kills (the leader too), pauses, full and one-way partitions,
- * link latency, and in the last run a slow disk on n3 and two gateways. Each run must assert a
+ * link latency, in the third run with every shard's leadership gathered on n1 by the cluster
+ * file's leaderPreference (so leader kills and one-way partitions hit transfers and the moves
+ * back), and in the last run a slow disk on n3 and two gateways. Each run must assert a
  * `linearizable` verdict, 0 lost acknowledged writes, converged replicas and a successful write
  * after healing; anti-vacuity: enough ok ops and faults actually injected. Reports (JSON and a
  * readable summary) go to test-artifacts/chaos/.
@@ -28,7 +30,9 @@ async function run(
   console.log(
     `chaos seed ${seed} (${faults.join(',')}); replay: npx tsx ` +
       `test/chaos/run-chaos.ts --seed ${seed} --duration 20s --faults ${faults.join(',')}` +
-      (extra.gateways === undefined ? '' : ` --gateways ${extra.gateways} --slow-disk 5`),
+      (extra.gateways === undefined ? '' : ` --gateways ${extra.gateways} --slow-disk 5`) +
+      (extra.leaderPreference === undefined ? ''
+        : ` --leader-preference ${extra.leaderPreference.join(',')}`),
   )
   const report = await runChaos({ seed, durationMs, faults, ...extra })
   const summary = summarize(report)
@@ -50,8 +54,10 @@ describe('chaos', () => {
     await run(baseSeed + 1, ['pause', 'partition'])
   }, 240_000)
 
-  it('chaos: one-way partitions, link delay, leader kills: linearizable, converged', async () => {
-    await run(baseSeed + 2, ['partition-one-way', 'delay', 'kill-leader'])
+  it('chaos: leaders preferred on n1; one-way partitions, delay, leader kills: linearizable',
+    async () => {
+    await run(baseSeed + 2, ['partition-one-way', 'delay', 'kill-leader'],
+      { leaderPreference: ['n1', 'n2', 'n3'] })
   }, 240_000)
 
   it('chaos: every fault, slow disk on n3, two gateways: linearizable, converged', async () => {

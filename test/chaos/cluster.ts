@@ -50,6 +50,8 @@ export interface ChaosClusterOptions {
   readonly gateways?: number
   /** Environment per node id, e.g. a slow disk on one node. */
   readonly nodeEnv?: Record<string, Record<string, string>>
+  /** The cluster file's leaderPreference (storage/multiraft/leader-preference.ts). */
+  readonly leaderPreference?: readonly string[]
 }
 
 /** The proxy name of the link from process `from` (node or gateway id) to node `to`. */
@@ -101,6 +103,8 @@ export class ChaosCluster {
         `shardCount: ${options.shardCount ?? 2}`,
         'replicationFactor: 3',
         `dataDir: ${dir}`,
+        ...(options.leaderPreference === undefined ? []
+          : [`leaderPreference: [${options.leaderPreference.join(', ')}]`]),
         'nodes:',
       ]
       for (const to of ids) {

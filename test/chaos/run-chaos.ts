@@ -7,7 +7,7 @@
  *   npx tsx test/chaos/run-chaos.ts --seed 7 --duration 60s [--faults kill,partition|none]
  *     [--keys 10] [--clients 10] [--mix 4,3,2,1] [--gateways 1] [--slow-gateway MS (replies
  *     from the nodes to gw0 delayed)]
- *     [--slow-disk MS (every fs call on n3)]
+ *     [--slow-disk MS (every fs call on n3)] [--leader-preference n1,n2,n3]
  *     [--planted-bug join-any-in-flight]
  *
  * Exit code 0 when the run passed, 1 when it found a problem (the summary says which).
@@ -19,7 +19,7 @@ import { checkHistory } from '../lincheck/check-history.ts'
 import { formatShoalHistory } from '../lincheck/history.ts'
 import type { Operation } from '../lincheck/operation.ts'
 import { repoRoot } from '../harness/processes.ts'
-import { ChaosCluster } from './cluster.ts'
+import { ChaosCluster, type ChaosClusterOptions } from './cluster.ts'
 import { faultKinds, runNemesis, type FaultKind } from './nemesis.ts'
 import { buildReport, summarize, type ChaosReport, type FinalRead } from './report.ts'
 import { runWorkload } from './workload.ts'
@@ -44,6 +44,8 @@ export interface ChaosOptions {
   readonly linkDelaysMs?: Record<string, number>
   /** Environment per node id (e.g. SHOAL_TEST_FSYNC_DELAY_MS for a slow disk). */
   readonly nodeEnv?: Record<string, Record<string, string>>
+  /** Nodes that should lead every shard, most preferred first (the cluster file's field). */
+  readonly leaderPreference?: readonly string[]
 }
 
 /** Where reports and histories go unless `outDir` says otherwise (git-ignored). */
@@ -55,12 +57,19 @@ const opsPerClientMax = 5_000
 const faultsMax = 50
 const checkTimeoutMs = 60_000
 
-export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
-  const cluster = await ChaosCluster.start({
+/** The part of a run's options that shapes its cluster. */
+function clusterOptions(options: ChaosOptions): ChaosClusterOptions {
+  return {
     ...(options.gatewayEnv === undefined ? {} : { gatewayEnv: options.gatewayEnv }),
     ...(options.nodeEnv === undefined ? {} : { nodeEnv: options.nodeEnv }),
     gateways: options.gateways ?? 1,
-  })
+    ...(options.leaderPreference === undefined ? {}
+      : { leaderPreference: options.leaderPreference }),
+  }
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const cluster = await ChaosCluster.start(clusterOptions(options))
   try {
     await cluster.waitForLeaders(30_000)
     await cluster.client(10_000).createTable(table, {})
@@ -219,6 +228,7 @@ async function main(): Promise<void> {
       gateways: { type: 'string' },
       'slow-gateway': { type: 'string' },
       'slow-disk': { type: 'string' },
+      'leader-preference': { type: 'string' },
     },
   })
   const seed = Number(values.seed ?? Date.now() % 1_000_000)
@@ -240,6 +250,9 @@ async function main(): Promise<void> {
     ...(values['slow-disk'] === undefined
       ? {}
       : { nodeEnv: { n3: { SHOAL_TEST_FSYNC_DELAY_MS: values['slow-disk'] } } }),
+    ...(values['leader-preference'] === undefined
+      ? {}
+      : { leaderPreference: values['leader-preference'].split(',') }),
   })
   process.stdout.write(summarize(report) + '\n')
   if (bug !== undefined) {
