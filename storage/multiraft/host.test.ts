@@ -36,9 +36,16 @@ class RecordingMachine implements StateMachine<number> {
 
 const hosts: Array<MultiRaftHost<number>> = []
 
-async function startCluster(readMode: 'read-index' | 'lease' = 'read-index',
-  leaderPreference?: readonly NodeId[]): Promise<{
+interface ClusterOptions {
+  readonly readMode?: 'read-index' | 'lease'
+  readonly leaderPreference?: readonly NodeId[]
+  /** Sees every batch a host sends before the cut check (may change the cut). */
+  readonly onSend?: (from: NodeId, to: NodeId, msgs: readonly GroupMessage[]) => void
+}
+
+async function startCluster(options: ClusterOptions = {}): Promise<{
   hosts: Array<MultiRaftHost<number>>; machines: RecordingMachine[]; cut: Set<NodeId> }> {
+  const { readMode = 'read-index', leaderPreference, onSend } = options
   const cut = new Set<NodeId>()
   const machines = [1, 2, 3].map(() => new RecordingMachine())
   const made: Array<MultiRaftHost<number>> = []
@@ -53,6 +60,7 @@ async function startCluster(readMode: 'read-index' | 'lease' = 'read-index',
       ...(leaderPreference === undefined ? {} : { leaderPreference }),
       transport: {
         send: (peer: NodeId, msgs: readonly GroupMessage[]) => {
+          onSend?.(id, peer, msgs)
           if (cut.has(id) || cut.has(peer)) return
           queueMicrotask(() => {
             for (const { group, message } of msgs) made[peer - 1]!.step(group, message)
@@ -129,7 +137,7 @@ describe('multiraft host', () => {
   })
 
   it('multiraft host: leader cut off: its staleness bound grows once its lease ends', async () => {
-    const { hosts: all, cut } = await startCluster('lease')
+    const { hosts: all, cut } = await startCluster({ readMode: 'lease' })
     await waitFor('leader', () => leaderOf(all, 0) >= 0, { timeoutMs: 5_000 })
     const leader = all[leaderOf(all, 0)]!
     await waitFor('lease held', () => leader.stalenessBoundMs(0) === 0, { timeoutMs: 2_000 })
@@ -152,7 +160,7 @@ describe('multiraft host', () => {
 
   it('multiraft host: leader preference: groups move to host 3, to 1 while 3 is cut, back',
     async () => {
-    const { hosts: all, machines, cut } = await startCluster('read-index', [3, 1])
+    const { hosts: all, machines, cut } = await startCluster({ leaderPreference: [3, 1] })
     const ledBy = (h: number): boolean => groups.every((g) => leaderOf(all, g) === h - 1)
     await waitFor('host 3 leads every group', () => ledBy(3), { timeoutMs: 10_000 })
     const acked: string[] = []
@@ -186,5 +194,28 @@ describe('multiraft host', () => {
     // Every acknowledged write was applied exactly once, in index order.
     const data = groups.flatMap((g) => machines[0]!.applied.get(g)!.map((e) => e.data))
     for (const d of acked) expect(data.filter((x) => x === d), d).toHaveLength(1)
+  })
+
+  it('multiraft host: leader preference: a proposal made during a transfer waits it out',
+    async () => {
+    // The first TimeoutNow to host 3 is dropped and host 3 cut off: the transfer hangs until
+    // the core abandons it an election timeout later, and a proposal made meanwhile must be
+    // applied then, not refused as not-leader naming the proposer itself.
+    let stalled: { from: NodeId; group: number } | null = null
+    const { hosts: all, cut } = await startCluster({
+      leaderPreference: [3],
+      onSend: (from, to, msgs) => {
+        const transfer = msgs.find((m) => m.message.type === 'timeout-now')
+        if (stalled !== null || to !== 3 || transfer === undefined) return
+        stalled = { from, group: transfer.group }
+        cut.add(3)
+      },
+    })
+    await waitFor('a transfer to host 3 under way', () => stalled !== null,
+      { timeoutMs: 10_000, intervalMs: 1 })
+    const { from, group } = stalled!
+    const outcome = await all[from - 1]!.propose(group, new TextEncoder().encode('held'),
+      clock.monotonicMs() + 3_000)
+    expect(outcome.kind).toBe('applied')
   })
 })
