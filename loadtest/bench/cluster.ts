@@ -353,24 +353,14 @@ function onInterrupt(closers: Set<() => Promise<void>>): () => void {
   return () => process.off('SIGINT', handler)
 }
 
-/** How many groups (shards and catalog) each node leads. */
-async function leaderCounts(c: ClusterFixture): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {}
-  for (const node of c.alive()) {
-    const status = await c.status(node.id)
-    counts[node.id] = status.shards.filter((s) => s.role === 'leader').length
-  }
-  return counts
-}
-
 /** Waits (bounded) until the first preferred node leads every group, then reports the layout. */
 async function gatherLeaders(c: ClusterFixture): Promise<void> {
   const groups = c.shardCount + 1
   const giveUp = performance.now() + leadersGatherMs
-  let counts = await leaderCounts(c)
+  let counts = await c.groupsLedBy()
   while ((counts[leaderPreference[0]] ?? 0) < groups && performance.now() < giveUp) {
     await sleep(100)
-    counts = await leaderCounts(c)
+    counts = await c.groupsLedBy()
   }
   emit({ system: 'shoal', leaders: 'preferred', leaderPreference, groupsLedBy: counts })
 }
@@ -554,7 +544,7 @@ export async function runClusterBench(options: { quick: boolean }): Promise<void
     await withShoal(closers, async (t) => {
       await runLoad(t, 'put', 16, warmupMs, 1_000)
       const line = await runLoad(t, 'put', 64, durationMs, 1e9)
-      emit({ ...line, leaders: 'elected', groupsLedBy: await leaderCounts(t.fixture) })
+      emit({ ...line, leaders: 'elected', groupsLedBy: await t.fixture.groupsLedBy() })
     }, 'elected')
     await withEtcd(closers, (t) => measure(t, durationMs, loads, failovers))
   } finally {

@@ -122,6 +122,16 @@ export class ClusterFixture {
     return (await this.call(id, StorageMethod.status, {}, 2_000)) as NodeStatus
   }
 
+  /** How many groups (data shards and the catalog) each live node leads, by its own status. */
+  async groupsLedBy(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {}
+    for (const node of this.alive()) {
+      const status = await this.status(node.id)
+      counts[node.id] = status.shards.filter((s) => s.role === 'leader').length
+    }
+    return counts
+  }
+
   /** The node leading `shard` according to the live nodes (null when none claims it). */
   async leaderOf(shard: number): Promise<string | null> {
     for (const node of this.alive()) {

@@ -32,9 +32,7 @@ afterAll(async () => {
 
 /** Whether `id` leads every group (the data shards and the catalog), from the live nodes. */
 async function leadsAll(id: string): Promise<boolean> {
-  const status = await cluster.status(id)
-  return status.shards.length === cluster.shardCount + 1 &&
-    status.shards.every((s) => s.role === 'leader')
+  return (await cluster.groupsLedBy())[id] === cluster.shardCount + 1
 }
 
 interface KeyLog {
