@@ -3,6 +3,8 @@
 // once, and keeps the flight-cancellation rules. Method: a backend whose reads finish after a
 // fixed round trip on ManualClock timers (virtual time); the number of pending timers shows
 // that waiters share their flight's sweep; callbacks record every settlement they get.
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { ShoalError } from '../../shared/errors.ts'
 import { ShedError, type CoalescedRead } from './coalesced-reader.ts'
@@ -32,6 +34,12 @@ function join(
     { readSettled: (error, read) => seen.calls.push({ error, read }) },
   )
   return { ...seen, ticket }
+}
+
+/** A full GC on demand, for reachability checks (V8's flag, then a context that sees gc()). */
+function fullGc(): () => void {
+  setFlagsFromString('--expose-gc')
+  return runInNewContext('gc') as () => void
 }
 
 /** Lets the backend's promise callbacks (the flight's settlement) run. */
@@ -210,5 +218,29 @@ describe('coalesced-reader join', () => {
       expect(sameBatch.calls[0]?.read?.value).toBe(deferred ? 'k@2' : 'k@3')
       expect(h.reader.flightCount).toBe(0)
     }
+  })
+
+  it('join: a ticket kept after its flight settled keeps no other waiter reachable', async () => {
+    // A forgotten flight record can stay reachable for a while (from a Map's old backing
+    // table, or from a ticket like this one); it must not keep its waiters' requests alive.
+    const gc = fullGc()
+    const h = harness({ roundTripMs: 10 })
+    const kept = join(h, { consistency: 'eventual', deadlineMs: 1_000 })
+    const others = ((): Array<WeakRef<object>> => {
+      const refs: Array<WeakRef<object>> = []
+      for (let i = 0; i < 3; i++) {
+        const sink = { readSettled: (): void => {} }
+        h.reader.join('k', { consistency: 'eventual', deadlineMs: 1_000 }, sink)
+        refs.push(new WeakRef(sink))
+      }
+      return refs
+    })()
+    h.clock.advance(10)
+    await flush()
+    expect(kept.calls[0]?.read?.fanIn).toBe(4)
+    await flush() // WeakRef targets stay alive until the job that made them ends
+    gc()
+    expect(others.map((ref) => ref.deref() === undefined)).toEqual([true, true, true])
+    expect(kept.ticket).not.toBeNull() // held to here
   })
 })

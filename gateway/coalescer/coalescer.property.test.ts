@@ -41,6 +41,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 )
 
 interface WaiterModel {
+  flight: FlightId
   arrivedAt: number
   consistency: Consistency
   state: 'waiting' | 'settled' | 'left'
@@ -88,6 +89,7 @@ function run(steps: Step[], options: { joinAnyInFlight: boolean }): string[] {
       if (decision.kind === 'shed') return
       keyOfFlight.set(decision.flight, step.key)
       model.waiters.set(decision.waiter, {
+        flight: decision.flight,
         arrivedAt: t,
         consistency: step.consistency,
         state: 'waiting',
@@ -108,7 +110,7 @@ function run(steps: Step[], options: { joinAnyInFlight: boolean }): string[] {
       if (waiting.length === 0) return
       const [id, waiter] = waiting[step.pick % waiting.length]!
       waiter.state = 'left'
-      const left = core.leave(id, { nowMs: t })
+      const left = core.leave(waiter.flight, id, { nowMs: t })
       if (left.cancel !== null) model.inAir.delete(left.cancel)
       if (left.send !== null) model.depart(left.send, keyOfFlight.get(left.send)!, t)
     }

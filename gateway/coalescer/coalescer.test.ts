@@ -50,6 +50,8 @@ function argsOf(words: string[]): Map<string, string> {
 
 class Transcript {
   coalescer = new Coalescer(defaultCoalescerOptions)
+  /** The flight each waiter's decision named (`leave` takes it). */
+  readonly flightOf = new Map<WaiterId, FlightId>()
 
   run(command: string): string {
     const [verb = '', ...words] = command.split(/\s+/)
@@ -57,6 +59,7 @@ class Transcript {
     const nowMs = Number(args.get('at') ?? '0')
     switch (verb) {
       case 'new':
+        this.flightOf.clear()
         this.coalescer = new Coalescer({
           ...defaultCoalescerOptions,
           waitersPerKeyMax: Number(args.get('waitersPerKeyMax') ?? 10),
@@ -84,6 +87,7 @@ class Transcript {
   read(key: string, consistency: Consistency, nowMs: number): string {
     const decision = this.coalescer.onRead(key, { consistency, nowMs })
     if (decision.kind === 'shed') return `shed retry-after=${decision.retryAfterMs}ms`
+    this.flightOf.set(decision.waiter, decision.flight)
     return `${decision.kind} flight=${decision.flight} waiter=${decision.waiter} ${decision.role}`
   }
 
@@ -95,7 +99,8 @@ class Transcript {
   }
 
   leave(waiter: WaiterId, nowMs: number): string {
-    const left = this.coalescer.leave(waiter, { nowMs })
+    const flight = this.flightOf.get(waiter) ?? (0 as FlightId) // unknown: no flight has id 0
+    const left = this.coalescer.leave(flight, waiter, { nowMs })
     const show = (id: FlightId | null): string => (id === null ? '-' : String(id))
     return (
       `left waiter=${waiter} cancel=${show(left.cancel)} send=${show(left.send)} ` +

@@ -75,7 +75,10 @@ export const defaultCoalescerOptions: CoalescerOptions = {
 interface Flight {
   readonly id: FlightId
   readonly key: string
-  /** Invariant: non-empty while the flight is in the table (an empty one is dropped). */
+  /**
+   * Invariant: non-empty while the flight is in the table (an empty one is dropped); emptied
+   * when it leaves the table (see `onReply`).
+   */
   readonly waiters: Set<WaiterId>
   state: 'forming' | 'in-flight'
   departedAtMs: number | null
@@ -122,9 +125,11 @@ export class Coalescer {
   }
   readonly #options: CoalescerOptions
   readonly #keys = new Map<string, KeyState>()
+  /**
+   * Flights by id. A waiter is found through its flight (`leave` takes both): no table by
+   * waiter, which cost a Map insert and delete per read.
+   */
   readonly #flights = new Map<FlightId, Flight>()
-  /** Waiter -> the flight it rides. Invariant: w in flight.waiters iff #waiters(w) = flight. */
-  readonly #waiters = new Map<WaiterId, Flight>()
   #nextFlightId = 1
   #nextWaiterId = 1
 
@@ -175,19 +180,22 @@ export class Coalescer {
     assert(state !== undefined && state.inFlight === flight, 'flight must be its key in the air')
     const waiters = [...flight.waiters]
     assert(waiters.length > 0, 'a flight in the air has waiters')
-    for (const waiter of waiters) this.#waiters.delete(waiter)
     this.#flights.delete(flightId)
+    // V8 keeps a Map's outgrown backing tables linked to their successors, so a flight deleted
+    // from #flights may stay reachable until a full GC: it should not hold its waiter set then.
+    flight.waiters.clear()
     this.#countSettled(flight, waiters.length, options)
     const next = this.#depart(state, flight.key, options.nowMs)
     return { flight: flightId, waiters, next, departedAtMs: flight.departedAtMs }
   }
 
-  /** A waiter leaves (deadline or abort). Unknown or settled waiters are a no-op. */
-  leave(waiterId: WaiterId, options: { nowMs: number }): LeaveResult {
-    const flight = this.#waiters.get(waiterId)
-    if (flight === undefined) return nothingToDo
-    this.#waiters.delete(waiterId)
-    flight.waiters.delete(waiterId)
+  /**
+   * A waiter of `flightId` (the flight its decision named) leaves (deadline or abort). Unknown
+   * or settled waiters are a no-op.
+   */
+  leave(flightId: FlightId, waiterId: WaiterId, options: { nowMs: number }): LeaveResult {
+    const flight = this.#flights.get(flightId)
+    if (flight === undefined || !flight.waiters.delete(waiterId)) return nothingToDo
     this.stats.left++
     if (flight.waiters.size > 0) return nothingToDo
     const state = this.#keys.get(flight.key)
@@ -209,9 +217,11 @@ export class Coalescer {
     return this.#keys.size
   }
 
-  /** Number of registered waiters over all keys. */
+  /** Number of registered waiters over all keys (for leak checks: it walks every flight). */
   get waiterCount(): number {
-    return this.#waiters.size
+    let count = 0
+    for (const flight of this.#flights.values()) count += flight.waiters.size
+    return count
   }
 
   /** The in-air flight of `key` has ended: the forming one departs, or the key is dropped. */
@@ -241,7 +251,6 @@ export class Coalescer {
   #addWaiter(flight: Flight): WaiterId {
     const waiter = this.#nextWaiterId++ as WaiterId
     flight.waiters.add(waiter)
-    this.#waiters.set(waiter, flight)
     return waiter
   }
 
