@@ -3,10 +3,9 @@
 // once, and keeps the flight-cancellation rules. Method: a backend whose reads finish after a
 // fixed round trip on ManualClock timers (virtual time); the number of pending timers shows
 // that waiters share their flight's sweep; callbacks record every settlement they get.
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { ShoalError } from '../../shared/errors.ts'
+import { fullGc } from '../../test/harness/gc.ts'
 import { ShedError, type CoalescedRead } from './coalesced-reader.ts'
 import type { Consistency } from './coalescer.ts'
 import { harness, type Harness } from './reader-harness.test-helper.ts'
@@ -34,12 +33,6 @@ function join(
     { readSettled: (error, read) => seen.calls.push({ error, read }) },
   )
   return { ...seen, ticket }
-}
-
-/** A full GC on demand, for reachability checks (V8's flag, then a context that sees gc()). */
-function fullGc(): () => void {
-  setFlagsFromString('--expose-gc')
-  return runInNewContext('gc') as () => void
 }
 
 /** Lets the backend's promise callbacks (the flight's settlement) run. */
@@ -223,7 +216,6 @@ describe('coalesced-reader join', () => {
   it('join: a ticket kept after its flight settled keeps no other waiter reachable', async () => {
     // A forgotten flight record can stay reachable for a while (from a Map's old backing
     // table, or from a ticket like this one); it must not keep its waiters' requests alive.
-    const gc = fullGc()
     const h = harness({ roundTripMs: 10 })
     const kept = join(h, { consistency: 'eventual', deadlineMs: 1_000 })
     const others = ((): Array<WeakRef<object>> => {
@@ -239,7 +231,7 @@ describe('coalesced-reader join', () => {
     await flush()
     expect(kept.calls[0]?.read?.fanIn).toBe(4)
     await flush() // WeakRef targets stay alive until the job that made them ends
-    gc()
+    fullGc()
     expect(others.map((ref) => ref.deref() === undefined)).toEqual([true, true, true])
     expect(kept.ticket).not.toBeNull() // held to here
   })

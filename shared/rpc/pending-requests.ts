@@ -6,6 +6,7 @@
  */
 import type { AbortLike } from '../abort/abort-latch.ts'
 import { assert } from '../assert.ts'
+import { ReleasingMap } from '../collections/releasing-map.ts'
 import { deferred, type Deferred } from '../deferred.ts'
 import type { TimerHandle } from '../time/clock.ts'
 
@@ -26,7 +27,8 @@ const requestIdMax = 0xffffffff // u32 in the frame; 0 is reserved for connectio
 export class PendingRequests {
   readonly #pendingMax: number
   /** Insertion order is request order, so unwritten requests are written in order. */
-  readonly #byId = new Map<number, PendingRequest>()
+  /** A taken request leaves nothing behind in the map (see ReleasingMap). */
+  readonly #byId = new ReleasingMap<number, PendingRequest>()
   #nextRequestId = 1
   /** Invariant: the sum of body lengths of entries not yet written. */
   #unwrittenBytes = 0
@@ -76,9 +78,8 @@ export class PendingRequests {
 
   /** Removes and returns the request, releasing its timer and listener; undefined if gone. */
   take(requestId: number): PendingRequest | undefined {
-    const pending = this.#byId.get(requestId)
+    const pending = this.#byId.take(requestId)
     if (pending === undefined) return undefined
-    this.#byId.delete(requestId)
     if (pending.body !== null) this.#unwrittenBytes -= pending.body.length
     pending.timer?.cancel()
     pending.timer = null
@@ -91,7 +92,7 @@ export class PendingRequests {
 
   /** Requests not yet written, in request order. */
   unwritten(): PendingRequest[] {
-    return [...this.#byId.values()].filter((pending) => pending.body !== null)
+    return this.#byId.values().filter((pending) => pending.body !== null)
   }
 
   /** Removes every request (connection lost or client closed). */

@@ -36,6 +36,7 @@
  * then, so conditional writes always use majority durability.
  */
 import { assert } from '../../shared/assert.ts'
+import { ReleasingMap } from '../../shared/collections/releasing-map.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import { limits } from '../../shared/limits.ts'
 import type { Logger } from '../../shared/log.ts'
@@ -129,7 +130,8 @@ interface Group<R> {
   readonly node: RawNode
   readonly proposals: ProposalWaiters<ProposeOutcome<R>>
   readonly fast: Set<number>
-  readonly reads: Map<string, { resolve(index: number): void; reject(e: unknown): void }>
+  /** Reads waiting for a read index, by context (a ReleasingMap: see there). */
+  readonly reads: ReleasingMap<string, { resolve(index: number): void; reject(e: unknown): void }>
   readonly applied: AppliedWaiters
   readonly confState: { voters: NodeId[]; learners: NodeId[] }
   /** Proposals waiting for the next turn, which proposes them as one batch. */
@@ -197,8 +199,8 @@ export class MultiRaftHost<R> {
     if (node.raft.log.committed < applied) node.raft.log.committed = applied
     node.raft.log.appliedTo(applied)
     this.#groups.set(spec.group, {
-      id: spec.group, node, proposals: new ProposalWaiters(), fast: new Set(), reads: new Map(),
-      applied: new AppliedWaiters(), queued: [], hardState: null, appliedIndex: applied,
+      id: spec.group, node, proposals: new ProposalWaiters(), fast: new Set(),
+      reads: new ReleasingMap(), applied: new AppliedWaiters(), queued: [], hardState: null, appliedIndex: applied,
       leaderWaiters: [],
       confState, frozen: spec.awaitingSnapshot === true,
     })
@@ -550,9 +552,7 @@ export class MultiRaftHost<R> {
     for (const [g, rd] of readies) {
       for (const rs of rd.readStates) {
         const key = new TextDecoder().decode(rs.context)
-        const read = g.reads.get(key)
-        g.reads.delete(key)
-        read?.resolve(rs.index)
+        g.reads.take(key)?.resolve(rs.index)
       }
       g.node.advance(rd)
       g.applied.release(g.appliedIndex)
@@ -580,8 +580,7 @@ export class MultiRaftHost<R> {
       })
       for (const e of rd.entries) {
         if (g.fast.delete(e.index)) {
-          const waiter = g.proposals.get(e.index)
-          g.proposals.delete(e.index)
+          const waiter = g.proposals.take(e.index)
           if (waiter !== undefined && waiter.term === e.term) {
             waiter.resolve({ kind: 'appended', index: e.index })
           }
@@ -674,8 +673,7 @@ export class MultiRaftHost<R> {
     for (const wake of waiters) wake()
     if (g.node.raft.role !== 'leader') {
       // Reads waiting for a heartbeat quorum will not be answered by a deposed leader.
-      for (const read of g.reads.values()) read.reject(notLeaderAnymore(g.id))
-      g.reads.clear()
+      for (const read of g.reads.takeAll()) read.reject(notLeaderAnymore(g.id))
       this.#preference?.forget(g.id)
     }
   }
@@ -683,8 +681,7 @@ export class MultiRaftHost<R> {
   #failWaiters(g: Group<R>, error: ShoalError): void {
     g.proposals.rejectAll(error)
     g.applied.rejectAll(error)
-    for (const read of g.reads.values()) read.reject(error)
-    g.reads.clear()
+    for (const read of g.reads.takeAll()) read.reject(error)
   }
 
   #fail(error: unknown): void {

@@ -7,6 +7,7 @@
  *   with another term, the proposal was overwritten by another leader's entry and fails.
  * - AppliedWaiters: reads waiting for the group's applied index to reach their read index.
  */
+import { ReleasingMap } from '../../shared/collections/releasing-map.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import type { TimerHandle, Timers } from '../../shared/time/clock.ts'
 
@@ -49,7 +50,8 @@ export interface ProposalWaiter<T> extends Settler<T> {
 }
 
 export class ProposalWaiters<T> {
-  readonly #byIndex = new Map<number, ProposalWaiter<T>>()
+  /** By index; a waiter leaves nothing behind when it is removed (see ReleasingMap). */
+  readonly #byIndex = new ReleasingMap<number, ProposalWaiter<T>>()
 
   get size(): number {
     return this.#byIndex.size
@@ -65,20 +67,23 @@ export class ProposalWaiters<T> {
 
   /** The entry at `index` was applied with `term`: settle its waiter, if any. */
   applied(index: number, term: number, result: T): void {
-    const waiter = this.#byIndex.get(index)
+    const waiter = this.#byIndex.take(index)
     if (waiter === undefined) return
-    this.#byIndex.delete(index)
     if (waiter.term === term) waiter.resolve(result)
     else waiter.reject(overwritten(index))
   }
 
+  /** Removes the waiter at `index` and returns it (the caller settles it, or not). */
+  take(index: number): ProposalWaiter<T> | undefined {
+    return this.#byIndex.take(index)
+  }
+
   delete(index: number): void {
-    this.#byIndex.delete(index)
+    this.#byIndex.take(index)
   }
 
   rejectAll(error: ShoalError): void {
-    for (const waiter of this.#byIndex.values()) waiter.reject(error)
-    this.#byIndex.clear()
+    for (const waiter of this.#byIndex.takeAll()) waiter.reject(error)
   }
 }
 
