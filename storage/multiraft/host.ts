@@ -200,8 +200,8 @@ export class MultiRaftHost<R> {
     node.raft.log.appliedTo(applied)
     this.#groups.set(spec.group, {
       id: spec.group, node, proposals: new ProposalWaiters(), fast: new Set(),
-      reads: new ReleasingMap(), applied: new AppliedWaiters(), queued: [], hardState: null, appliedIndex: applied,
-      leaderWaiters: [],
+      reads: new ReleasingMap(), applied: new AppliedWaiters(), queued: [], hardState: null,
+      appliedIndex: applied, leaderWaiters: [],
       confState, frozen: spec.awaitingSnapshot === true,
     })
   }
