@@ -22,7 +22,7 @@ import {
   type StorageMethodName,
 } from '../../shared/api/storage-api.ts'
 import type { z } from 'zod'
-import type { AbortLike } from '../../shared/abort/abort-latch.ts'
+import { AbortLatch, type AbortLike } from '../../shared/abort/abort-latch.ts'
 import { assert } from '../../shared/assert.ts'
 import type { Clock } from '../../shared/time/clock.ts'
 import { coalescingKey } from '../coalescer/coalescing-key.ts'
@@ -312,6 +312,10 @@ export class ClusterBackend implements B.GatewayBackend {
     options: B.CallOptions,
   ): Promise<B.WriteResult> {
     const shard = this.#map.shardOf(request.table, request.partitionKey)
+    // The abort source when there is one: reading `signal` would make an AbortController.
+    const source = options.abortSource
+    const latch = source === undefined ? null : new AbortLatch()
+    const unhook = source === undefined ? null : source.onAbort((reason) => latch?.abort(reason))
     try {
       return await this.#caller.call({
         group: shard,
@@ -319,11 +323,12 @@ export class ClusterBackend implements B.GatewayBackend {
         params: { shard, ...request },
         schema: WriteResponse,
         deadlineMs: this.#deadlineMs(),
-        signal: options.signal,
+        signal: latch ?? options.signal,
         target: 'leader',
         idempotent: false,
       })
     } finally {
+      unhook?.()
       // Also after a failure: an ambiguous write may have been applied.
       this.#hot.afterWrite(request)
     }

@@ -3,11 +3,16 @@
 // a route that reads its body (PUT) and on one that does not (DELETE); Content-Length over the
 // limit is refused unread; CL+TE and a non-numeric CL are 400; limit-1/limit/limit+1 behave.
 // Method: in-process requests with counted ReadableStream bodies, then the same shapes over a
-// raw loopback socket to @hono/node-server, where the answer must be 413 and the write absent.
-import { connect } from 'node:net'
+// raw loopback socket to @hono/node-server, where the answer must be 413 and the write absent
+// (there the body is read from Node's request, not a web stream), and that reader on its own:
+// bytes kept exactly, limit and limit+1, a client that hangs up mid-body.
+import { createServer, type IncomingMessage } from 'node:http'
+import { connect, type AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { afterEach, describe, expect, it } from 'vitest'
+import { isShoalError } from '../../shared/errors.ts'
 import { buildFixture, expectProblem, tokens, type Fixture } from '../routes/route-fixture.ts'
+import { readIncomingWithin } from './body-limit.ts'
 
 const limitBytes = 4096
 const key = '/v1/tables/alpha/keys/k'
@@ -209,5 +214,63 @@ describe('body-limit: over a real socket', () => {
     expect(reply.statusLine).toMatch(/^HTTP\/1\.1 400/)
     await expectProblem(await f.send('GET', '/v1/tables/alpha/keys/smuggled'), 404)
     await expectProblem(await f.send('GET', key), 404)
+  })
+})
+
+/** Starts a server whose handler reads each request body within `limitBytes`. */
+async function readingServer(
+  limitBytes: number,
+): Promise<{ port: number; outcomes: Array<Promise<string>>; close(): void }> {
+  const outcomes: Array<Promise<string>> = []
+  const server = createServer((request: IncomingMessage, response) => {
+    const outcome = readIncomingWithin(request, limitBytes).then(
+      (bytes) => `ok ${Buffer.from(bytes).toString('latin1')}`,
+      (error: unknown) => (isShoalError(error) ? error.code : `unexpected ${String(error)}`),
+    )
+    outcomes.push(outcome)
+    void outcome.then((text) => response.end(text))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { port, outcomes, close: () => server.close() }
+}
+
+function send(port: number, text: string, hangUp: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.write(text)
+      if (hangUp) setTimeout(() => socket.destroy(), 50)
+    })
+    socket.on('error', () => {})
+    socket.on('data', () => socket.end())
+    socket.on('close', () => resolve())
+  })
+}
+
+describe("body-limit: reading Node's request", () => {
+  const chunked = (chunks: string[], end: boolean): string =>
+    'PUT /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n' +
+    chunks.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join('') +
+    (end ? '0\r\n\r\n' : '')
+
+  it('body-limit: node reader: chunks in order; the limit passes, limit+1 fails', async () => {
+    const server = await readingServer(8)
+    try {
+      await send(server.port, chunked(['abc', 'defgh'], true), false)
+      await send(server.port, chunked(['abc', 'defghi'], true), false)
+      expect(await Promise.all(server.outcomes)).toEqual(['ok abcdefgh', 'too-large'])
+    } finally {
+      server.close()
+    }
+  })
+
+  it('body-limit: node reader: a client that hangs up mid-body is a bad request', async () => {
+    const server = await readingServer(1024)
+    try {
+      await send(server.port, chunked(['abc'], false), true)
+      expect(await Promise.all(server.outcomes)).toEqual(['bad-request'])
+    } finally {
+      server.close()
+    }
   })
 })

@@ -8,7 +8,13 @@
  * its body cannot be used to bypass the limit.
  *
  * Content-Length together with Transfer-Encoding is a smuggling shape (RFC 9112 6.3): refused.
+ *
+ * Under @hono/node-server the bytes are read from Node's request itself (`c.env.incoming`),
+ * with the same counting, refusal and errors: going through `c.req.raw.body` made node-server
+ * build a full web Request, its AbortSignal and a web stream over the request per write, most
+ * of the gateway's CPU for a PUT. Elsewhere (in-process `app.request`) the web stream is read.
  */
+import type { IncomingMessage } from 'node:http'
 import type { Context, MiddlewareHandler } from 'hono'
 import { concatBytes } from '../../shared/codecs/bytes.ts'
 import { ShoalError } from '../../shared/errors.ts'
@@ -41,15 +47,68 @@ export function bodyLimit(limitFor: (c: Context<EdgeEnv>) => number): Middleware
     // never attaches it, and Node discards it). Not touching `raw.body` there also spares
     // node-server building a full Request per read.
     const method = c.req.method
-    const stream = method === 'GET' || method === 'HEAD' ? null : c.req.raw.body
     const readLimit = bodyLimitPlantedBug.contentLengthOnly ? Number.MAX_SAFE_INTEGER : limitBytes
-    c.set('body', stream === null ? emptyBody : await readWithin(stream, readLimit))
+    if (method === 'GET' || method === 'HEAD') {
+      c.set('body', emptyBody)
+    } else {
+      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+      const stream = incoming === undefined ? c.req.raw.body : null
+      if (stream !== null) c.set('body', await readWithin(stream, readLimit))
+      else if (incoming !== undefined) c.set('body', await readIncomingWithin(incoming, readLimit))
+      else c.set('body', emptyBody)
+    }
     await next()
   }
 }
 
 function tooLarge(limitBytes: number): ShoalError {
   return new ShoalError('too-large', `the request body is over the limit of ${limitBytes} bytes`)
+}
+
+/** Why a body could not be read: the client's fault (broken framing, hung up), not ours. */
+function unreadable(error: unknown): ShoalError {
+  return new ShoalError('bad-request', `the request body could not be read: ${String(error)}`)
+}
+
+/**
+ * Reads Node's request body up to limitBytes, as `readWithin` reads a web stream: past the
+ * limit reading stops at once (the request is paused) and too-large is thrown, and what the
+ * client still sends is node-server's to drain or cut off after the 413, as when a route left
+ * its web stream unread; a request that errors or closes before its end is a bad request.
+ */
+export function readIncomingWithin(
+  incoming: IncomingMessage,
+  limitBytes: number,
+): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = []
+    let total = 0
+    const finish = (error: ShoalError | null): void => {
+      incoming.off('data', onData)
+      incoming.off('end', onEnd)
+      incoming.off('error', onError)
+      incoming.off('close', onClose)
+      if (error !== null) return reject(error)
+      resolve(
+        chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : concatBytes(chunks, total),
+      )
+    }
+    const onData = (chunk: Buffer): void => {
+      total += chunk.byteLength
+      if (total <= limitBytes) return void chunks.push(chunk)
+      incoming.pause()
+      finish(tooLarge(limitBytes))
+    }
+    const onEnd = (): void => finish(null)
+    const onError = (error: Error): void => finish(unreadable(error))
+    const onClose = (): void => finish(unreadable(new Error('the client closed the connection')))
+    if (incoming.readableEnded) return resolve(emptyBody)
+    if (incoming.destroyed) return reject(unreadable(new Error('the request was destroyed')))
+    incoming.on('data', onData)
+    incoming.on('end', onEnd)
+    incoming.on('error', onError)
+    incoming.on('close', onClose)
+  })
 }
 
 /**
@@ -66,8 +125,7 @@ export async function readWithin(
   let total = 0
   for (;;) {
     const { done, value } = await reader.read().catch((error: unknown) => {
-      // Broken chunk framing or a client that hung up mid-body: the client's fault, not ours.
-      throw new ShoalError('bad-request', `the request body could not be read: ${String(error)}`)
+      throw unreadable(error)
     })
     if (done) break
     total += value.byteLength
