@@ -48,14 +48,14 @@ export function bodyLimit(limitFor: (c: Context<EdgeEnv>) => number): Middleware
     // node-server building a full Request per read.
     const method = c.req.method
     const readLimit = bodyLimitPlantedBug.contentLengthOnly ? Number.MAX_SAFE_INTEGER : limitBytes
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
     if (method === 'GET' || method === 'HEAD') {
       c.set('body', emptyBody)
+    } else if (incoming !== undefined) {
+      c.set('body', await readIncomingWithin(incoming, readLimit))
     } else {
-      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
-      const stream = incoming === undefined ? c.req.raw.body : null
-      if (stream !== null) c.set('body', await readWithin(stream, readLimit))
-      else if (incoming !== undefined) c.set('body', await readIncomingWithin(incoming, readLimit))
-      else c.set('body', emptyBody)
+      const stream = c.req.raw.body
+      c.set('body', stream === null ? emptyBody : await readWithin(stream, readLimit))
     }
     await next()
   }
@@ -102,7 +102,9 @@ export function readIncomingWithin(
     const onEnd = (): void => finish(null)
     const onError = (error: Error): void => finish(unreadable(error))
     const onClose = (): void => finish(unreadable(new Error('the client closed the connection')))
-    if (incoming.readableEnded) return resolve(emptyBody)
+    // Nothing reads the body before this middleware: an ended stream here is a bug (an internal
+    // error, as reading a used web body is), never an empty body.
+    if (incoming.readableEnded) return reject(new Error('the request body was read before'))
     if (incoming.destroyed) return reject(unreadable(new Error('the request was destroyed')))
     incoming.on('data', onData)
     incoming.on('end', onEnd)

@@ -26,8 +26,10 @@ const requestIdMax = 0xffffffff // u32 in the frame; 0 is reserved for connectio
 
 export class PendingRequests {
   readonly #pendingMax: number
-  /** Insertion order is request order, so unwritten requests are written in order. */
-  /** A taken request leaves nothing behind in the map (see ReleasingMap). */
+  /**
+   * Insertion order is request order, so unwritten requests are written in order. A taken
+   * request leaves nothing behind in the map (see ReleasingMap).
+   */
   readonly #byId = new ReleasingMap<number, PendingRequest>()
   #nextRequestId = 1
   /** Invariant: the sum of body lengths of entries not yet written. */
