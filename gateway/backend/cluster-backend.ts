@@ -22,7 +22,7 @@ import {
   type StorageMethodName,
 } from '../../shared/api/storage-api.ts'
 import type { z } from 'zod'
-import { AbortLatch, type AbortLike } from '../../shared/abort/abort-latch.ts'
+import { latchFollowing, type AbortLike } from '../../shared/abort/abort-latch.ts'
 import { assert } from '../../shared/assert.ts'
 import type { Clock } from '../../shared/time/clock.ts'
 import { coalescingKey } from '../coalescer/coalescing-key.ts'
@@ -313,9 +313,7 @@ export class ClusterBackend implements B.GatewayBackend {
   ): Promise<B.WriteResult> {
     const shard = this.#map.shardOf(request.table, request.partitionKey)
     // The abort source when there is one: reading `signal` would make an AbortController.
-    const source = options.abortSource
-    const latch = source === undefined ? null : new AbortLatch()
-    const unhook = source === undefined ? null : source.onAbort((reason) => latch?.abort(reason))
+    const following = options.abortSource && latchFollowing(options.abortSource)
     try {
       return await this.#caller.call({
         group: shard,
@@ -323,12 +321,12 @@ export class ClusterBackend implements B.GatewayBackend {
         params: { shard, ...request },
         schema: WriteResponse,
         deadlineMs: this.#deadlineMs(),
-        signal: latch ?? options.signal,
+        signal: following?.latch ?? options.signal,
         target: 'leader',
         idempotent: false,
       })
     } finally {
-      unhook?.()
+      following?.release()
       // Also after a failure: an ambiguous write may have been applied.
       this.#hot.afterWrite(request)
     }

@@ -1,7 +1,7 @@
 // Goal: AbortLatch behaves like AbortController/AbortSignal for what the read path uses.
 // Method: run the same script against both and compare what the listeners saw.
 import { describe, expect, it } from 'vitest'
-import { AbortLatch, type AbortLike } from './abort-latch.ts'
+import { AbortLatch, latchFollowing, type AbortCallbacks, type AbortLike } from './abort-latch.ts'
 
 function script(signal: AbortLike, abort: (reason: unknown) => void): string[] {
   const seen: string[] = []
@@ -27,5 +27,32 @@ describe('AbortLatch', () => {
     const latch = new AbortLatch()
     expect(script(latch.signal, (reason) => latch.abort(reason))).toEqual(native)
     expect(native).toEqual(['before:false', 'a:why', 'c', 'after:true:why'])
+  })
+
+  it('abort-latch: a latch following a source aborts with its reason until released', () => {
+    const listeners = new Set<(reason: Error) => void>()
+    let fired: Error | null = null
+    const source: AbortCallbacks = {
+      onAbort: (listener) => {
+        if (fired !== null) listener(fired)
+        else listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+    }
+    const fire = (reason: Error): void => {
+      fired = reason
+      for (const listener of listeners) listener(reason)
+    }
+    const released = latchFollowing(source)
+    released.release()
+    const following = latchFollowing(source)
+    expect(listeners.size).toBe(1)
+    fire(new Error('client gone'))
+    expect([following.latch.aborted, String(following.latch.reason)]).toEqual([
+      true,
+      'Error: client gone',
+    ])
+    expect(released.latch.aborted).toBe(false)
+    expect(latchFollowing(source).latch.aborted).toBe(true) // an aborted source: at once
   })
 })

@@ -53,3 +53,18 @@ export class AbortLatch implements AbortLike {
     for (const listener of listeners) listener()
   }
 }
+
+/** A cancellation that calls back once (at once when already cancelled); returns unhook. */
+export interface AbortCallbacks {
+  onAbort(listener: (reason: Error) => void): () => void
+}
+
+/**
+ * A latch that aborts when `source` does, until `release()`: an AbortLike for code that listens
+ * to a signal, without the AbortController that reading a request deadline's `signal` makes.
+ */
+export function latchFollowing(source: AbortCallbacks): { latch: AbortLatch; release(): void } {
+  const latch = new AbortLatch()
+  const release = source.onAbort((reason) => latch.abort(reason))
+  return { latch, release }
+}
