@@ -6,15 +6,6 @@
  *
  * Exit codes: 0 after a clean shutdown, 2 for a configuration error, 1 otherwise.
  */
-import { serve } from '@hono/node-server'
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerOptions,
-  type ServerResponse,
-} from 'node:http'
 import { parseArgs } from 'node:util'
 import {
   ConfigError,
@@ -28,13 +19,13 @@ import { SystemClock, SystemTimers } from '../shared/time/clock.ts'
 import { startTracing } from '../shared/tracing/tracing.ts'
 import { buildApp } from './app.ts'
 import { ItemReadFastPath } from './fast-path/item-read.ts'
+import { serveGateway, type GatewayServer } from './edge/serve-gateway.ts'
 import { newErrorStats } from './http-errors.ts'
 import { defaultEdgeLimits } from './middleware/edge-env.ts'
 import { buildClusterBackend } from './backend/build-cluster-backend.ts'
 import { clusterObservability } from './metrics/observability.ts'
 import { TracedBackend } from './metrics/traced-backend.ts'
 import { checkAuthAllowedOff, type ApiKeyConfig, type AuthConfig } from './middleware/auth.ts'
-import { applyServerLimits, httpServerOptions } from './middleware/http-server-options.ts'
 
 function parseFlags(argv: string[]): { config: string; port: number | null; host: string | null } {
   const { values } = parseArgs({
@@ -74,6 +65,7 @@ function authConfigOf(auth: ClusterFile['gateway']['auth']): AuthConfig {
 function testAndBenchModes(logger: PinoLogger): {
   plantedBug: string | undefined
   coalescingEnv: 'on' | 'off'
+  rawEdge: boolean
 } {
   // Test-only: SHOAL_PLANTED_BUG=join-any-in-flight lets strong reads join any flight, the bug
   // the chaos suite must catch. Never set in production; the start-up log says so loudly.
@@ -89,7 +81,12 @@ function testAndBenchModes(logger: PinoLogger): {
     throw new ConfigError([`SHOAL_COALESCING must be on or off, got ${coalescingEnv}`])
   }
   if (coalescingEnv === 'off') logger.warn('coalescing is OFF (SHOAL_COALESCING=off)')
-  return { plantedBug, coalescingEnv }
+  // SHOAL_EDGE=node: every connection through node:http (the raw edge off), for comparisons.
+  const edgeEnv = process.env['SHOAL_EDGE'] ?? 'raw'
+  if (edgeEnv !== 'raw' && edgeEnv !== 'node') {
+    throw new ConfigError([`SHOAL_EDGE must be raw or node, got ${edgeEnv}`])
+  }
+  return { plantedBug, coalescingEnv, rawEdge: edgeEnv === 'raw' }
 }
 
 async function main(): Promise<void> {
@@ -115,7 +112,7 @@ async function main(): Promise<void> {
   const clock = new SystemClock()
   const timers = new SystemTimers()
   const prng = new SeededPrng(Date.now())
-  const { plantedBug, coalescingEnv } = testAndBenchModes(logger)
+  const { plantedBug, coalescingEnv, rawEdge } = testAndBenchModes(logger)
   const cluster = buildClusterBackend(clock, timers, prng, logger, {
     file,
     gatewayId: `gw-${process.pid}`,
@@ -142,8 +139,11 @@ async function main(): Promise<void> {
     ...{ limits: defaultEdgeLimits, metrics: observability.requests },
     ...{ authEnabled: auth.enabled, tracing: tracing.enabled },
   })
-  const server = await listen({ fetch: app.fetch, host, port, fastPath })
-  applyServerLimits(server)
+  const server = await serveGateway({
+    ...{ fetch: app.fetch, host, port, fastPath, rawEdge },
+    wallMs: () => clock.wallMs(),
+  })
+  if (server.edge === null) logger.info('raw edge off: every connection goes through node:http')
   cluster.start()
   observability.start()
   logger.info('gateway listening', { url: `http://${host}:${port}`, nodes: file.nodes.length })
@@ -157,7 +157,7 @@ function stopOnSignals(parts: {
   cluster: { stop(): void }
   tracing: { shutdown(): Promise<unknown> }
   timers: SystemTimers
-  server: Server
+  server: GatewayServer
 }): void {
   const { logger, observability, cluster, tracing, timers, server } = parts
   let stopping = false
@@ -173,39 +173,9 @@ function stopOnSignals(parts: {
       void tracing.shutdown().finally(() => process.exit(0))
     }
     server.close(exit)
-    server.closeAllConnections()
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
-}
-
-/** node-server's listener (the Hono app) behind the fast path for item reads. */
-function withFastPath(fastPath: ItemReadFastPath) {
-  return (serverOptions: ServerOptions, app: RequestListener): Server =>
-    createServer(serverOptions, (request: IncomingMessage, response: ServerResponse) => {
-      if (!fastPath.handle(request, response)) void app(request, response)
-    })
-}
-
-function listen(options: {
-  fetch: (request: Request) => Response | Promise<Response>
-  host: string
-  port: number
-  fastPath: ItemReadFastPath
-}): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = serve(
-      {
-        fetch: options.fetch,
-        hostname: options.host,
-        port: options.port,
-        serverOptions: httpServerOptions(),
-        createServer: withFastPath(options.fastPath) as typeof createServer,
-      },
-      () => resolve(server as Server),
-    )
-    server.once('error', reject)
-  })
 }
 
 main().catch((error: unknown) => {

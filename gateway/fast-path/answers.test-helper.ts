@@ -4,6 +4,14 @@
  */
 import type { Server } from 'node:http'
 import { afterAll } from 'vitest'
+import { SilentLogger } from '../../shared/log.ts'
+import { HotPath } from '../backend/hot-path.ts'
+import { defaultHotCacheOptions, HotCache } from '../cache/hot-cache.ts'
+import { defaultHotKeyDetectorOptions, HotKeyDetector } from '../hot-keys/detector.ts'
+import { newErrorStats } from '../http-errors.ts'
+import { defaultEdgeLimits } from '../middleware/edge-env.ts'
+import type { Fixture } from '../routes/route-fixture.ts'
+import { ItemReadFastPath } from './item-read.ts'
 
 export interface Answer {
   status: number
@@ -26,5 +34,25 @@ export function closeServersAfterAll(servers: readonly Server[]): void {
       server.closeAllConnections()
       server.close()
     }
+  })
+}
+
+/** The fast path over a route fixture's backend and clock, as main.ts builds it (auth off). */
+export function fastPathFor(f: Fixture, deadlineMs: number): ItemReadFastPath {
+  return new ItemReadFastPath({
+    backend: f.backend,
+    hot: new HotPath(f.clock, {
+      detector: new HotKeyDetector(defaultHotKeyDetectorOptions),
+      cache: new HotCache(defaultHotCacheOptions),
+      options: { maxStalenessMsDefault: 100, cacheWarmEventual: true },
+    }),
+    clock: f.clock,
+    timers: f.clock,
+    logger: new SilentLogger(),
+    limits: { ...defaultEdgeLimits, deadlineMsDefault: deadlineMs },
+    errorStats: newErrorStats(),
+    metrics: null,
+    authEnabled: false,
+    tracing: false,
   })
 }

@@ -69,6 +69,19 @@ export interface ItemReadDeps {
  */
 const absentProblem = problemParts(new ShoalError('not-found', 'no item at this key'))
 
+/**
+ * What the fast path uses of a response: node's ServerResponse, or the raw edge's
+ * (edge/raw-response.ts). Headers go as a flat name/value list, read during writeHead.
+ */
+export interface FastResponse {
+  readonly destroyed: boolean
+  writeHead(status: number, headers: string[]): unknown
+  end(body: Buffer | string): unknown
+  on(event: 'close', listener: () => void): unknown
+  once(event: 'close', listener: () => void): unknown
+  off(event: 'close', listener: () => void): unknown
+}
+
 /** A prepared answer for one cached item: its fixed headers and body. */
 interface Prepared {
   readonly headers: readonly string[]
@@ -101,7 +114,7 @@ class Pending implements DirectGetSink {
   constructor(
     readonly settle: SettleDirect,
     readonly target: GetRequest,
-    readonly response: ServerResponse,
+    readonly response: FastResponse,
     readonly requestId: string,
     readonly startMs: number,
     /** The promise route's deadline and cancellation; null on the direct route. */
@@ -127,6 +140,11 @@ export class ItemReadFastPath {
   #hitSeries: BucketHistogram | null = null
   readonly stats = { cacheHits: 0, reads: 0, declined: 0 }
 
+  /** False with auth or tracing on: every request then goes through the app. */
+  get enabled(): boolean {
+    return this.#enabled
+  }
+
   /** The direct route's 504, made only when a read expires (one function for all reads). */
   readonly #expired: () => ShoalError
   readonly #settleDirect: SettleDirect
@@ -150,8 +168,33 @@ export class ItemReadFastPath {
       this.stats.declined++
       return false
     }
+    const requestId = headerText(request.headers[requestIdHeader])
+    this.#serve(target, requestId, request.url ?? '', response)
+    return true
+  }
+
+  /**
+   * The raw edge's entry (edge/raw-edge.ts): a GET whose head has none of the headers the fast
+   * path declines. Same contract as `handle`.
+   */
+  serveGet(url: string, requestIdText: string | undefined, response: FastResponse): boolean {
+    const target = this.#enabled ? this.#targets.parse(url) : null
+    if (target === null) {
+      this.stats.declined++
+      return false
+    }
+    this.#serve(target, requestIdText, url, response)
+    return true
+  }
+
+  #serve(
+    target: GetRequest,
+    requestIdText: string | undefined,
+    path: string,
+    response: FastResponse,
+  ): void {
     const startMs = this.#deps.clock.monotonicMs()
-    const requestId = requestIdOf(headerText(request.headers[requestIdHeader]))
+    const requestId = requestIdOf(requestIdText)
     if (target.consistency === 'eventual') {
       const item = this.#deps.hot.cachedEventual(target, startMs)
       if (item !== null) {
@@ -164,15 +207,14 @@ export class ItemReadFastPath {
         response.writeHead(200, headers)
         response.end(prepared.body)
         this.#observeHit(startMs)
-        return true
+        return
       }
     }
     this.stats.reads++
-    const path = request.url ?? ''
     const settle = this.#settleDirect
     if (this.#deps.backend.getDirect !== undefined) {
       this.#readDirect(new Pending(settle, target, response, requestId, startMs, null, path))
-      return true
+      return
     }
     const deadline = new RequestDeadline(this.#deps.limits.deadlineMsDefault, (onGone) => {
       if (response.destroyed) onGone()
@@ -180,7 +222,6 @@ export class ItemReadFastPath {
       return () => response.off('close', onGone)
     })
     this.#read(new Pending(settle, target, response, requestId, startMs, deadline, path))
-    return true
   }
 
   /**
@@ -381,7 +422,7 @@ export class ItemReadFastPath {
 
 /** The direct route's read in progress, kept on its response for the shared 'close' listener. */
 const directRead = Symbol('shoal.directRead')
-type ResponseWithRead = ServerResponse & { [directRead]?: Pending }
+type ResponseWithRead = FastResponse & { [directRead]?: Pending }
 
 /**
  * One 'close' listener for every direct read (EventEmitter calls it with the response as
