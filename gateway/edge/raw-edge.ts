@@ -35,22 +35,23 @@ export class RawEdge {
   readonly #options: RawEdgeOptions
   readonly #connections = new Set<RawConnection>()
   readonly #keepAliveTrailer: string
-  #dateSecond = -1
-  #dateLine = ''
+  #dateLine: string | null = null
   readonly stats = { answered: 0, handedOff: 0 }
-  readonly dateLine = (): string => {
-    const second = Math.floor(this.#options.wallMs() / 1000)
-    if (second !== this.#dateSecond) {
-      this.#dateSecond = second
-      this.#dateLine = `Date: ${new Date(second * 1000).toUTCString()}\r\n`
-    }
-    return this.#dateLine
-  }
+  /** The Date header line, read from the clock once per second (as node:http caches it). */
+  readonly dateLine = (): string => this.#dateLine ?? this.#freshDate()
 
   constructor(options: RawEdgeOptions) {
     this.#options = options
     const seconds = Math.floor(options.keepAliveTimeoutMs / 1000)
     this.#keepAliveTrailer = `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}\r\n\r\n`
+  }
+
+  #freshDate(): string {
+    const ms = this.#options.wallMs()
+    const line = `Date: ${new Date(ms).toUTCString()}\r\n`
+    this.#dateLine = line
+    setTimeout(() => (this.#dateLine = null), 1_000 - (ms % 1_000)).unref()
+    return line
   }
 
   get options(): RawEdgeOptions {
