@@ -18,6 +18,9 @@ interface Setup {
 }
 
 const opened: { server: Server; edge: RawEdge }[] = []
+const sharedBody = Buffer.from('shared')
+const sharedHead = ['content-type', 'text/plain', 'x-shoal-fan-in', '2', 'content-length', '6']
+const clockMs = { now: Date.UTC(2026, 10, 22, 12, 0, 0) }
 
 afterEach(() => {
   for (const { server, edge } of opened.splice(0)) {
@@ -38,6 +41,10 @@ async function start(overrides: Partial<RawEdgeOptions> = {}): Promise<Setup> {
       response.end(body)
     }
     response.on('close', () => setup.closes++)
+    if (url.startsWith('/fast/shared/')) {
+      response.answerShared!(200, sharedHead, url.slice('/fast/shared/'.length), sharedBody)
+      return true
+    }
     if (url.startsWith('/fast/later')) setTimeout(answer, 20)
     else if (url.startsWith('/fast/now')) answer()
     return true
@@ -53,7 +60,7 @@ async function start(overrides: Partial<RawEdgeOptions> = {}): Promise<Setup> {
     headerBytesMax,
     keepAliveTimeoutMs: 5_000,
     requestsPerSocketMax: 1_000,
-    wallMs: () => Date.UTC(2026, 10, 22, 12, 0, 0),
+    wallMs: () => clockMs.now,
     ...overrides,
   })
   installRawEdge(server, setup.edge)
@@ -119,6 +126,46 @@ describe('raw edge', () => {
     )
     expect(setup.edge.stats).toEqual({ answered: 2, handedOff: 0 })
     expect(setup.edge.connections).toBe(1)
+  })
+
+  it('raw edge: answers sharing one header list differ only in request id and Date', async () => {
+    const setup = await start()
+    const c = client(setup.port)
+    c.socket.write(get('/fast/shared/id-1') + get('/fast/shared/id-2'))
+    await until(() => bodies(c.text()).length === 2)
+    await new Promise((resolve) => setTimeout(resolve, 1_100)) // the Date line is re-read
+    clockMs.now += 60_000
+    c.socket.write(get('/fast/shared/id-3', 'Connection: close\r\n'))
+    await c.closed
+    const heads = c.text().split('shared').slice(0, 3)
+    const expected = (id: string, date: string, connection: string): string =>
+      [
+        'HTTP/1.1 200 OK',
+        'content-type: text/plain',
+        'x-shoal-fan-in: 2',
+        'content-length: 6',
+        `Date: Sun, 22 Nov 2026 ${date} GMT`,
+        connection,
+        `x-request-id: ${id}`,
+        '',
+        '',
+      ].join('\r\n')
+    const kept = 'Connection: keep-alive\r\nKeep-Alive: timeout=5'
+    expect(heads[0]).toBe(expected('id-1', '12:00:00', kept))
+    expect(heads[1]).toBe(expected('id-2', '12:00:00', kept))
+    expect(heads[2]).toBe(
+      [
+        'HTTP/1.1 200 OK',
+        'content-type: text/plain',
+        'x-shoal-fan-in: 2',
+        'content-length: 6',
+        'x-request-id: id-3',
+        'Date: Sun, 22 Nov 2026 12:01:00 GMT',
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n'),
+    )
   })
 
   it('raw edge: pipelined fast, slow and node requests are answered in order', async () => {

@@ -19,7 +19,7 @@ import type { Socket } from 'node:net'
 import { assert } from '../../shared/assert.ts'
 import type { FastResponse } from '../fast-path/item-read.ts'
 import { recogniseHead } from './request-head.ts'
-import { RawResponse, type ResponseSink } from './raw-response.ts'
+import { headText, RawResponse, type ResponseHeads, type ResponseSink } from './raw-response.ts'
 
 export interface RawEdgeOptions {
   /** Answers a recognised GET (or returns false having written nothing): the fast path. */
@@ -31,19 +31,29 @@ export interface RawEdgeOptions {
   readonly wallMs: () => number
 }
 
-export class RawEdge {
+export class RawEdge implements ResponseHeads {
   readonly #options: RawEdgeOptions
   readonly #connections = new Set<RawConnection>()
   readonly #keepAliveTrailer: string
   #dateLine: string | null = null
+  readonly #keepAliveLines: string
+  /** Serialized shared heads by header list (FastResponse.answerShared), with their Date. */
+  readonly #sharedHeads = new WeakMap<
+    readonly string[],
+    { readonly status: number; readonly date: string; readonly bytes: Buffer }
+  >()
   readonly stats = { answered: 0, handedOff: 0 }
-  /** The Date header line, read from the clock once per second (as node:http caches it). */
-  readonly dateLine = (): string => this.#dateLine ?? this.#freshDate()
 
   constructor(options: RawEdgeOptions) {
     this.#options = options
     const seconds = Math.floor(options.keepAliveTimeoutMs / 1000)
-    this.#keepAliveTrailer = `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}\r\n\r\n`
+    this.#keepAliveLines = `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}\r\n`
+    this.#keepAliveTrailer = `${this.#keepAliveLines}\r\n`
+  }
+
+  /** The Date header line, read from the clock once per second (as node:http caches it). */
+  dateLine(): string {
+    return this.#dateLine ?? this.#freshDate()
   }
 
   #freshDate(): string {
@@ -60,6 +70,15 @@ export class RawEdge {
 
   trailer(close: boolean): string {
     return close ? 'Connection: close\r\n\r\n' : this.#keepAliveTrailer
+  }
+
+  sharedHead(status: number, fixed: readonly string[]): Buffer {
+    const date = this.dateLine()
+    const known = this.#sharedHeads.get(fixed)
+    if (known !== undefined && known.date === date && known.status === status) return known.bytes
+    const bytes = Buffer.from(headText(status, fixed) + date + this.#keepAliveLines, 'latin1')
+    this.#sharedHeads.set(fixed, { status, date, bytes })
+    return bytes
   }
 
   /** Takes a new connection; `handOff` gives it to node:http. */
@@ -113,7 +132,10 @@ class RawConnection implements ResponseSink {
   readonly #onEnd = (): void => this.#peerEnd()
   readonly #onClose = (): void => this.#closed()
   readonly #onError = (): void => this.destroy()
-  readonly #onDrain = (): void => this.#drain()
+  readonly #onDrain = (): void => {
+    this.socket.resume()
+    this.#drain()
+  }
 
   constructor(
     readonly edge: RawEdge,
@@ -175,7 +197,11 @@ class RawConnection implements ResponseSink {
     this.#draining = true
     try {
       while (this.#current === null && this.#buffered !== null && !this.gone) {
-        if (this.socket.writableNeedDrain) return // a client not reading: 'drain' resumes
+        if (this.socket.writableNeedDrain) {
+          // A client that sends but does not read: read no more until its answers drain.
+          this.socket.pause()
+          return
+        }
         if (!this.#next(this.#buffered)) return
       }
     } finally {
@@ -200,8 +226,7 @@ class RawConnection implements ResponseSink {
     }
     this.#waitedOnce = false
     const close = head.close || this.#served + 1 >= options.requestsPerSocketMax
-    const trailer = this.edge.trailer(close)
-    const response = new RawResponse(this, close, trailer, this.edge.dateLine)
+    const response = new RawResponse(this, close, this.edge)
     this.#current = response
     if (!options.serve(head.url, head.requestId, response)) {
       this.#current = null

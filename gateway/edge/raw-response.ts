@@ -7,12 +7,33 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastResponse } from '../fast-path/item-read.ts'
+import { requestIdHeader } from '../middleware/request-context.ts'
 
 /** The connection side a response writes through (raw-edge.ts). */
 export interface ResponseSink {
   /** True once the socket cannot take an answer (closed or destroyed). */
   readonly gone: boolean
   finish(response: RawResponse, bytes: Buffer, body: Buffer | null): void
+}
+
+/** The parts of every head the edge keeps ready (raw-edge.ts). */
+export interface ResponseHeads {
+  /** `Date: ...\r\n` for now. */
+  dateLine(): string
+  /** Connection and Keep-Alive lines, then the empty line. */
+  trailer(close: boolean): string
+  /**
+   * A kept-alive answer's head up to (not including) X-Request-Id and the empty line, for a
+   * header list that never changes: serialized once (and again when the Date moves on).
+   */
+  sharedHead(status: number, fixed: readonly string[]): Buffer
+}
+
+/** The status line and the given headers, as node:http writes them from a flat list. */
+export function headText(status: number, headers: readonly string[]): string {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`
+  for (let i = 0; i + 1 < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`
+  return head
 }
 
 /** Bodies up to this size are copied behind the head (one write); larger ones go as a second. */
@@ -27,9 +48,7 @@ export class RawResponse implements FastResponse {
     readonly sink: ResponseSink,
     /** Connection: close is answered (then the connection ends). */
     readonly close: boolean,
-    /** The head's fixed tail (Connection, Keep-Alive, the empty line); Date comes before it. */
-    readonly trailer: string,
-    readonly dateLine: () => string,
+    readonly heads: ResponseHeads,
   ) {}
 
   get destroyed(): boolean {
@@ -37,9 +56,7 @@ export class RawResponse implements FastResponse {
   }
 
   writeHead(status: number, headers: readonly string[]): this {
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`
-    for (let i = 0; i + 1 < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`
-    this.#head = head + this.dateLine() + this.trailer
+    this.#head = headText(status, headers) + this.heads.dateLine() + this.heads.trailer(this.close)
     return this
   }
 
@@ -57,6 +74,23 @@ export class RawResponse implements FastResponse {
     data.copy(bytes, head.length)
     this.sink.finish(this, bytes, null)
     return this
+  }
+
+  answerShared(status: number, fixed: readonly string[], requestId: string, body: Buffer): void {
+    if (this.#ended) return
+    if (this.close || body.length > copyBodyBytesMax) {
+      this.writeHead(status, [...fixed, requestIdHeader, requestId])
+      this.end(body)
+      return
+    }
+    this.#ended = true
+    const prefix = this.heads.sharedHead(status, fixed)
+    const last = `${requestIdHeader}: ${requestId}\r\n\r\n`
+    const bytes = Buffer.allocUnsafe(prefix.length + last.length + body.length)
+    prefix.copy(bytes, 0)
+    bytes.write(last, prefix.length, 'latin1')
+    body.copy(bytes, prefix.length + last.length)
+    this.sink.finish(this, bytes, null)
   }
 
   on(_event: 'close', listener: () => void): this {

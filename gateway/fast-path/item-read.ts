@@ -77,6 +77,12 @@ export interface FastResponse {
   readonly destroyed: boolean
   writeHead(status: number, headers: string[]): unknown
   end(body: Buffer | string): unknown
+  /**
+   * Optional (the raw edge's): an answer whose `fixed` headers (no X-Request-Id) are reused
+   * unchanged across answers, so their serialized form can be too. Headers include
+   * Content-Length; the array must not change after its first use.
+   */
+  answerShared?(status: number, fixed: readonly string[], requestId: string, body: Buffer): void
   on(event: 'close', listener: () => void): unknown
   once(event: 'close', listener: () => void): unknown
   off(event: 'close', listener: () => void): unknown
@@ -91,6 +97,8 @@ interface Prepared {
 /** A cache hit's answer: its head ends with X-Request-Id, whose value is set per answer. */
 interface PreparedHit {
   readonly headers: string[]
+  /** The same head without X-Request-Id (FastResponse.answerShared). */
+  readonly fixed: readonly string[]
   readonly body: Buffer
 }
 
@@ -200,12 +208,16 @@ export class ItemReadFastPath {
       if (item !== null) {
         this.stats.cacheHits++
         const prepared = this.#preparedOf(item)
-        // The head's last value is the request id, set just before writeHead reads the array
-        // (synchronously, keeping no reference): no array copy per hit.
-        const headers = prepared.headers
-        headers[headers.length - 1] = requestId
-        response.writeHead(200, headers)
-        response.end(prepared.body)
+        if (response.answerShared !== undefined) {
+          response.answerShared(200, prepared.fixed, requestId, prepared.body)
+        } else {
+          // The head's last value is the request id, set just before writeHead reads the array
+          // (synchronously, keeping no reference): no array copy per hit.
+          const headers = prepared.headers
+          headers[headers.length - 1] = requestId
+          response.writeHead(200, headers)
+          response.end(prepared.body)
+        }
         this.#observeHit(startMs)
         return
       }
@@ -313,7 +325,12 @@ export class ItemReadFastPath {
       head = { fanIn, headers }
       answer.heads.set(role, head)
     }
-    this.#write(pending, 200, head.headers.slice(), answer.body, null)
+    // The raw edge serializes a flight's shared head once for all its waiters; node:http's
+    // response gets a copy to add the request id to.
+    const shared = pending.response.answerShared !== undefined
+    // Not mutated when shared: #write hands it to answerShared unchanged.
+    const written = shared ? (head.headers as string[]) : head.headers.slice()
+    this.#write(pending, 200, written, answer.body, null, shared)
   }
 
   /** Headers and body of a found item, built once per item (every waiter of a flight reuses it). */
@@ -352,22 +369,30 @@ export class ItemReadFastPath {
     this.#write(pending, status, headers, body, errorCode)
   }
 
-  /** Writes the answer: `headers` has everything but X-Request-Id, which is added here. */
+  /**
+   * Writes the answer: `headers` has everything but X-Request-Id, which is added here (or, when
+   * `shared`, given beside the unchanged list to FastResponse.answerShared).
+   */
   #write(
     pending: Pending,
     status: number,
     headers: string[],
     body: Buffer | string,
     errorCode: string | null,
+    shared = false,
   ): void {
     if (pending.answered) return // the deadline answered first; this late answer is dropped
     pending.answered = true
     pending.deadline?.release()
-    headers.push(requestIdHeader, pending.requestId)
     const response = pending.response
     if (!response.destroyed) {
-      response.writeHead(status, headers)
-      response.end(body)
+      if (shared && response.answerShared !== undefined && typeof body !== 'string') {
+        response.answerShared(status, headers, pending.requestId, body)
+      } else {
+        headers.push(requestIdHeader, pending.requestId)
+        response.writeHead(status, headers)
+        response.end(body)
+      }
     }
     this.#observe(pending.target, status, errorCode, pending.startMs)
   }
@@ -406,15 +431,12 @@ export class ItemReadFastPath {
     const known = this.#prepared.get(item)
     if (known !== undefined) return known
     const body = Buffer.from(item.value.buffer, item.value.byteOffset, item.value.byteLength)
-    const prepared: PreparedHit = {
-      headers: [
-        ...['content-type', item.contentType, 'etag', `"${item.version}"`],
-        ...['x-shoal-coalesced', 'cache', 'x-shoal-fan-in', '1'],
-        ...['x-shoal-timestamp', String(item.timestamp), 'content-length', String(body.length)],
-        ...[requestIdHeader, ''],
-      ],
-      body,
-    }
+    const fixed = [
+      ...['content-type', item.contentType, 'etag', `"${item.version}"`],
+      ...['x-shoal-coalesced', 'cache', 'x-shoal-fan-in', '1'],
+      ...['x-shoal-timestamp', String(item.timestamp), 'content-length', String(body.length)],
+    ]
+    const prepared: PreparedHit = { headers: [...fixed, requestIdHeader, ''], fixed, body }
     this.#prepared.set(item, prepared)
     return prepared
   }

@@ -37,7 +37,7 @@ beforeAll(async () => {
   await fixture.createTable('vault')
   for (const [path, body] of [
     ['/v1/tables/vault/keys/sentinel', 'keep'],
-    ['/v1/tables/fuzz/keys/k', 'value k'],
+    ['/v1/tables/vault/keys/k', 'value k'],
   ] as const) {
     expect((await fixture.send('PUT', path, { body })).status).toBeLessThan(300)
   }
@@ -104,11 +104,11 @@ describe('fuzz: the raw edge in front of node:http', () => {
 
   it('raw edge fuzz: pipelined reads and writes on one connection answer in order', async () => {
     const item = (key: string, query = '', extra = ''): string =>
-      `GET /v1/tables/fuzz/keys/${key}${query} HTTP/1.1\r\nHost: a\r\n${extra}\r\n`
-    const put = 'PUT /v1/tables/fuzz/keys/p HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nfresh'
-    // node:http starts pipelined requests before earlier ones finish (a read after an
-    // unacknowledged write may miss it, as it may on any connection), so the read after the
-    // PUT is of another key, and the PUT is checked once answered.
+      `GET /v1/tables/vault/keys/${key}${query} HTTP/1.1\r\nHost: a\r\n${extra}\r\n`
+    const put = 'PUT /v1/tables/vault/keys/p HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nfresh'
+    // In table vault, which the generator never names. node:http starts pipelined requests
+    // before earlier ones finish (a read after an unacknowledged write may miss it, as on any
+    // connection), so the read after the PUT is of another key, and the PUT is checked after.
     const text = await conversation(
       item('k') +
         item('k', '?consistency=eventual') +
@@ -122,7 +122,7 @@ describe('fuzz: the raw edge in front of node:http', () => {
     for (const at of [0, 1, 4]) expect(bodies[at]).toMatch(/\r\n\r\nvalue k$/)
     expect(bodies[2]).toContain('application/problem+json')
     expect(bodies[3]).toMatch(/"version":\d+/)
-    const written = await fixture.send('GET', '/v1/tables/fuzz/keys/p')
+    const written = await fixture.send('GET', '/v1/tables/vault/keys/p')
     expect(await written.text()).toBe('fresh')
     await sentinelIntact()
   })
