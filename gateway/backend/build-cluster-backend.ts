@@ -118,6 +118,7 @@ export function buildClusterBackend(
     keyOf: memoizedReadCoalescingKey(),
     readBackend: (request, readOptions) => backend!.readOnce(request, readOptions),
     afterIoBatch: (run) => setImmediate(run),
+    flightCycleMsMin: options.file.gateway.flightCycleMsMin,
   })
   backend = new ClusterBackend(clock, {
     caller,

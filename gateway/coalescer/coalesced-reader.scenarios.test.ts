@@ -40,6 +40,32 @@ describe('coalesced-reader scenarios', () => {
     expect(h.clock.pendingCount()).toBe(0)
   })
 
+  it('coalesced-reader: a minimum flight cycle holds a quick reply; the next flight fills', async () => {
+    const h = harness({ roundTripMs: 1, flightCycleMsMin: 4 })
+    const first = h.reader.read('k', { consistency: 'strong', deadlineMs: 1000 })
+    h.clock.advance(1) // the reply is back, held until 4 ms after the departure
+    await flush()
+    const riders = [2, 3].map((atMs) => {
+      h.clock.advance(atMs - h.clock.monotonicMs())
+      return h.reader.read('k', { consistency: 'strong', deadlineMs: 1000 })
+    })
+    let answered = false
+    void first.then(() => (answered = true))
+    await flush()
+    expect(answered).toBe(false)
+    expect(h.backend.started).toBe(1) // the forming flight waits for the held reply
+    h.clock.advance(1)
+    await flush()
+    expect(await first).toEqual({ value: 'k@1', role: 'leader', fanIn: 1, departedAtMs: 0 })
+    expect(h.backend.started).toBe(2) // departed at 4 ms, after both riders arrived
+    h.clock.advance(4)
+    await flush()
+    for (const rider of riders) {
+      expect(await rider).toMatchObject({ value: 'k@2', fanIn: 2, departedAtMs: 4 })
+    }
+    expect(h.clock.pendingCount()).toBe(0)
+  })
+
   it('coalesced-reader: one waiter passes its deadline: others still get the value', async () => {
     const h = harness({ roundTripMs: 10 })
     const early = settle(h.reader.read('k', { consistency: 'strong', deadlineMs: 5 }))

@@ -22,6 +22,7 @@ export function harness(options: {
   roundTripMs: number
   waitersPerKeyMax?: number
   afterIoBatch?: boolean
+  flightCycleMsMin?: number
 }): Harness {
   const clock = new ManualClock()
   const coalescer = new Coalescer({
@@ -33,6 +34,9 @@ export function harness(options: {
   const reader = new CoalescedReader<string, string>(clock, clock, coalescer, {
     keyOf: (key) => key,
     ...(options.afterIoBatch === true ? { afterIoBatch: (run) => ioBatch.push(run) } : {}),
+    ...(options.flightCycleMsMin === undefined
+      ? {}
+      : { flightCycleMsMin: options.flightCycleMsMin }),
     readBackend: (key, { signal }) => {
       backend.started++
       const flightNumber = backend.started

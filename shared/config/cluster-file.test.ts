@@ -57,6 +57,16 @@ describe('cluster file', () => {
     expect(problemsOf(valid + 'leaderPreference: [n1, n1]\n'))
       .toEqual([expect.stringMatching(/leaderPreference lists n1 twice/)])
   })
+  it('cluster file: gateway flightCycleMsMin: default 2, 0 allowed, negative refused', () => {
+    expect(parseClusterFile(valid, 'c').gateway.flightCycleMsMin).toBe(2)
+    const zero = valid + 'gateway: { flightCycleMsMin: 0 }\n'
+    expect(parseClusterFile(zero, 'c').gateway).toMatchObject({
+      flightCycleMsMin: 0,
+      address: '127.0.0.1:8080',
+    })
+    expect(problemsOf(valid + 'gateway: { flightCycleMsMin: -1 }\n'))
+      .toEqual([expect.stringMatching(/gateway\.flightCycleMsMin/)])
+  })
   it('cluster file: no nodes section: one line naming it', () => {
     const problems = problemsOf(valid.replace(/nodes:[\s\S]*$/, ''))
     expect(problems).toHaveLength(1)

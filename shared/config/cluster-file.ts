@@ -16,6 +16,7 @@
  *     dataDir: ./data/n1      # optional; default <dataDir>/<id>
  * gateway:
  *   address: 127.0.0.1:8080
+ *   flightCycleMsMin: 2       # optional: least ms from a flight's departure to its answer
  *   auth:                     # off is allowed only on loopback
  *     enabled: true
  *     keys:
@@ -69,6 +70,13 @@ const AuthEntry = z.discriminatedUnion('enabled', [
 
 const GatewayEntry = z.strictObject({
   address: hostPort.default('127.0.0.1:8080'),
+  /**
+   * The least time from a coalesced read's departure to its settlement (CoalescedReader's
+   * `flightCycleMsMin`): a hot key costs each gateway at most one backend read per this many
+   * ms even when the backend answers faster. 0 sends the forming flight as soon as the one in
+   * the air returns.
+   */
+  flightCycleMsMin: z.number().int().min(0).max(1_000).default(2),
   /** Off by default, which is allowed only on a loopback address. */
   auth: AuthEntry.default({ enabled: false }),
 })
@@ -86,7 +94,11 @@ export const ClusterFileSchema = z
      * costs the least CPU per write. Unset: elections place leaders (spread over hosts).
      */
     leaderPreference: z.array(nodeId).optional(),
-    gateway: GatewayEntry.default({ address: '127.0.0.1:8080', auth: { enabled: false } }),
+    gateway: GatewayEntry.default({
+      address: '127.0.0.1:8080',
+      flightCycleMsMin: 2,
+      auth: { enabled: false },
+    }),
   })
   .superRefine((file, context) => {
     const seen = new Set<string>()
