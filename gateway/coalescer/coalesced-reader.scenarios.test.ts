@@ -40,7 +40,7 @@ describe('coalesced-reader scenarios', () => {
     expect(h.clock.pendingCount()).toBe(0)
   })
 
-  it('coalesced-reader: a minimum flight cycle holds a quick reply; the next flight fills', async () => {
+  it('coalesced-reader: min flight cycle: a quick reply held, the next flight fills', async () => {
     const h = harness({ roundTripMs: 1, flightCycleMsMin: 4 })
     const first = h.reader.read('k', { consistency: 'strong', deadlineMs: 1000 })
     h.clock.advance(1) // the reply is back, held until 4 ms after the departure
