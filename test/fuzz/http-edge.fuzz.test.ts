@@ -9,7 +9,7 @@
  * table `vault`, which the generator never names: it may legitimately drop table `fuzz`)
  * written first must read back intact at the end. Bounded by numRuns (seconds per property).
  */
-import { connect, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,7 +19,14 @@ import {
   httpServerOptions,
 } from '../../gateway/middleware/http-server-options.ts'
 import { buildFixture, tokens, type Fixture } from '../../gateway/routes/route-fixture.ts'
-import { exchange, oversizeBodyArb, requestArb, violation, type RawRequest } from './raw-http.ts'
+import {
+  exchange,
+  oversizeBodyArb,
+  requestArb,
+  trickleHead,
+  violation,
+  type RawRequest,
+} from './raw-http.ts'
 
 const limitBytes = 1024
 const timeouts = {
@@ -136,28 +143,8 @@ describe('fuzz: gateway HTTP edge over a socket', () => {
 
   it('http fuzz: slowloris: headers trickled a byte at a time get 408 and a close', async () => {
     const started = performance.now()
-    const reply = await new Promise<{ text: string; closed: boolean }>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port })
-      let text = ''
-      const head = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '
-      let sent = 0
-      const drip = setInterval(() => {
-        if (socket.destroyed) return
-        socket.write(sent < head.length ? head[sent]! : 'a')
-        sent++
-      }, 100)
-      const done = (closed: boolean): void => {
-        clearInterval(drip)
-        clearTimeout(giveUp)
-        socket.destroy()
-        resolve({ text, closed })
-      }
-      const giveUp = setTimeout(() => done(false), replyDeadlineMs)
-      socket.setEncoding('latin1')
-      socket.on('data', (data: string) => (text += data))
-      socket.on('error', () => {})
-      socket.on('close', () => done(true))
-    })
+    const head = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '
+    const reply = await trickleHead(port, head, replyDeadlineMs)
     expect(reply.text.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout')
     expect(reply.closed).toBe(true)
     expect(performance.now() - started).toBeLessThan(timeouts.headersTimeoutMs + 2_000)

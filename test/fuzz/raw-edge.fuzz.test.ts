@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveGateway, type GatewayServer } from '../../gateway/edge/serve-gateway.ts'
 import { fastPathFor } from '../../gateway/fast-path/answers.test-helper.ts'
 import { buildFixture, type Fixture } from '../../gateway/routes/route-fixture.ts'
-import { exchange, requestArb, violation, type RawRequest } from './raw-http.ts'
+import { exchange, requestArb, trickleHead, violation, type RawRequest } from './raw-http.ts'
 
 const limitBytes = 1024
 const timeouts = {
@@ -129,28 +129,8 @@ describe('fuzz: the raw edge in front of node:http', () => {
 
   it('raw edge fuzz: slowloris: a head trickled byte by byte gets 408 and a close', async () => {
     const started = performance.now()
-    const reply = await new Promise<{ text: string; closed: boolean }>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port: gateway.port })
-      let text = ''
-      const head = 'GET /v1/tables/fuzz/keys/k HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '
-      let sent = 0
-      const drip = setInterval(() => {
-        if (socket.destroyed) return
-        socket.write(sent < head.length ? head[sent]! : 'a')
-        sent++
-      }, 100)
-      const done = (closed: boolean): void => {
-        clearInterval(drip)
-        clearTimeout(giveUp)
-        socket.destroy()
-        resolve({ text, closed })
-      }
-      const giveUp = setTimeout(() => done(false), replyDeadlineMs)
-      socket.setEncoding('latin1')
-      socket.on('data', (data: string) => (text += data))
-      socket.on('error', () => {})
-      socket.on('close', () => done(true))
-    })
+    const head = 'GET /v1/tables/fuzz/keys/k HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '
+    const reply = await trickleHead(gateway.port, head, replyDeadlineMs)
     expect(reply.text.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout')
     expect(reply.closed).toBe(true)
     expect(performance.now() - started).toBeLessThan(timeouts.headersTimeoutMs + 2_000)

@@ -299,3 +299,35 @@ export function violation(
   }
   return null
 }
+
+/**
+ * A slowloris: writes `head` one byte per 100 ms, then 'a' forever, until the server answers
+ * and closes or `deadlineMs` passes; returns what came back and whether the server closed.
+ */
+export function trickleHead(
+  port: number,
+  head: string,
+  deadlineMs: number,
+): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port })
+    let text = ''
+    let sent = 0
+    const drip = setInterval(() => {
+      if (socket.destroyed) return
+      socket.write(sent < head.length ? head[sent]! : 'a')
+      sent++
+    }, 100)
+    const done = (closed: boolean): void => {
+      clearInterval(drip)
+      clearTimeout(giveUp)
+      socket.destroy()
+      resolve({ text, closed })
+    }
+    const giveUp = setTimeout(() => done(false), deadlineMs)
+    socket.setEncoding('latin1')
+    socket.on('data', (data: string) => (text += data))
+    socket.on('error', () => {})
+    socket.on('close', () => done(true))
+  })
+}
