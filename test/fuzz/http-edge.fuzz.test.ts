@@ -21,20 +21,16 @@ import {
 import { buildFixture, tokens, type Fixture } from '../../gateway/routes/route-fixture.ts'
 import {
   exchange,
+  fuzzLimits,
   oversizeBodyArb,
   requestArb,
   trickleHead,
-  violation,
   type RawRequest,
+  judgedExchange,
+  plainGet,
 } from './raw-http.ts'
 
-const limitBytes = 1024
-const timeouts = {
-  headersTimeoutMs: 1_500,
-  requestTimeoutMs: 2_000,
-  connectionsCheckingIntervalMs: 250,
-}
-const replyDeadlineMs = 6_000
+const { limitBytes, timeouts, replyDeadlineMs } = fuzzLimits
 const seed = Number(process.env.SHOAL_SEED ?? Date.now() % 1_000_000)
 
 let fixture: Fixture
@@ -75,11 +71,8 @@ async function sentinelIntact(): Promise<void> {
 }
 
 /** One request through the socket, judged; throws with the reason on a violation. */
-async function judged(request: RawRequest, authorized: boolean): Promise<number> {
-  const reply = await exchange(port, request, authorized ? tokens.ops : null, replyDeadlineMs)
-  const reason = violation(request, reply, limitBytes, authorized)
-  if (reason !== null) throw new Error(`${reason}\n${reply.head}`)
-  return reply.status
+function judged(request: RawRequest, authorized: boolean): Promise<number> {
+  return judgedExchange(port, request, authorized ? tokens.ops : null, authorized)
 }
 
 const validPut: RawRequest = {
@@ -89,13 +82,7 @@ const validPut: RawRequest = {
   body: { kind: 'length', bytes: 16, declared: 16 },
   pauseMs: 0,
 }
-const validGet: RawRequest = {
-  method: 'GET',
-  path: '/v1/tables/fuzz/keys/well-formed',
-  headers: [],
-  body: { kind: 'none' },
-  pauseMs: 0,
-}
+const validGet = plainGet('/v1/tables/fuzz/keys/well-formed')
 
 describe('fuzz: gateway HTTP edge over a socket', () => {
   it('http fuzz: raw requests: no 5xx, problem+json, limit held, data intact', async () => {

@@ -331,3 +331,33 @@ export function trickleHead(
     socket.on('close', () => done(true))
   })
 }
+
+/** The edge fuzz suites' shared set-up: body limit, short server timeouts, reply deadline. */
+export const fuzzLimits = {
+  limitBytes: 1024,
+  timeouts: {
+    headersTimeoutMs: 1_500,
+    requestTimeoutMs: 2_000,
+    connectionsCheckingIntervalMs: 250,
+  },
+  replyDeadlineMs: 6_000,
+} as const
+
+/** One request through the socket, judged by `violation`; throws with the reason if broken. */
+export async function judgedExchange(
+  port: number,
+  request: RawRequest,
+  token: string | null,
+  authorized: boolean,
+): Promise<number> {
+  const { limitBytes, replyDeadlineMs } = fuzzLimits
+  const reply = await exchange(port, request, token, replyDeadlineMs)
+  const reason = violation(request, reply, limitBytes, authorized)
+  if (reason !== null) throw new Error(`${reason}\n${reply.head}`)
+  return reply.status
+}
+
+/** A plain GET of `path`, no body, sent at once. */
+export function plainGet(path: string): RawRequest {
+  return { method: 'GET', path, headers: [], body: { kind: 'none' }, pauseMs: 0 }
+}
