@@ -389,8 +389,9 @@ export class ItemReadFastPath {
       if (shared && response.answerShared !== undefined && typeof body !== 'string') {
         response.answerShared(status, headers, pending.requestId, body)
       } else {
-        headers.push(requestIdHeader, pending.requestId)
-        response.writeHead(status, headers)
+        const list = shared ? headers.slice() : headers // a shared list is never changed
+        list.push(requestIdHeader, pending.requestId)
+        response.writeHead(status, list)
         response.end(body)
       }
     }
