@@ -32,11 +32,28 @@ function bindable(port: number): Promise<boolean> {
   })
 }
 
-/** A port that was free a moment ago on 127.0.0.1, outside the ephemeral range. */
+/**
+ * Ports this process handed out recently. A port is still free until its caller binds it, so
+ * without this two calls in a row could return the same one (it happened: an etcd cluster got
+ * one peer port for two members).
+ */
+const handedOut = new Set<number>()
+const handedOutMax = 4_096
+
+function handOut(port: number): number {
+  handedOut.add(port)
+  if (handedOut.size > handedOutMax) handedOut.delete(handedOut.values().next().value!)
+  return port
+}
+
+/**
+ * A port that was free a moment ago on 127.0.0.1, outside the ephemeral range, and not
+ * returned by an earlier call of this process.
+ */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = testPortLow + Math.floor(Math.random() * (testPortHigh - testPortLow))
-    if (await bindable(port)) return port
+    if (!handedOut.has(port) && (await bindable(port))) return handOut(port)
   }
   return new Promise((resolve, reject) => {
     const server = createServer()
@@ -44,7 +61,7 @@ export async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
       const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
+      server.close(() => resolve(handOut(port)))
     })
   })
 }
