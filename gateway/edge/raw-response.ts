@@ -99,17 +99,24 @@ export class RawResponse implements FastResponse {
   }
 
   once(event: 'close', listener: () => void): this {
-    const once = (): void => {
-      this.off(event, once)
-      listener.call(this)
-    }
+    const once = Object.assign(
+      (): void => {
+        this.off(event, once)
+        listener.call(this)
+      },
+      { listener },
+    )
     return this.on(event, once)
   }
 
+  /** Removes `listener`, or the `once` wrapper made for it (as EventEmitter does). */
   off(_event: 'close', listener: () => void): this {
     const listeners = this.#closeListeners
-    const at = listeners === null ? -1 : listeners.indexOf(listener)
-    if (at >= 0) listeners!.splice(at, 1)
+    if (listeners === null) return this
+    const at = listeners.findIndex(
+      (known) => known === listener || (known as { listener?: unknown }).listener === listener,
+    )
+    if (at >= 0) listeners.splice(at, 1)
     return this
   }
 
